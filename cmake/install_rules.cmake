@@ -1,0 +1,22 @@
+# Installs headers, the library, a CMake package (find_package(brigade CONFIG)) and brigade.pc.
+include(CMakePackageConfigHelpers)
+
+install(TARGETS brigade EXPORT brigade-targets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/brigade DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+set(brigade_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/brigade)
+install(EXPORT brigade-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/brigade-config.cmake.in
+                              ${PROJECT_BINARY_DIR}/brigade-config.cmake
+                              INSTALL_DESTINATION ${brigade_cmake_dir})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/brigade-config-version.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/brigade-config.cmake
+              ${PROJECT_BINARY_DIR}/brigade-config-version.cmake
+        DESTINATION ${brigade_cmake_dir})
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/brigade.pc.in ${PROJECT_BINARY_DIR}/brigade.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/brigade.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,13 @@
+# Every build option of brigade, in one place.
+
+# Part of the build when brigade is the top-level project; off when it is a subproject.
+option(BRIGADE_BUILD_TESTS "Build the GoogleTest suites and register them with CTest"
+       ${PROJECT_IS_TOP_LEVEL})
+option(BRIGADE_BUILD_EXAMPLES "Build the example programs under examples/" ${PROJECT_IS_TOP_LEVEL})
+option(BRIGADE_BUILD_BENCH "Build the benchmarks under bench/ (needs oneTBB and OpenMP)" OFF)
+
+# Sanitizers for brigade's own targets (never exported): "" (none), "address;undefined", "thread".
+set(BRIGADE_SANITIZE "" CACHE STRING "Sanitizers for brigade's own targets: address;undefined or thread")
+
+# Turns warnings into errors; on in CI and the presets.
+option(BRIGADE_WERROR "Treat compiler warnings as errors" OFF)

@@ -1,0 +1,146 @@
+// The splitting engine under parallel_for and parallel_reduce: lazy binary splitting
+// (Tzannes, Caragea, Barua, Vishkin, PPoPP 2010).
+//
+// A worker walks its range chunk by chunk and splits off the upper half only when its own deque
+// is empty, i.e. when nobody has anything to steal from it. An idle worker steals that half and
+// does the same, so the range is cut exactly as finely as load imbalance demands: a regular
+// loop is cut about log2(P) times per worker, an irregular one (Mandelbrot rows) keeps being
+// cut where the work turned out to be.
+#pragma once
+
+#include <brigade/pool/detail/scheduler.hpp>
+#include <brigade/pool/join.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace brigade::detail {
+
+/// How a range is walked: `chunk` iterations between split checks, and no piece split below
+/// `min_split` iterations.
+struct split_plan {
+  std::size_t chunk;
+  std::size_t min_split;
+};
+
+/// With no grain given: check about 256 times per thread's share, at most every 1024
+/// iterations, and allow splits down to single iterations.
+inline split_plan auto_plan(std::size_t n, std::size_t threads) noexcept {
+  const std::size_t per_check = n / (threads * 256);
+  return {std::clamp<std::size_t>(per_check, 1, 1024), 1};
+}
+
+/// With a grain: never run or split pieces smaller than the grain.
+inline split_plan grain_plan(std::size_t grain) noexcept {
+  return {grain, grain};
+}
+
+inline void check_range(const char* fn, std::size_t first, std::size_t last) {
+  if (first > last)
+    throw std::invalid_argument(std::string("brigade::") + fn + ": first (" +
+                                std::to_string(first) + ") is greater than last (" +
+                                std::to_string(last) + ")");
+}
+
+inline void check_grain(const char* fn, std::size_t grain) {
+  if (grain == 0)
+    throw std::invalid_argument(std::string("brigade::") + fn +
+                                ": grain must be at least 1, got 0");
+}
+
+/// Shared by every piece of one loop.
+template <class Body>
+struct for_loop {
+  Body& body;  // body(b, e) runs iterations [b, e)
+  split_plan plan;
+  atomic<bool> failed{false};  // relaxed: a hint to stop early; the exception travels by join
+};
+
+template <class Body>
+void run_chunk(for_loop<Body>& loop, std::size_t b, std::size_t e) {
+  try {
+    loop.body(b, e);
+  } catch (...) {
+    loop.failed.store(true, memory_order_relaxed);
+    throw;
+  }
+}
+
+template <class Body>
+void split_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
+  while (e - b > loop.plan.chunk) {
+    if (loop.failed.load(memory_order_relaxed)) return;
+    if (e - b >= 2 * loop.plan.min_split && w.deque().empty()) {
+      const std::size_t mid = b + (e - b) / 2;
+      auto lower = [&] { split_for(w, b, mid, loop); };
+      auto upper = [&] { split_for(*current_worker(), mid, e, loop); };
+      join_on(w, lower, upper);
+      return;
+    }
+    run_chunk(loop, b, b + loop.plan.chunk);
+    b += loop.plan.chunk;
+  }
+  if (!loop.failed.load(memory_order_relaxed)) run_chunk(loop, b, e);
+}
+
+/// Runs body(b, e) over disjoint pieces covering [first, last) on the caller's pool (or s).
+template <class Body>
+void for_range(scheduler& s, std::size_t first, std::size_t last, split_plan plan, Body& body) {
+  if (first == last) return;
+  for_loop<Body> loop{body, plan};
+  auto whole = [&] { split_for(*current_worker(), first, last, loop); };
+  run_on(s, whole);
+}
+
+/// Shared by every piece of one reduction.
+template <class T, class Chunk, class Combine>
+struct reduce_loop {
+  const T& identity;
+  Chunk& chunk;      // chunk(b, e, acc) -> acc
+  Combine& combine;  // combine(left, right) -> value
+  split_plan plan;
+  atomic<bool> failed{false};
+};
+
+template <class T, class Chunk, class Combine>
+T run_chunk(reduce_loop<T, Chunk, Combine>& loop, std::size_t b, std::size_t e, T acc) {
+  try {
+    return loop.chunk(b, e, std::move(acc));
+  } catch (...) {
+    loop.failed.store(true, memory_order_relaxed);
+    throw;
+  }
+}
+
+template <class T, class Chunk, class Combine>
+T split_reduce(worker& w, std::size_t b, std::size_t e, T acc,
+               reduce_loop<T, Chunk, Combine>& loop) {
+  while (e - b > loop.plan.chunk) {
+    if (loop.failed.load(memory_order_relaxed)) return acc;  // an exception is on its way up
+    if (e - b >= 2 * loop.plan.min_split && w.deque().empty()) {
+      const std::size_t mid = b + (e - b) / 2;
+      auto lower = [&] { return split_reduce(w, b, mid, std::move(acc), loop); };
+      auto upper = [&] { return split_reduce(*current_worker(), mid, e, T(loop.identity), loop); };
+      auto [l, r] = join_on(w, lower, upper);
+      return loop.combine(std::move(l), std::move(r));
+    }
+    acc = run_chunk(loop, b, b + loop.plan.chunk, std::move(acc));
+    b += loop.plan.chunk;
+  }
+  if (loop.failed.load(memory_order_relaxed)) return acc;
+  return run_chunk(loop, b, e, std::move(acc));
+}
+
+template <class T, class Chunk, class Combine>
+T reduce_range(scheduler& s, std::size_t first, std::size_t last, split_plan plan,
+               const T& identity, Chunk& chunk, Combine& combine) {
+  if (first == last) return identity;
+  reduce_loop<T, Chunk, Combine> loop{identity, chunk, combine, plan};
+  auto whole = [&] { return split_reduce(*current_worker(), first, last, T(identity), loop); };
+  return run_on(s, whole);
+}
+
+}  // namespace brigade::detail

@@ -1,0 +1,134 @@
+// The machinery under brigade::pool: workers with their deques, the injection queue, and the
+// sleep/wake protocol. Inline here is only what fork-join needs on its fast path; the rest is
+// in src/pool/. See src/pool/README.md for the sleep/wake states and the races they prevent.
+#pragma once
+
+#include <brigade/core/detail/atomic.hpp>
+#include <brigade/pool/detail/chase_lev_deque.hpp>
+#include <brigade/pool/detail/job.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace brigade::detail {
+
+class scheduler;
+
+/// A condition a worker waits for while it helps: ready(ctx) must be cheap, thread-safe, and
+/// become true through a seq_cst write by the thread that then calls scheduler::wake(waiter).
+struct wait_condition {
+  bool (*ready)(const void* ctx) noexcept;
+  const void* ctx;
+  bool operator()() const noexcept { return ready(ctx); }
+};
+
+/// One thread of a pool.
+class worker {
+ public:
+  worker(scheduler& s, std::size_t index, std::uint64_t seed) noexcept
+      : sched_(s), index_(index), rng_(seed | 1) {}
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  scheduler& sched() const noexcept { return sched_; }
+  std::size_t index() const noexcept { return index_; }
+  chase_lev_deque& deque() noexcept { return deque_; }
+
+  /// Makes j available to thieves and wakes a sleeping worker if there is one.
+  inline void push(job* j) noexcept;
+
+  /// The most recently pushed job still here, or nullptr.
+  job* pop() noexcept { return deque_.pop(); }
+
+  /// Runs jobs (own, injected, stolen) until `done()` is true; sleeps when there is nothing to
+  /// run. Never blocks the pool: every job a waiting worker could run, it runs.
+  void help_until(wait_condition done) noexcept;
+
+  /// Cheap per-thread random numbers (xorshift64) for victim choice.
+  std::uint64_t next_random() noexcept {
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    return rng_;
+  }
+
+ private:
+  friend class scheduler;
+
+  chase_lev_deque deque_;
+  scheduler& sched_;
+  std::size_t index_;
+  std::uint64_t rng_;
+  // 1 while parked (or about to park); set back to 0 by whoever wakes it. The futex word.
+  alignas(cache_line) atomic<std::uint32_t> sleep_word_{0};
+};
+
+/// The thread that runs the pool's jobs, or nullptr on other threads.
+extern constinit thread_local worker* tls_current_worker;
+
+inline worker* current_worker() noexcept {
+  return tls_current_worker;
+}
+
+/// Shared state of a pool: its workers, its injection queue, and the sleep/wake protocol.
+class scheduler {
+ public:
+  explicit scheduler(std::size_t threads);
+  ~scheduler();  // finishes queued work, then joins the threads
+  scheduler(const scheduler&) = delete;
+  scheduler& operator=(const scheduler&) = delete;
+
+  std::size_t size() const noexcept { return workers_.size(); }
+
+  /// Queues a job from outside the pool (any thread). Thread-safe.
+  void inject(job* j);
+
+  /// After pushing work: wakes a sleeping worker if any might be asleep. Inline fast path.
+  void notify_work() noexcept {
+    // Store->load barrier between the caller's publication of the job (deque bottom or
+    // injection count) and the read of sleeping_, pairing with park()'s seq_cst increment of
+    // sleeping_ followed by its re-check for work: one of the two sides sees the other.
+    std::atomic_thread_fence(memory_order_seq_cst);
+    if (sleeping_.load(memory_order_relaxed) != 0) wake_one();
+  }
+
+  /// Wakes w if it is parked. Returns whether it was.
+  bool wake(worker& w) noexcept;
+
+  /// Looks for one job: own deque, then the injection queue, then a random victim.
+  job* find_work(worker& w) noexcept;
+
+  /// Parks w until woken, unless work, stop or `done` is already visible.
+  void park(worker& w, const wait_condition* done) noexcept;
+
+  worker& worker_at(std::size_t i) noexcept { return *workers_[i]; }
+
+ private:
+  void wake_one() noexcept;
+  job* take_injected() noexcept;
+  job* steal_from_others(worker& w) noexcept;
+  bool work_visible(const worker& w) const noexcept;
+  void worker_main(worker& w) noexcept;
+
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::thread> threads_;
+
+  std::mutex inject_mu_;
+  std::deque<job*> injected_;                                  // guarded by inject_mu_
+  alignas(cache_line) atomic<std::size_t> injected_count_{0};  // mirror of injected_.size()
+  alignas(cache_line) atomic<std::uint32_t> sleeping_{0};      // workers parked or parking
+  alignas(cache_line) atomic<bool> stopping_{false};
+};
+
+inline void worker::push(job* j) noexcept {
+  deque_.push(j);
+  sched_.notify_work();
+}
+
+}  // namespace brigade::detail

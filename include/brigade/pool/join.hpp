@@ -1,0 +1,175 @@
+// brigade::join and brigade::parallel_invoke — fork-join without allocation.
+//
+// join(f, g) runs f on the calling worker and offers g to thieves; if nobody took g by the
+// time f returns, the caller runs g itself. Use join for recursive divide and conquer
+// (quicksort, tree walks, fib); use parallel_invoke for a handful of independent calls; use
+// task_group when the number of tasks is only known while running.
+#pragma once
+
+#include <brigade/pool/detail/job.hpp>
+#include <brigade/pool/detail/scheduler.hpp>
+#include <brigade/pool/pool.hpp>
+
+#include <exception>
+#include <utility>
+
+namespace brigade {
+namespace detail {
+
+/// A forked branch of join(): lives on the forking worker's stack. Runs either inline on the
+/// forker (never stolen: no atomics beyond the deque) or on a thief, which then sets `done_`.
+template <class G>
+class fork_job final : public job {
+ public:
+  fork_job(G& g, worker& forker) noexcept : job(&run_stolen), g_(g), forker_(forker) {}
+
+  /// The forker calls this when it popped the job back: just runs g here.
+  value_of_t<G> run_inline() { return call_value(g_); }
+
+  /// The forker calls this when a thief took the job: helps until the thief is done, then
+  /// returns g's result or rethrows its exception.
+  value_of_t<G> join_stolen() {
+    forker_.help_until(wait_condition{&is_done, this});
+    if (error_) std::rethrow_exception(error_);
+    return result_.take();
+  }
+
+  /// Waits (helping) until the thief finished g, dropping its outcome: f's exception wins.
+  void wait_stolen() noexcept { forker_.help_until(wait_condition{&is_done, this}); }
+
+ private:
+  static bool is_done(const void* self) noexcept {
+    // seq_cst pairs with run_stolen's seq_cst store: see scheduler::park.
+    return static_cast<const fork_job*>(self)->done_.load(memory_order_seq_cst) != 0;
+  }
+
+  static void run_stolen(job& j) noexcept {
+    auto& self = static_cast<fork_job&>(j);
+    try {
+      self.result_.emplace_from(self.g_);
+    } catch (...) {
+      self.error_ = std::current_exception();
+    }
+    worker& forker = self.forker_;  // read before done_: *this may die right after
+    // seq_cst: the forker's park() announces sleep then re-reads done_; with this store and
+    // wake()'s seq_cst read of the sleep word, one of us sees the other. Also publishes
+    // result_ and error_ (release) to the forker's load in is_done (acquire).
+    self.done_.store(1, memory_order_seq_cst);
+    forker.sched().wake(forker);
+  }
+
+  G& g_;
+  worker& forker_;
+  late_value<value_of_t<G>> result_;
+  std::exception_ptr error_;
+  atomic<unsigned> done_{0};
+};
+
+/// Takes `forked` back from the bottom of w's deque. Whatever f pushed and waited for is gone
+/// from the deque by now, so the bottom is `forked` unless a thief took it; jobs f pushed
+/// without waiting (a task_group that outlives f) sit above it and run first, as their owner
+/// would. Returns false when a thief has it.
+inline bool reclaim(worker& w, job& forked) noexcept {
+  for (job* top = w.pop(); top != nullptr; top = w.pop()) {
+    if (top == &forked) return true;
+    top->execute();
+  }
+  return false;
+}
+
+/// If f throws, g must not outlive the frame it lives in: skip it if still queued, else wait.
+template <class G>
+class fork_guard {
+ public:
+  fork_guard(worker& w, fork_job<G>& forked) noexcept : w_(w), forked_(forked) {}
+  fork_guard(const fork_guard&) = delete;
+  fork_guard& operator=(const fork_guard&) = delete;
+  ~fork_guard() {
+    if (armed_ && !reclaim(w_, forked_)) forked_.wait_stolen();
+  }
+  void disarm() noexcept { armed_ = false; }
+
+ private:
+  worker& w_;
+  fork_job<G>& forked_;
+  bool armed_ = true;
+};
+
+/// join on a known worker of the pool that runs it.
+template <class F, class G>
+std::pair<value_of_t<F>, value_of_t<G>> join_on(worker& w, F& f, G& g) {
+  fork_job<G> forked(g, w);
+  w.push(&forked);
+  fork_guard<G> guard(w, forked);
+  value_of_t<F> a = call_value(f);
+  guard.disarm();
+  if (reclaim(w, forked)) {
+    value_of_t<G> b = forked.run_inline();
+    return {std::move(a), std::move(b)};
+  }
+  value_of_t<G> b = forked.join_stolen();
+  return {std::move(a), std::move(b)};
+}
+
+}  // namespace detail
+
+/// Runs f and g, potentially in parallel, and returns both results as a pair (a void result
+/// is std::monostate).
+///
+/// f runs on the calling thread's worker; g is offered to other workers and runs on the caller
+/// too if nobody took it. Waiting for a stolen g never blocks a worker: it runs other jobs
+/// meanwhile. Called from outside any pool, the whole join runs on pool::global() and the
+/// caller sleeps until it is done.
+///
+/// Errors: if f throws, g is skipped when it has not started, else awaited; then f's exception
+/// is rethrown. If only g throws, g's exception is rethrown. When both throw, f's wins and g's
+/// is destroyed.
+///
+/// Thread safety: f and g may run concurrently on different threads; they must not race on
+/// shared data.
+template <class F, class G>
+auto join(F&& f, G&& g) {
+  if (detail::worker* w = detail::current_worker()) return detail::join_on(*w, f, g);
+  auto whole = [&] { return detail::join_on(*detail::current_worker(), f, g); };
+  return detail::run_on(pool::global().scheduler(), whole);
+}
+
+/// join(f, g) on pool p: inline when the caller is one of p's workers, else sent to p.
+template <class F, class G>
+auto join(pool& p, F&& f, G&& g) {
+  auto whole = [&] { return detail::join_on(*detail::current_worker(), f, g); };
+  return detail::run_on(p.scheduler(), whole);
+}
+
+namespace detail {
+template <class F, class... Rest>
+void invoke_all(worker& w, F& f, Rest&... rest) {
+  if constexpr (sizeof...(Rest) == 0) {
+    f();
+  } else {
+    auto others = [&] { invoke_all(*current_worker(), rest...); };
+    join_on(w, f, others);
+  }
+}
+}  // namespace detail
+
+/// Calls every function, potentially in parallel, and returns when all are done. The first
+/// argument runs on the caller's worker. Errors: as for a chain of join: the leftmost
+/// function's exception wins; functions to its right that had not started are skipped.
+template <class... Fs>
+void parallel_invoke(Fs&&... fs) {
+  static_assert(sizeof...(Fs) >= 1, "parallel_invoke needs at least one function");
+  if (detail::worker* w = detail::current_worker()) return detail::invoke_all(*w, fs...);
+  auto whole = [&] { detail::invoke_all(*detail::current_worker(), fs...); };
+  detail::run_on(pool::global().scheduler(), whole);
+}
+
+/// parallel_invoke on pool p.
+template <class... Fs>
+void parallel_invoke(pool& p, Fs&&... fs) {
+  static_assert(sizeof...(Fs) >= 1, "parallel_invoke needs at least one function");
+  auto whole = [&] { detail::invoke_all(*detail::current_worker(), fs...); };
+  detail::run_on(p.scheduler(), whole);
+}
+
+}  // namespace brigade

@@ -1,0 +1,147 @@
+// brigade::pool — the team of chefs: N worker threads with work-stealing deques.
+//
+// Most code never names a pool: brigade::join, parallel_for and friends run on the pool of the
+// calling worker, or on pool::global() when called from any other thread. Make a pool of your
+// own to isolate work (a separate set of threads) or to choose its size in code; every
+// algorithm has an overload taking `brigade::pool&` first.
+#pragma once
+
+#include <brigade/pool/detail/job.hpp>
+#include <brigade/pool/detail/scheduler.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+
+namespace brigade {
+
+/// A fixed set of worker threads that run fork-join work by work stealing.
+///
+/// Each worker owns a Chase–Lev deque: work it forks goes on its own deque, idle workers steal
+/// from random victims, work from other threads enters through an injection queue. Idle workers
+/// spin briefly, then park on a futex, so an idle pool uses no CPU.
+///
+/// Thread safety: all member functions are safe to call from any thread, concurrently, except
+/// that the destructor must not race with other calls on the same pool.
+class pool {
+ public:
+  /// A pool of `BRIGADE_THREADS` workers when that variable is set, else one per hardware
+  /// thread. Throws std::invalid_argument when BRIGADE_THREADS is not a positive integer.
+  pool();
+
+  /// A pool of exactly `threads` workers. Throws std::invalid_argument when threads is 0.
+  explicit pool(std::size_t threads);
+
+  /// Finishes all work already submitted, then joins the workers.
+  ~pool();
+
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
+
+  /// The number of worker threads.
+  std::size_t size() const noexcept { return sched_->size(); }
+
+  /// The process-wide default pool, created on first use with the default thread count.
+  /// Throws std::invalid_argument (and creates nothing) when BRIGADE_THREADS is invalid.
+  static pool& global();
+
+  /// True when the calling thread is one of this pool's workers.
+  bool owns_current_thread() const noexcept {
+    const detail::worker* w = detail::current_worker();
+    return w != nullptr && &w->sched() == sched_.get();
+  }
+
+  /// Runs f() on one of this pool's workers and returns its result (or rethrows its
+  /// exception). Called from a worker of this pool, f simply runs inline.
+  ///
+  /// Blocking: called from another thread (including a worker of another pool), the calling
+  /// thread sleeps until f is done.
+  template <class F>
+  std::invoke_result_t<F&> run(F&& f);
+
+  /// Internal: the scheduler behind this pool.
+  detail::scheduler& scheduler() noexcept { return *sched_; }
+
+ private:
+  std::unique_ptr<detail::scheduler> sched_;
+};
+
+namespace detail {
+
+/// The number of threads a default pool gets: BRIGADE_THREADS if set (validated), else the
+/// hardware concurrency (at least 1).
+std::size_t default_thread_count();
+
+/// Parses a thread count as BRIGADE_THREADS would be parsed; throws std::invalid_argument
+/// naming the text when it is not an integer in [1, max_threads].
+std::size_t parse_thread_count(const char* text);
+
+inline constexpr std::size_t max_threads = 4096;
+
+/// The scheduler that a free algorithm called on this thread uses.
+scheduler& ambient_scheduler();
+
+/// A job that a thread outside the pool injects and then sleeps on until a worker ran it.
+template <class F>
+class blocking_job final : public job {
+ public:
+  explicit blocking_job(F& f) noexcept : job(&run_it), f_(f) {}
+
+  void wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+  }
+  value_of_t<F> take() {
+    if (error_) std::rethrow_exception(error_);
+    return result_.take();
+  }
+
+ private:
+  static void run_it(job& j) noexcept {
+    auto& self = static_cast<blocking_job&>(j);
+    try {
+      self.result_.emplace_from(self.f_);
+    } catch (...) {
+      self.error_ = std::current_exception();
+    }
+    // Notify while holding the lock: the waiter cannot return (and destroy *this) before we
+    // release it, and we touch nothing after.
+    std::lock_guard lock(self.mu_);
+    self.done_ = true;
+    self.cv_.notify_one();
+  }
+
+  F& f_;
+  late_value<value_of_t<F>> result_;
+  std::exception_ptr error_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+/// Runs f on a worker of s: inline when the caller is one, else injected and waited for.
+template <class F>
+std::invoke_result_t<F&> run_on(scheduler& s, F& f) {
+  worker* w = current_worker();
+  if (w != nullptr && &w->sched() == &s) return f();
+  blocking_job<F> j(f);
+  s.inject(&j);
+  j.wait();
+  if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+    j.take();
+  } else {
+    return j.take();
+  }
+}
+
+}  // namespace detail
+
+template <class F>
+std::invoke_result_t<F&> pool::run(F&& f) {
+  return detail::run_on(*sched_, f);
+}
+
+}  // namespace brigade

@@ -1,0 +1,213 @@
+// The pool's workers: their main loop, stealing, the injection queue, and sleep/wake.
+// The protocol is described in README.md next to this file.
+#include <brigade/pool/detail/scheduler.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace brigade::detail {
+
+constinit thread_local worker* tls_current_worker = nullptr;
+
+namespace {
+
+// Search rounds before a worker parks: the first spin with a pause, the next yield the core.
+// Short enough that an idle pool parks within tens of microseconds; long enough that the
+// gaps between fork-join phases do not cost a futex round trip.
+constexpr unsigned spin_rounds = 64;
+constexpr unsigned yield_rounds = 16;
+
+void idle_pause(unsigned round) noexcept {
+  if (round < spin_rounds) {
+    for (int i = 0; i < 16; ++i) cpu_relax();
+  } else {
+    std::this_thread::yield();
+  }
+}
+
+}  // namespace
+
+scheduler::scheduler(std::size_t threads) {
+  workers_.reserve(threads);
+  std::seed_seq seq{static_cast<unsigned>(threads), 0x9e3779b9U};
+  std::vector<std::uint64_t> seeds(threads);
+  seq.generate(seeds.begin(), seeds.end());
+  for (std::size_t i = 0; i < threads; ++i)
+    workers_.push_back(std::make_unique<worker>(*this, i, seeds[i] * 2654435761ULL + i));
+  threads_.reserve(threads);
+  try {
+    for (std::size_t i = 0; i < threads; ++i)
+      threads_.emplace_back([this, i] { worker_main(*workers_[i]); });
+  } catch (...) {
+    stopping_.store(true, memory_order_seq_cst);
+    for (auto& w : workers_) wake(*w);
+    for (auto& t : threads_) t.join();
+    throw;
+  }
+}
+
+scheduler::~scheduler() {
+  // seq_cst: pairs with park()'s re-check after its announcement (see notify_work()).
+  stopping_.store(true, memory_order_seq_cst);
+  for (auto& w : workers_) wake(*w);
+  for (auto& t : threads_) {
+    if (t.get_id() == std::this_thread::get_id()) {
+      t.detach();  // the pool is destroyed by its own worker (exit() inside a task)
+    } else {
+      t.join();
+    }
+  }
+}
+
+void scheduler::inject(job* j) {
+  {
+    std::lock_guard lock(inject_mu_);
+    injected_.push_back(j);
+    // Written under the lock, read without it as a hint; seq_cst so that notify_work()'s
+    // barrier orders it before the read of sleeping_.
+    injected_count_.store(injected_.size(), memory_order_seq_cst);
+  }
+  notify_work();
+}
+
+job* scheduler::take_injected() noexcept {
+  if (injected_count_.load(memory_order_relaxed) == 0) return nullptr;
+  job* j = nullptr;
+  bool more = false;
+  {
+    std::lock_guard lock(inject_mu_);
+    if (injected_.empty()) return nullptr;
+    j = injected_.front();
+    injected_.pop_front();
+    injected_count_.store(injected_.size(), memory_order_seq_cst);
+    more = !injected_.empty();
+  }
+  if (more) notify_work();  // chain: let another sleeper take the next one
+  return j;
+}
+
+job* scheduler::steal_from_others(worker& w) noexcept {
+  const std::size_t n = workers_.size();
+  if (n < 2) return nullptr;
+  // A few passes while a victim reports contention: a lost race means work was there.
+  for (int pass = 0; pass < 4; ++pass) {
+    bool contended = false;
+    const std::size_t start = static_cast<std::size_t>(w.next_random() % n);
+    for (std::size_t k = 0; k < n; ++k) {
+      std::size_t v = start + k;
+      if (v >= n) v -= n;
+      if (v == w.index_) continue;
+      worker& victim = *workers_[v];
+      auto [j, lost] = victim.deque_.steal();
+      if (j != nullptr) {
+        // More left behind and somebody asleep: wake a helper for it (wake-up chains out
+        // from the first thief instead of all from the producer).
+        if (victim.deque_.looks_nonempty()) notify_work();
+        return j;
+      }
+      contended = contended || lost;
+    }
+    if (!contended) break;
+  }
+  return nullptr;
+}
+
+job* scheduler::find_work(worker& w) noexcept {
+  if (job* j = w.deque_.pop()) return j;
+  if (job* j = take_injected()) return j;
+  return steal_from_others(w);
+}
+
+bool scheduler::work_visible(const worker& w) const noexcept {
+  // seq_cst loads: the re-check half of the Dekker pair with notify_work().
+  if (injected_count_.load(memory_order_seq_cst) != 0) return true;
+  for (const auto& other : workers_)
+    if (other.get() != &w && other->deque_.looks_nonempty()) return true;
+  return false;
+}
+
+void scheduler::park(worker& w, const wait_condition* done) noexcept {
+  // Announce first, then re-check everything that could wake us. A producer publishes first,
+  // then (after a seq_cst barrier) reads sleeping_: either it sees our announcement and wakes
+  // us, or we see its work here. The same holds for stop (destructor) and for `done` (the
+  // setter stores seq_cst, then wake() reads sleep_word_ seq_cst).
+  w.sleep_word_.store(1, memory_order_seq_cst);
+  sleeping_.fetch_add(1, memory_order_seq_cst);
+  std::atomic_thread_fence(memory_order_seq_cst);
+  const bool ready =
+      (done != nullptr && (*done)()) || stopping_.load(memory_order_seq_cst) || work_visible(w);
+  if (ready) {
+    std::uint32_t one = 1;
+    // If a waker got here first it already took us off the count.
+    if (w.sleep_word_.compare_exchange_strong(one, 0, memory_order_seq_cst))
+      sleeping_.fetch_sub(1, memory_order_relaxed);
+    return;
+  }
+  // Acquire pairs with wake()'s seq_cst CAS: what the waker did before waking us is visible.
+  while (w.sleep_word_.load(memory_order_acquire) == 1) w.sleep_word_.wait(1, memory_order_acquire);
+}
+
+bool scheduler::wake(worker& w) noexcept {
+  std::uint32_t one = 1;
+  if (w.sleep_word_.load(memory_order_seq_cst) != 1) return false;
+  if (!w.sleep_word_.compare_exchange_strong(one, 0, memory_order_seq_cst)) return false;
+  // Relaxed: sleeping_ is a hint that makes notify_work() cheap when nobody sleeps; the
+  // word itself carries the hand-off.
+  sleeping_.fetch_sub(1, memory_order_relaxed);
+  w.sleep_word_.notify_one();
+  return true;
+}
+
+void scheduler::wake_one() noexcept {
+  const std::size_t n = workers_.size();
+  worker* self = current_worker();
+  std::size_t start = self != nullptr && &self->sched_ == this
+                          ? static_cast<std::size_t>(self->next_random() % n)
+                          : 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    std::size_t v = start + k;
+    if (v >= n) v -= n;
+    if (wake(*workers_[v])) return;
+  }
+}
+
+void scheduler::worker_main(worker& w) noexcept {
+  tls_current_worker = &w;
+  unsigned idle = 0;
+  for (;;) {
+    if (job* j = find_work(w)) {
+      j->execute();
+      idle = 0;
+      continue;
+    }
+    if (stopping_.load(memory_order_acquire) && injected_count_.load(memory_order_acquire) == 0)
+      break;
+    if (idle < spin_rounds + yield_rounds) {
+      idle_pause(idle++);
+      continue;
+    }
+    park(w, nullptr);
+    idle = 0;
+  }
+  tls_current_worker = nullptr;
+}
+
+void worker::help_until(wait_condition done) noexcept {
+  unsigned idle = 0;
+  while (!done()) {
+    if (job* j = sched_.find_work(*this)) {
+      j->execute();
+      idle = 0;
+      continue;
+    }
+    if (idle < spin_rounds + yield_rounds) {
+      idle_pause(idle++);
+      continue;
+    }
+    sched_.park(*this, &done);
+    idle = 0;
+  }
+}
+
+}  // namespace brigade::detail
