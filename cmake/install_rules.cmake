@@ -18,5 +18,7 @@ install(FILES ${PROJECT_BINARY_DIR}/brigade-config.cmake
               ${PROJECT_BINARY_DIR}/brigade-config-version.cmake
         DESTINATION ${brigade_cmake_dir})
 
+# The .pc file finds its prefix relative to itself, so the package can be installed anywhere.
+file(RELATIVE_PATH pc_to_prefix /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/brigade.pc.in ${PROJECT_BINARY_DIR}/brigade.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/brigade.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -71,7 +71,9 @@ void run_chunk(for_loop<Body>& loop, std::size_t b, std::size_t e) {
 
 template <class Body>
 void split_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
-  while (e - b > loop.plan.chunk) {
+  // Stop chunking when less than two chunks remain: the tail then runs as one piece of at
+  // least a chunk, so a grain is honoured at the end of every split-off half too.
+  while (e - b >= 2 * loop.plan.chunk) {
     if (loop.failed.load(memory_order_relaxed)) return;
     if (e - b >= 2 * loop.plan.min_split && w.deque().empty()) {
       const std::size_t mid = b + (e - b) / 2;
@@ -118,7 +120,7 @@ T run_chunk(reduce_loop<T, Chunk, Combine>& loop, std::size_t b, std::size_t e, 
 template <class T, class Chunk, class Combine>
 T split_reduce(worker& w, std::size_t b, std::size_t e, T acc,
                reduce_loop<T, Chunk, Combine>& loop) {
-  while (e - b > loop.plan.chunk) {
+  while (e - b >= 2 * loop.plan.chunk) {
     if (loop.failed.load(memory_order_relaxed)) return acc;  // an exception is on its way up
     if (e - b >= 2 * loop.plan.min_split && w.deque().empty()) {
       const std::size_t mid = b + (e - b) / 2;

@@ -1,0 +1,183 @@
+// brigade::parallel_for and parallel_for_range: coverage, grain, iterators, errors.
+#include <brigade/par/parallel_for.hpp>
+
+#include "support/flavours.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using brigade::testing::on_pool;
+
+const std::vector<std::size_t> sizes = {0, 1, 2, 3, 7, 13, 97, 1009, 10007, 100003, 1 << 20};
+
+std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "<no exception>";
+}
+
+class for_on_pool : public on_pool {};
+
+TEST_P(for_on_pool, visits_every_index_exactly_once) {
+  for (std::size_t n : sizes) {
+    std::vector<unsigned char> seen(n, 0);
+    brigade::parallel_for(pool(), 0, n, [&](std::size_t i) { seen[i]++; });
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<std::ptrdiff_t>(n)) << n;
+  }
+}
+
+TEST_P(for_on_pool, offset_ranges) {
+  std::vector<int> v(1000, 0);
+  brigade::parallel_for(pool(), 250, 750, [&](std::size_t i) { v[i] = 1; });
+  EXPECT_EQ(std::accumulate(v.begin(), v.begin() + 250, 0), 0);
+  EXPECT_EQ(std::accumulate(v.begin() + 250, v.begin() + 750, 0), 500);
+  EXPECT_EQ(std::accumulate(v.begin() + 750, v.end(), 0), 0);
+}
+
+TEST_P(for_on_pool, automatic_pieces_tile_the_range) {
+  for (std::size_t n : sizes) {
+    std::mutex mu;
+    std::vector<std::pair<std::size_t, std::size_t>> pieces;
+    brigade::parallel_for_range(pool(), 0, n, [&](std::size_t b, std::size_t e) {
+      std::lock_guard lock(mu);
+      pieces.emplace_back(b, e);
+    });
+    std::sort(pieces.begin(), pieces.end());
+    std::size_t next = 0;
+    for (auto [b, e] : pieces) {
+      ASSERT_EQ(b, next);
+      ASSERT_LT(b, e);
+      next = e;
+    }
+    EXPECT_EQ(next, n);
+  }
+}
+
+TEST_P(for_on_pool, explicit_grain_never_cuts_smaller_pieces) {
+  for (std::size_t grain : {1, 3, 64, 1000}) {
+    for (std::size_t n : sizes) {
+      std::mutex mu;
+      std::vector<std::pair<std::size_t, std::size_t>> pieces;
+      pool().run([&] {
+        brigade::parallel_for_range(0, n, grain, [&](std::size_t b, std::size_t e) {
+          std::lock_guard lock(mu);
+          pieces.emplace_back(b, e);
+        });
+      });
+      std::sort(pieces.begin(), pieces.end());
+      std::size_t next = 0;
+      for (auto [b, e] : pieces) {
+        ASSERT_EQ(b, next);
+        // Only a piece ending the range may be shorter than the grain.
+        if (e != n) {
+          ASSERT_GE(e - b, grain) << "n=" << n << " grain=" << grain;
+        }
+        next = e;
+      }
+      EXPECT_EQ(next, n);
+    }
+  }
+}
+
+TEST_P(for_on_pool, index_form_with_grain) {
+  std::vector<std::atomic<int>> hits(5000);
+  brigade::parallel_for(pool(), 0, 5000, 7, [&](std::size_t i) { hits[i]++; });
+  for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+}
+
+TEST_P(for_on_pool, iterator_form_visits_every_element) {
+  std::vector<int> v(10007);
+  std::iota(v.begin(), v.end(), 0);
+  pool().run([&] { brigade::parallel_for(v.begin(), v.end(), [](int& x) { x *= 2; }); });
+  for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(v[i], static_cast<int>(2 * i));
+}
+
+TEST_P(for_on_pool, exception_reaches_the_caller_and_stops_the_loop) {
+  std::atomic<std::size_t> ran{0};
+  const std::size_t n = 1 << 20;
+  try {
+    brigade::parallel_for(pool(), 0, n, [&](std::size_t i) {
+      ran++;
+      if (i == 1000) throw std::runtime_error("iteration 1000");
+    });
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "iteration 1000");
+  }
+  EXPECT_LT(ran.load(), n);  // the rest was skipped
+}
+
+TEST_P(for_on_pool, lowest_failing_iteration_that_ran_wins) {
+  // Every iteration throws its index; once one has thrown, others may be skipped. The caller
+  // gets the lowest index among those that did run.
+  for (int rep = 0; rep < 20; ++rep) {
+    std::mutex mu;
+    std::vector<std::size_t> thrown;
+    try {
+      brigade::parallel_for(pool(), 0, 64, [&](std::size_t i) {
+        {
+          std::lock_guard lock(mu);
+          thrown.push_back(i);
+        }
+        throw std::runtime_error(std::to_string(i));
+      });
+      FAIL() << "no exception";
+    } catch (const std::runtime_error& e) {
+      ASSERT_FALSE(thrown.empty());
+      EXPECT_EQ(e.what(), std::to_string(*std::min_element(thrown.begin(), thrown.end())));
+    }
+  }
+}
+
+BRIGADE_INSTANTIATE_ON_POOLS(for_on_pool);
+
+TEST(parallel_for, first_after_last_is_an_error_naming_both) {
+  const std::string msg = error_of([] { brigade::parallel_for(10, 5, [](std::size_t) {}); });
+  EXPECT_NE(msg.find("10"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("5"), std::string::npos) << msg;
+}
+
+TEST(parallel_for, zero_grain_is_an_error) {
+  const std::string msg = error_of([] { brigade::parallel_for(0, 5, 0, [](std::size_t) {}); });
+  EXPECT_NE(msg.find("grain"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("0"), std::string::npos) << msg;
+  EXPECT_THROW(brigade::parallel_for_range(0, 5, 0, [](std::size_t, std::size_t) {}),
+               std::invalid_argument);
+}
+
+TEST(parallel_for, reversed_iterators_are_an_error) {
+  std::vector<int> v(10);
+  EXPECT_THROW(brigade::parallel_for(v.end(), v.begin(), [](int&) {}), std::invalid_argument);
+}
+
+TEST(parallel_for, from_eight_plain_threads_at_once) {
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int r = 0; r < 10; ++r) {
+        std::vector<std::atomic<int>> hits(3001);
+        brigade::parallel_for(0, hits.size(), [&](std::size_t i) { hits[i]++; });
+        for (auto& h : hits)
+          if (h.load() != 1) wrong++;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+}  // namespace

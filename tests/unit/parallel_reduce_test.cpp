@@ -1,0 +1,129 @@
+// brigade::parallel_reduce: equal to the serial fold on random inputs, order of combine,
+// iterator form, errors.
+#include <brigade/par/parallel_reduce.hpp>
+
+#include "support/flavours.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using brigade::testing::on_pool;
+
+const std::vector<std::size_t> sizes = {0, 1, 2, 3, 7, 13, 97, 1009, 10007, 100003, 1 << 20};
+
+std::vector<std::int64_t> random_values(std::size_t n, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::uniform_int_distribution<std::int64_t> dist(-1'000'000, 1'000'000);
+  std::vector<std::int64_t> v(n);
+  for (auto& x : v) x = dist(gen);
+  return v;
+}
+
+class reduce_on_pool : public on_pool {};
+
+TEST_P(reduce_on_pool, equals_the_serial_sum) {
+  for (std::size_t n : sizes) {
+    const auto v = random_values(n, static_cast<unsigned>(n) + 17);
+    const auto sum = brigade::parallel_reduce(
+        pool(), 0, n, std::int64_t{0},
+        [&](std::size_t b, std::size_t e, std::int64_t acc) {
+          for (std::size_t i = b; i < e; ++i) acc += v[i];
+          return acc;
+        },
+        [](std::int64_t x, std::int64_t y) { return x + y; });
+    EXPECT_EQ(sum, std::accumulate(v.begin(), v.end(), std::int64_t{0})) << n;
+  }
+}
+
+TEST_P(reduce_on_pool, combine_keeps_index_order) {
+  // Reduce to the covered interval [lo, hi): combining out of order or with a gap would fail.
+  using interval = std::pair<std::size_t, std::size_t>;
+  const interval empty{SIZE_MAX, SIZE_MAX};
+  auto join_intervals = [&](interval a, interval b) -> interval {
+    if (a == empty) return b;
+    if (b == empty) return a;
+    if (a.second != b.first) throw std::logic_error("out of order");
+    return {a.first, b.second};
+  };
+  for (std::size_t n : sizes) {
+    if (n == 0) continue;
+    const interval r = brigade::parallel_reduce(
+        pool(), 0, n, empty,
+        [&](std::size_t b, std::size_t e, interval acc) {
+          return join_intervals(acc, {b, e});
+        },
+        join_intervals);
+    EXPECT_EQ(r, (interval{0, n})) << n;
+  }
+}
+
+TEST_P(reduce_on_pool, string_concatenation_is_ordered) {
+  const std::string s = pool().run([] {
+    return brigade::parallel_reduce(
+        std::size_t{0}, std::size_t{2000}, std::string(),
+        [](std::size_t b, std::size_t e, std::string acc) {
+          for (std::size_t i = b; i < e; ++i) acc += static_cast<char>('a' + i % 26);
+          return acc;
+        },
+        [](std::string a, const std::string& b) { return a + b; });
+  });
+  ASSERT_EQ(s.size(), 2000u);
+  for (std::size_t i = 0; i < s.size(); ++i) ASSERT_EQ(s[i], static_cast<char>('a' + i % 26));
+}
+
+TEST_P(reduce_on_pool, iterator_form_matches_accumulate) {
+  for (std::size_t n : sizes) {
+    const auto v = random_values(n, 99);
+    const auto got = pool().run([&] {
+      return brigade::parallel_reduce(v.begin(), v.end(), std::int64_t{0},
+                                      [](std::int64_t a, std::int64_t b) { return a + b; });
+    });
+    EXPECT_EQ(got, std::accumulate(v.begin(), v.end(), std::int64_t{0})) << n;
+  }
+}
+
+TEST_P(reduce_on_pool, grain_form_matches) {
+  const auto v = random_values(100003, 5);
+  for (std::size_t grain : {1, 10, 5000, 1000000}) {
+    const auto sum = pool().run([&] {
+      return brigade::parallel_reduce(
+          0, v.size(), grain, std::int64_t{0},
+          [&](std::size_t b, std::size_t e, std::int64_t acc) {
+            for (std::size_t i = b; i < e; ++i) acc += v[i];
+            return acc;
+          },
+          [](std::int64_t x, std::int64_t y) { return x + y; });
+    });
+    EXPECT_EQ(sum, std::accumulate(v.begin(), v.end(), std::int64_t{0})) << grain;
+  }
+}
+
+TEST_P(reduce_on_pool, exception_reaches_the_caller) {
+  EXPECT_THROW(brigade::parallel_reduce(
+                   pool(), 0, 100000, 0,
+                   [](std::size_t b, std::size_t e, int acc) {
+                     if (b <= 77777 && 77777 < e) throw std::out_of_range("77777");
+                     return acc + static_cast<int>(e - b);
+                   },
+                   [](int a, int b) { return a + b; }),
+               std::out_of_range);
+}
+
+BRIGADE_INSTANTIATE_ON_POOLS(reduce_on_pool);
+
+TEST(parallel_reduce, bad_arguments_are_errors) {
+  auto chunk = [](std::size_t, std::size_t, int a) { return a; };
+  auto plus = [](int a, int b) { return a + b; };
+  EXPECT_THROW(brigade::parallel_reduce(9, 3, 0, chunk, plus), std::invalid_argument);
+  EXPECT_THROW(brigade::parallel_reduce(0, 3, 0, 0, chunk, plus), std::invalid_argument);
+}
+
+}  // namespace

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what building and testing brigade needs on Debian 12, as root (or through sudo).
+#   tools/install-deps.sh           build + tests: Ninja, GoogleTest, pkg-config
+#   tools/install-deps.sh --bench   also the peers the benchmarks compare with (oneTBB, OpenMP)
+#   tools/install-deps.sh --ci      also clang 14 (CI builds the sanitizer presets with it)
+# Packages already present are left alone, and apt-get runs only when something is missing.
+set -euo pipefail
+
+packages=(g++ cmake ninja-build libgtest-dev pkg-config)
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev) ;;
+    --ci) packages+=(clang libclang-rt-dev) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --bench or --ci)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps.sh: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
