@@ -2,6 +2,8 @@
 // The protocol is described in README.md next to this file.
 #include <brigade/pool/detail/scheduler.hpp>
 
+#include "futex.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -17,6 +19,9 @@ namespace {
 // gaps between fork-join phases do not cost a futex round trip.
 constexpr unsigned spin_rounds = 64;
 constexpr unsigned yield_rounds = 16;
+
+// How long a parking worker naps before its last look for work (see park()).
+constexpr long first_nap_ns = 200'000;
 
 void idle_pause(unsigned round) noexcept {
   if (round < spin_rounds) {
@@ -129,23 +134,31 @@ bool scheduler::work_visible(const worker& w) const noexcept {
 
 void scheduler::park(worker& w, const wait_condition* done) noexcept {
   // Announce first, then re-check everything that could wake us. A producer publishes first,
-  // then (after a seq_cst barrier) reads sleeping_: either it sees our announcement and wakes
-  // us, or we see its work here. The same holds for stop (destructor) and for `done` (the
-  // setter stores seq_cst, then wake() reads sleep_word_ seq_cst).
+  // then reads sleeping_: either it sees our announcement and wakes us, or we see its work
+  // here. Stop (destructor), `done` (a stolen join branch, a task group) and injected jobs are
+  // published with seq_cst or behind a fence, so for them one re-check is a proof.
   w.sleep_word_.store(1, memory_order_seq_cst);
   sleeping_.fetch_add(1, memory_order_seq_cst);
   std::atomic_thread_fence(memory_order_seq_cst);
-  const bool ready =
-      (done != nullptr && (*done)()) || stopping_.load(memory_order_seq_cst) || work_visible(w);
-  if (ready) {
+  auto ready = [&] {
+    return (done != nullptr && (*done)()) || stopping_.load(memory_order_seq_cst) ||
+           work_visible(w);
+  };
+  auto cancel = [&] {
     std::uint32_t one = 1;
     // If a waker got here first it already took us off the count.
     if (w.sleep_word_.compare_exchange_strong(one, 0, memory_order_seq_cst))
       sleeping_.fetch_sub(1, memory_order_relaxed);
-    return;
-  }
+  };
+  if (ready()) return cancel();
+  // Jobs a worker pushes on its own deque are published without a fence, so its read of
+  // sleeping_ may precede our announcement while its push is still in its store buffer. Such a
+  // store becomes visible within nanoseconds: nap briefly, then look once more.
+  futex_wait(w.sleep_word_, 1, first_nap_ns);
+  if (w.sleep_word_.load(memory_order_acquire) == 0) return;  // woken
+  if (ready()) return cancel();
   // Acquire pairs with wake()'s seq_cst CAS: what the waker did before waking us is visible.
-  while (w.sleep_word_.load(memory_order_acquire) == 1) w.sleep_word_.wait(1, memory_order_acquire);
+  while (w.sleep_word_.load(memory_order_acquire) == 1) futex_wait(w.sleep_word_, 1, -1);
 }
 
 bool scheduler::wake(worker& w) noexcept {
@@ -155,7 +168,7 @@ bool scheduler::wake(worker& w) noexcept {
   // Relaxed: sleeping_ is a hint that makes notify_work() cheap when nobody sleeps; the
   // word itself carries the hand-off.
   sleeping_.fetch_sub(1, memory_order_relaxed);
-  w.sleep_word_.notify_one();
+  futex_wake(w.sleep_word_, 1);
   return true;
 }
 
