@@ -118,8 +118,12 @@ job* scheduler::steal_from_others(worker& w) noexcept {
   return nullptr;
 }
 
-job* scheduler::find_work(worker& w) noexcept {
+job* scheduler::find_work(worker& w, bool helping) noexcept {
   if (job* j = w.deque_.pop()) return j;
+  if (helping) {
+    if (job* j = steal_from_others(w)) return j;
+    return take_injected();
+  }
   if (job* j = take_injected()) return j;
   return steal_from_others(w);
 }
@@ -189,7 +193,7 @@ void scheduler::worker_main(worker& w) noexcept {
   tls_current_worker = &w;
   unsigned idle = 0;
   for (;;) {
-    if (job* j = find_work(w)) {
+    if (job* j = find_work(w, false)) {
       j->execute();
       idle = 0;
       continue;
@@ -209,7 +213,7 @@ void scheduler::worker_main(worker& w) noexcept {
 void worker::help_until(wait_condition done) noexcept {
   unsigned idle = 0;
   while (!done()) {
-    if (job* j = sched_.find_work(*this)) {
+    if (job* j = sched_.find_work(*this, true)) {
       j->execute();
       idle = 0;
       continue;

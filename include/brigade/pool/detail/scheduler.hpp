@@ -108,8 +108,10 @@ class scheduler {
   /// Wakes w if it is parked. Returns whether it was.
   bool wake(worker& w) noexcept;
 
-  /// Looks for one job: own deque, then the injection queue, then a random victim.
-  job* find_work(worker& w) noexcept;
+  /// Looks for one job: own deque, then the injection queue, then a random victim. A worker
+  /// that is waiting for a stolen branch (`helping`) tries victims before the injection queue:
+  /// a new root job from outside could keep it from its own continuation for a long time.
+  job* find_work(worker& w, bool helping) noexcept;
 
   /// Parks w until woken, unless work, stop or `done` is already visible.
   void park(worker& w, const wait_condition* done) noexcept;
