@@ -1,0 +1,197 @@
+// brigade::task<T> — a lazy C++20 coroutine that produces a T (or an exception).
+//
+// A task does nothing until it is awaited (`co_await t`) or started by sync_wait, when_all,
+// a scope or an event loop. Awaiting transfers control symmetrically (no stack growth however
+// deep the chain of co_awaits), the result or exception travels to the awaiter, and the
+// awaiter's stop token (cancellation) is inherited by the task.
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <stop_token>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace brigade {
+
+template <class T = void>
+class task;
+
+namespace detail {
+
+/// What every brigade coroutine promise has: who to resume when done, the exception if any,
+/// and the stop token that cancellation requests arrive through.
+class promise_base {
+ public:
+  std::suspend_always initial_suspend() noexcept { return {}; }
+
+  struct final_awaiter {
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      return h.promise().continuation_;  // symmetric transfer back to the awaiter
+    }
+    void await_resume() const noexcept {}
+  };
+  final_awaiter final_suspend() noexcept { return {}; }
+
+  void unhandled_exception() noexcept { error_ = std::current_exception(); }
+
+  const std::stop_token& stop_token() const noexcept { return stop_; }
+  void set_stop_token(std::stop_token t) noexcept { stop_ = std::move(t); }
+  void set_continuation(std::coroutine_handle<> c) noexcept { continuation_ = c; }
+
+ protected:
+  void rethrow_if_failed() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::coroutine_handle<> continuation_ = std::noop_coroutine();
+  std::exception_ptr error_;
+  std::stop_token stop_;
+};
+
+/// The stop token of the coroutine whose promise is P, or an empty token.
+template <class P>
+std::stop_token stop_token_of(std::coroutine_handle<P> h) noexcept {
+  if constexpr (requires { h.promise().stop_token(); }) {
+    return h.promise().stop_token();
+  } else {
+    return {};
+  }
+}
+
+template <class T>
+class task_promise final : public promise_base {
+ public:
+  task<T> get_return_object() noexcept;
+
+  template <class U>
+  requires std::is_convertible_v<U&&, T>
+  void return_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
+    value_.template emplace<1>(std::forward<U>(v));
+  }
+
+  T take() {
+    rethrow_if_failed();
+    return std::move(std::get<1>(value_));
+  }
+
+ private:
+  std::variant<std::monostate, T> value_;
+};
+
+template <>
+class task_promise<void> final : public promise_base {
+ public:
+  task<void> get_return_object() noexcept;
+  void return_void() noexcept {}
+  void take() const { rethrow_if_failed(); }
+};
+
+}  // namespace detail
+
+/// A lazy coroutine producing T. Move-only; owns its frame (destroying a task that never ran
+/// frees the frame and everything its parameters hold).
+///
+/// Thread safety: a task is awaited once, by one awaiter. It may resume on another thread
+/// than the one it started on (after `co_await pool.schedule()`, an I/O completion, ...).
+/// Cancellation: the task inherits its awaiter's stop token; brigade's awaitables honour it.
+/// Errors: an exception escaping the coroutine is rethrown by `co_await`.
+template <class T>
+class [[nodiscard]] task {
+ public:
+  using promise_type = detail::task_promise<T>;
+  using value_type = T;
+
+  task() noexcept = default;
+  task(task&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+  task& operator=(task&& other) noexcept {
+    if (this != &other) {
+      destroy();
+      h_ = std::exchange(other.h_, {});
+    }
+    return *this;
+  }
+  task(const task&) = delete;
+  task& operator=(const task&) = delete;
+  ~task() { destroy(); }
+
+  /// True when this object holds a coroutine (not moved from or default constructed).
+  explicit operator bool() const noexcept { return static_cast<bool>(h_); }
+
+  /// Awaiting a task starts it (symmetric transfer) and resumes the awaiter when it is done.
+  class awaiter {
+   public:
+    explicit awaiter(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+    bool await_ready() const noexcept { return !h_ || h_.done(); }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
+      h_.promise().set_continuation(parent);
+      if (!h_.promise().stop_token().stop_possible())
+        h_.promise().set_stop_token(detail::stop_token_of(parent));
+      return h_;
+    }
+    T await_resume() { return h_.promise().take(); }
+
+   private:
+    std::coroutine_handle<promise_type> h_;
+  };
+  awaiter operator co_await() && noexcept { return awaiter{h_}; }
+
+  /// Internal: the coroutine handle (for starters such as sync_wait and when_all).
+  std::coroutine_handle<promise_type> handle() const noexcept { return h_; }
+
+ private:
+  friend promise_type;
+  explicit task(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+
+  void destroy() noexcept {
+    if (h_) std::exchange(h_, {}).destroy();
+  }
+
+  std::coroutine_handle<promise_type> h_;
+};
+
+namespace detail {
+
+template <class T>
+task<T> task_promise<T>::get_return_object() noexcept {
+  return task<T>(std::coroutine_handle<task_promise>::from_promise(*this));
+}
+
+inline task<void> task_promise<void>::get_return_object() noexcept {
+  return task<void>(std::coroutine_handle<task_promise>::from_promise(*this));
+}
+
+}  // namespace detail
+
+/// Awaitables for the running coroutine's own state.
+namespace this_task {
+
+/// The awaiter behind this_task::stop_token: never suspends, reads the caller's promise.
+class stop_token_awaiter {
+ public:
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    token_ = detail::stop_token_of(h);
+    return false;  // resume at once
+  }
+  std::stop_token await_resume() noexcept { return std::move(token_); }
+
+ private:
+  std::stop_token token_;
+};
+
+/// `co_await this_task::stop_token` gives the stop token of the calling coroutine.
+struct stop_token_t {
+  stop_token_awaiter operator co_await() const noexcept { return {}; }
+};
+inline constexpr stop_token_t stop_token{};
+
+}  // namespace this_task
+
+}  // namespace brigade
