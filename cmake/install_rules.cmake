@@ -20,5 +20,9 @@ install(FILES ${PROJECT_BINARY_DIR}/brigade-config.cmake
 
 # The .pc file finds its prefix relative to itself, so the package can be installed anywhere.
 file(RELATIVE_PATH pc_to_prefix /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+set(BRIGADE_PC_EXTRA_LIBS "")
+if(BRIGADE_URING_LIBRARY AND BRIGADE_URING_INCLUDE_DIR AND BRIGADE_ENABLE_IO_URING)
+  set(BRIGADE_PC_EXTRA_LIBS "-luring")  # the static library needs it at the consumer's link
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/brigade.pc.in ${PROJECT_BINARY_DIR}/brigade.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/brigade.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

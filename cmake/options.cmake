@@ -11,3 +11,6 @@ set(BRIGADE_SANITIZE "" CACHE STRING "Sanitizers for brigade's own targets: addr
 
 # Turns warnings into errors; on in CI and the presets.
 option(BRIGADE_WERROR "Treat compiler warnings as errors" OFF)
+
+# The io_uring backend (needs liburing at build time; epoll is used where it is missing).
+option(BRIGADE_ENABLE_IO_URING "Build the io_uring event-loop backend when liburing is found" ON)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing brigade needs on Debian 12, as root (or through sudo).
-#   tools/install-deps.sh           build + tests: Ninja, GoogleTest, pkg-config
+#   tools/install-deps.sh           build + tests: Ninja, GoogleTest, pkg-config, liburing
 #   tools/install-deps.sh --bench   also the peers the benchmarks compare with (oneTBB, OpenMP)
 #   tools/install-deps.sh --ci      also clang 14 (CI builds the sanitizer presets with it)
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build libgtest-dev pkg-config)
+packages=(g++ cmake ninja-build libgtest-dev pkg-config liburing-dev)
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev) ;;

@@ -4,7 +4,9 @@
 
 #include "futex.hpp"
 
+#include <pthread.h>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <random>
 
@@ -32,6 +34,16 @@ void idle_pause(unsigned round) noexcept {
 }
 
 }  // namespace
+
+void block_async_signals() noexcept {
+  // Asynchronous signals (SIGINT, SIGTERM, ...) go to threads that want them (a signal_set on
+  // an event loop, the user's main thread), never to a worker in the middle of a job. Faults
+  // stay deliverable: blocking them would turn a crash into a silent kill.
+  sigset_t set;
+  sigfillset(&set);
+  for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&set, s);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 scheduler::scheduler(std::size_t threads) {
   workers_.reserve(threads);
@@ -190,6 +202,7 @@ void scheduler::wake_one() noexcept {
 }
 
 void scheduler::worker_main(worker& w) noexcept {
+  block_async_signals();
   tls_current_worker = &w;
   unsigned idle = 0;
   for (;;) {

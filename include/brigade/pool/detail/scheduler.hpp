@@ -69,6 +69,9 @@ class worker {
   alignas(cache_line) atomic<std::uint32_t> sleep_word_{0};
 };
 
+/// Blocks asynchronous signals in the calling thread (brigade's own threads do this first).
+void block_async_signals() noexcept;
+
 /// The thread that runs the pool's jobs, or nullptr on other threads.
 extern constinit thread_local worker* tls_current_worker;
 

@@ -1,0 +1,74 @@
+// One asynchronous operation in flight on an event loop: what to do, where the result goes,
+// who to resume, and how cancellation reaches it. Lives in the awaiting coroutine's frame, so
+// an operation allocates nothing.
+#pragma once
+
+#include <brigade/core/detail/atomic.hpp>
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+
+namespace brigade {
+class event_loop;
+}
+
+namespace brigade::detail {
+
+enum class io_kind : std::uint8_t {
+  read,      // read(fd, buf, len) on a socket or pipe
+  write,     // write(fd, buf, len)
+  accept,    // accept4(fd, addr, addrlen), non-blocking + close-on-exec
+  connect,   // connect(fd, addr, addrlen) to completion
+  recvfrom,  // recvfrom(fd, buf, len, addr, addrlen)
+  sendto,    // sendto(fd, buf, len, addr, addrlen)
+  pread,     // pread(fd, buf, len, offset) on a regular file
+  pwrite,    // pwrite(fd, buf, len, offset)
+  poll_in,   // wait until fd is readable (signalfd, eventfd, pipes)
+  timer,     // wait until `deadline_ns` on the loop's clock
+};
+
+/// The states an operation moves through. Only one party ever moves it out of `pending`:
+/// the loop completing it, or a canceller (possibly on another thread) claiming it.
+enum class op_state : std::uint32_t { pending = 0, completed = 1, cancelling = 2 };
+
+/// A callback queued to run on a loop's thread; intrusive, so queuing allocates nothing.
+struct post_node {
+  void (*run)(post_node&) noexcept = nullptr;
+  post_node* next = nullptr;
+  void* ctx = nullptr;
+};
+
+/// Resumption rules (all on the loop thread, see src/io/README.md): the backend calls
+/// finish() when the I/O itself is over; a cancellation, claimed by CAS pending->cancelling on
+/// any thread, arrives through `cancel_node`. The op is resumed by finish() if it was still
+/// pending, else by whichever of finish() and the cancel handler comes second, so the frame
+/// outlives every reference the loop holds to it and no completed I/O result is dropped.
+struct io_op {
+  io_kind kind{};
+  int fd = -1;
+  void* buf = nullptr;
+  std::size_t len = 0;
+  std::uint64_t offset = 0;
+  void* addr = nullptr;  // sockaddr storage for accept/connect/recvfrom/sendto
+  std::uint32_t* addrlen = nullptr;
+  std::int64_t deadline_ns = 0;  // timer: absolute, steady clock
+  std::int64_t result = 0;       // >= 0: bytes / fd; < 0: -errno (ECANCELED when cancelled)
+  std::coroutine_handle<> waiter;
+  event_loop* loop = nullptr;
+  // pending -> completed (by the loop) or pending -> cancelling (by a stop request, which
+  // then posts the cancellation to the loop). acq_rel CAS on both sides: the winner's view of
+  // the operation is the one that counts.
+  atomic<std::uint32_t> state{0};
+  post_node cancel_node;  // posted by a canceller
+  post_node submit_node;  // posted when submitted from a thread other than the loop's
+  // Loop-thread-only bookkeeping.
+  io_op* next = nullptr;                                  // readiness list (epoll)
+  std::size_t heap_index = static_cast<std::size_t>(-1);  // timer heap position
+  bool submitted = false;                                 // the loop has seen the submission
+  bool io_done = false;                                   // finish() ran: `result` is final
+  bool cancel_seen = false;                               // the cancel handler ran
+  bool in_kernel = false;                                 // io_uring: an SQE refers to this op
+};
+
+}  // namespace brigade::detail

@@ -1,0 +1,68 @@
+// The awaitable shape shared by every I/O operation: submit on co_await, honour the awaiting
+// coroutine's stop token, hand back the raw result.
+#pragma once
+
+#include <brigade/core/errors.hpp>
+#include <brigade/core/task.hpp>
+#include <brigade/io/detail/io_op.hpp>
+#include <brigade/io/event_loop.hpp>
+
+#include <cerrno>
+#include <coroutine>
+#include <cstdint>
+#include <optional>
+#include <stop_token>
+
+namespace brigade::detail {
+
+/// Claims op for cancellation (CAS pending -> cancelling) and posts the cancellation to its
+/// loop. Any thread. No effect if the op already completed.
+void cancel_op(io_op& op) noexcept;
+
+/// Base of every I/O awaitable. Not movable: the loop holds a pointer to op_ while suspended
+/// (awaitables are created and awaited in place: `co_await sock.read(buf)`).
+class op_awaiter {
+ public:
+  explicit op_awaiter(event_loop& loop) noexcept { op_.loop = &loop; }
+  op_awaiter(const op_awaiter&) = delete;
+  op_awaiter& operator=(const op_awaiter&) = delete;
+
+  bool await_ready() const noexcept { return false; }
+
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    std::stop_token token = stop_token_of(h);
+    if (token.stop_requested()) {
+      cancelled_before_start_ = true;
+      return false;
+    }
+    op_.waiter = h;
+    // Register before submitting: the op is then never submitted without a way to cancel it.
+    // A cancellation that lands before submit() is handled there (see io_op).
+    if (token.stop_possible()) stop_.emplace(std::move(token), canceller{&op_});
+    return !op_.loop->submit(op_);
+  }
+
+ protected:
+  /// The operation's result (>= 0, or -errno); throws operation_cancelled if it was cancelled.
+  std::int64_t take_result() {
+    stop_.reset();  // blocks while a canceller on another thread is still running
+    if (cancelled_before_start_) throw operation_cancelled();
+    if (op_.result == -ECANCELED &&
+        op_.state.load(memory_order_acquire) == static_cast<std::uint32_t>(op_state::cancelling))
+      throw operation_cancelled();
+    return op_.result;
+  }
+
+  io_op op_;
+
+ private:
+  struct canceller {
+    io_op* op;
+    void operator()() const noexcept { cancel_op(*op); }
+  };
+  std::optional<std::stop_callback<canceller>> stop_;
+  bool cancelled_before_start_ = false;
+};
+
+}  // namespace brigade::detail

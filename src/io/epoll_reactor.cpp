@@ -1,0 +1,275 @@
+// The epoll backend: readiness-based. An operation first tries its system call; on EAGAIN it
+// waits in its descriptor's reader or writer queue (edge-triggered registration, made once per
+// descriptor) and is retried when epoll reports the descriptor ready. Regular files are never
+// "ready" for epoll, so pread/pwrite run on the global pool and post their completion back.
+#include "loop_core.hpp"
+#include "reactor.hpp"
+
+#include <brigade/pool/pool.hpp>
+#include <brigade/pool/task_group.hpp>
+
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+namespace brigade::detail {
+namespace {
+
+struct op_queue {
+  io_op* head = nullptr;
+  io_op* tail = nullptr;
+  bool empty() const noexcept { return head == nullptr; }
+  void push(io_op& op) noexcept {
+    op.next = nullptr;
+    if (tail != nullptr) {
+      tail->next = &op;
+    } else {
+      head = &op;
+    }
+    tail = &op;
+  }
+  void pop() noexcept {
+    head = head->next;
+    if (head == nullptr) tail = nullptr;
+  }
+  bool remove(io_op& op) noexcept {
+    io_op* prev = nullptr;
+    for (io_op* p = head; p != nullptr; prev = p, p = p->next) {
+      if (p != &op) continue;
+      if (prev != nullptr) {
+        prev->next = p->next;
+      } else {
+        head = p->next;
+      }
+      if (tail == p) tail = prev;
+      return true;
+    }
+    return false;
+  }
+};
+
+struct fd_entry {
+  bool registered = false;
+  op_queue readers;  // read, accept, recvfrom, poll_in
+  op_queue writers;  // write, connect, sendto
+};
+
+bool is_writer(io_kind k) noexcept {
+  return k == io_kind::write || k == io_kind::connect || k == io_kind::sendto;
+}
+
+std::int64_t neg_errno() noexcept {
+  return -static_cast<std::int64_t>(errno);
+}
+
+// One non-blocking attempt; -EAGAIN means "wait for readiness".
+std::int64_t attempt(io_op& op, bool after_ready) noexcept {
+  for (;;) {
+    ssize_t n = 0;
+    switch (op.kind) {
+      case io_kind::read:
+        n = ::read(op.fd, op.buf, op.len);
+        break;
+      case io_kind::write:
+        n = ::send(op.fd, op.buf, op.len, MSG_NOSIGNAL);
+        if (n < 0 && errno == ENOTSOCK) n = ::write(op.fd, op.buf, op.len);
+        break;
+      case io_kind::accept: {
+        auto* len = reinterpret_cast<socklen_t*>(op.addrlen);
+        n = ::accept4(op.fd, static_cast<sockaddr*>(op.addr), len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        break;
+      }
+      case io_kind::recvfrom: {
+        auto* len = reinterpret_cast<socklen_t*>(op.addrlen);
+        n = ::recvfrom(op.fd, op.buf, op.len, 0, static_cast<sockaddr*>(op.addr), len);
+        break;
+      }
+      case io_kind::sendto:
+        n = ::sendto(op.fd, op.buf, op.len, MSG_NOSIGNAL, static_cast<const sockaddr*>(op.addr),
+                     static_cast<socklen_t>(*op.addrlen));
+        break;
+      case io_kind::connect: {
+        if (!after_ready) {
+          n = ::connect(op.fd, static_cast<const sockaddr*>(op.addr),
+                        static_cast<socklen_t>(*op.addrlen));
+          if (n < 0 && errno == EINPROGRESS) return -EAGAIN;
+          break;
+        }
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (::getsockopt(op.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return neg_errno();
+        return err == 0 ? 0 : -static_cast<std::int64_t>(err);
+      }
+      case io_kind::poll_in: {
+        if (after_ready) return 0;
+        pollfd p{op.fd, POLLIN, 0};
+        n = ::poll(&p, 1, 0);
+        if (n == 0) return -EAGAIN;
+        if (n > 0) return 0;
+        break;
+      }
+      default:
+        return -EINVAL;
+    }
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return -EAGAIN;
+    return neg_errno();
+  }
+}
+
+class epoll_reactor final : public reactor {
+ public:
+  explicit epoll_reactor(loop_core& core) : core_(core) {
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epfd_ < 0 || wakefd_ < 0)
+      throw std::system_error(errno, std::generic_category(), "brigade::event_loop: epoll setup");
+    epoll_event ev{};
+    ev.events = EPOLLIN;  // level-triggered: drained on every wake-up
+    ev.data.fd = wakefd_;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+  }
+  ~epoll_reactor() override {
+    ::close(wakefd_);
+    ::close(epfd_);
+  }
+
+  const char* name() const noexcept override { return "epoll"; }
+
+  void start(io_op& op) noexcept override {
+    if (op.kind == io_kind::pread || op.kind == io_kind::pwrite) return start_file(op);
+    fd_entry& e = entry(op.fd);
+    op_queue& q = is_writer(op.kind) ? e.writers : e.readers;
+    if (q.empty()) {  // behind others, wait our turn: keeps reads and writes in order
+      const std::int64_t r = attempt(op, false);
+      if (r != -EAGAIN) return core_.finish(op, r);
+    }
+    if (!e.registered) {
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+      ev.data.fd = op.fd;
+      if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, op.fd, &ev) < 0) return core_.finish(op, neg_errno());
+      e.registered = true;
+    }
+    q.push(op);
+  }
+
+  void abort(io_op& op) noexcept override {
+    if (op.kind == io_kind::pread || op.kind == io_kind::pwrite) return;  // finishes on its own
+    fd_entry& e = entry(op.fd);
+    if (e.readers.remove(op) || e.writers.remove(op)) core_.finish(op, -ECANCELED);
+  }
+
+  void wait(std::int64_t timeout_ns) noexcept override {
+    epoll_event events[256];
+    int n;
+    if (timeout_ns < 0) {
+      n = ::epoll_wait(epfd_, events, 256, -1);
+    } else {
+      timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000),
+                  static_cast<long>(timeout_ns % 1'000'000'000)};
+      n = ::epoll_pwait2(epfd_, events, 256, &ts, nullptr);
+      if (n < 0 && errno == ENOSYS) {  // kernels before 5.11: millisecond resolution, rounded up
+        n = ::epoll_wait(epfd_, events, 256, static_cast<int>((timeout_ns + 999'999) / 1'000'000));
+      }
+    }
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == wakefd_) {
+        std::uint64_t v;
+        while (::read(wakefd_, &v, sizeof v) > 0) {
+        }
+        continue;
+      }
+      const std::uint32_t ev = events[i].events;
+      fd_entry& e = entry(fd);
+      if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0) drain_queue(e.readers);
+      if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) drain_queue(e.writers);
+    }
+  }
+
+  void wake() noexcept override {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
+  }
+
+  void forget_fd(int fd) noexcept override {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+    fd_entry& e = fds_[static_cast<std::size_t>(fd)];
+    if (e.registered) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+    e = fd_entry{};
+  }
+
+  std::vector<io_op*> pending() const override {
+    std::vector<io_op*> out;
+    for (const fd_entry& e : fds_) {
+      for (io_op* p = e.readers.head; p != nullptr; p = p->next) out.push_back(p);
+      for (io_op* p = e.writers.head; p != nullptr; p = p->next) out.push_back(p);
+    }
+    return out;
+  }
+
+ private:
+  fd_entry& entry(int fd) {
+    const auto i = static_cast<std::size_t>(fd);
+    if (i >= fds_.size()) fds_.resize(i + 64);
+    return fds_[i];
+  }
+
+  void drain_queue(op_queue& q) noexcept {
+    while (!q.empty()) {
+      io_op& op = *q.head;
+      const std::int64_t r = attempt(op, true);
+      if (r == -EAGAIN) break;
+      q.pop();
+      core_.finish(op, r);
+    }
+  }
+
+  // Regular files: run the blocking call on the global pool, post the completion back.
+  void start_file(io_op& op) noexcept {
+    op.submit_node.ctx = &op;
+    op.submit_node.run = [](post_node& n) noexcept {
+      auto& o = *static_cast<io_op*>(n.ctx);
+      o.loop->core().finish(o, o.result);
+    };
+    try {
+      if (!files_) files_.emplace(pool::global());  // only loops that touch files start the pool
+      files_->run([&op] {
+        ssize_t n;
+        do {
+          n = op.kind == io_kind::pread
+                  ? ::pread(op.fd, op.buf, op.len, static_cast<off_t>(op.offset))
+                  : ::pwrite(op.fd, op.buf, op.len, static_cast<off_t>(op.offset));
+        } while (n < 0 && errno == EINTR);
+        op.result = n >= 0 ? n : neg_errno();
+        op.loop->core().post(op.submit_node);  // publishes op.result (post's mutex)
+      });
+    } catch (...) {
+      core_.finish(op, -ENOMEM);
+    }
+  }
+
+  loop_core& core_;
+  int epfd_ = -1;
+  int wakefd_ = -1;
+  std::vector<fd_entry> fds_;
+  std::optional<task_group> files_;
+};
+
+}  // namespace
+
+std::unique_ptr<reactor> make_epoll_reactor(loop_core& core) {
+  return std::make_unique<epoll_reactor>(core);
+}
+
+}  // namespace brigade::detail

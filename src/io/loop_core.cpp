@@ -1,0 +1,371 @@
+// The event loop's machinery: posted work, the timer heap, the run loop, and the rules for
+// resuming operations (src/io/README.md).
+#include "loop_core.hpp"
+
+#include <brigade/io/detail/op_awaiter.hpp>
+#include <brigade/io/timer.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace brigade {
+namespace {
+
+constinit thread_local event_loop* tls_loop = nullptr;
+
+io_backend resolve_backend(io_backend requested) {
+  if (requested != io_backend::automatic) return requested;
+  const char* env = std::getenv("BRIGADE_IO");
+  if (env == nullptr) return io_backend::automatic;
+  const std::string v = env;
+  if (v == "epoll") return io_backend::epoll;
+  if (v == "uring" || v == "io_uring") return io_backend::uring;
+  throw std::invalid_argument("BRIGADE_IO=\"" + v + "\" is invalid: expected epoll or uring");
+}
+
+}  // namespace
+
+namespace detail {
+
+loop_core::loop_core(event_loop& owner, io_backend which) : owner_(owner) {
+  const io_backend want = resolve_backend(which);
+  if (want != io_backend::epoll) reactor_ = make_uring_reactor(*this);
+  if (reactor_ != nullptr) {
+    kind_ = io_backend::uring;
+  } else if (want == io_backend::uring) {
+    throw std::system_error(ENOSYS, std::generic_category(),
+                            "brigade::event_loop: io_uring was asked for but is not available");
+  } else {
+    reactor_ = make_epoll_reactor(*this);
+    kind_ = io_backend::epoll;
+  }
+}
+
+loop_core::~loop_core() = default;
+
+void loop_core::post(post_node& n) noexcept {
+  {
+    std::lock_guard lock(post_mu_);
+    n.next = nullptr;
+    if (post_tail_ != nullptr) {
+      post_tail_->next = &n;
+    } else {
+      post_head_ = &n;
+    }
+    post_tail_ = &n;
+  }
+  // See waiting_: after our insert, either the loop sees the node or we see it waiting.
+  if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
+}
+
+bool loop_core::run_posted() noexcept {
+  post_node* n;
+  {
+    std::lock_guard lock(post_mu_);
+    n = post_head_;
+    post_head_ = post_tail_ = nullptr;
+  }
+  const bool any = n != nullptr;
+  while (n != nullptr) {
+    post_node* next = n->next;  // run() may free or requeue n
+    n->run(*n);
+    n = next;
+  }
+  return any;
+}
+
+bool loop_core::claim(io_op& op) noexcept {
+  auto pending = static_cast<std::uint32_t>(op_state::pending);
+  // acq_rel: pairs with finish()'s CAS; exactly one of the two wins.
+  return op.state.compare_exchange_strong(pending, static_cast<std::uint32_t>(op_state::cancelling),
+                                          std::memory_order_acq_rel);
+}
+
+bool loop_core::submit(io_op& op) noexcept {
+  if (!owner_.on_loop_thread()) {
+    op.submit_node.ctx = &op;
+    op.submit_node.run = [](post_node& n) noexcept {
+      auto& o = *static_cast<io_op*>(n.ctx);
+      o.loop->core().start_on_loop(o);
+    };
+    post(op.submit_node);
+    return false;
+  }
+  inline_op_ = &op;
+  inline_done_ = false;
+  start_on_loop(op);
+  inline_op_ = nullptr;
+  return inline_done_;
+}
+
+void loop_core::start_on_loop(io_op& op) noexcept {
+  op.submitted = true;
+  ++pending_ops_;
+  if (op.state.load(std::memory_order_acquire) ==
+      static_cast<std::uint32_t>(op_state::cancelling)) {
+    // Cancelled before it started: nothing to undo.
+    op.result = -ECANCELED;
+    op.io_done = true;
+    if (op.cancel_seen) make_ready(op);
+    return;
+  }
+  if (op.kind == io_kind::timer) {
+    op.offset = timer_seq_++;  // FIFO among equal deadlines
+    heap_push(op);
+    return;
+  }
+  reactor_->start(op);
+}
+
+void loop_core::finish(io_op& op, std::int64_t result) noexcept {
+  op.result = result;
+  op.io_done = true;
+  auto pending = static_cast<std::uint32_t>(op_state::pending);
+  if (op.state.compare_exchange_strong(pending, static_cast<std::uint32_t>(op_state::completed),
+                                       std::memory_order_acq_rel)) {
+    if (&op == inline_op_) {
+      inline_done_ = true;  // the awaiter continues without suspending
+      --pending_ops_;
+      return;
+    }
+    make_ready(op);
+  } else if (op.cancel_seen) {
+    make_ready(op);
+  }
+  // else: a canceller claimed it; its cancel_node will find io_done and resume.
+}
+
+void loop_core::cancel_on_loop(io_op& op) noexcept {
+  op.cancel_seen = true;
+  if (!op.submitted) return;  // start_on_loop() will see the claim
+  if (op.io_done) {
+    make_ready(op);
+    return;
+  }
+  if (op.kind == io_kind::timer) {
+    heap_remove(op);
+    finish(op, -ECANCELED);
+    return;
+  }
+  reactor_->abort(op);
+}
+
+void loop_core::make_ready(io_op& op) noexcept {
+  op.next = nullptr;
+  if (ready_tail_ != nullptr) {
+    ready_tail_->next = &op;
+  } else {
+    ready_head_ = &op;
+  }
+  ready_tail_ = &op;
+}
+
+bool loop_core::run_ready() noexcept {
+  io_op* op = ready_head_;
+  ready_head_ = ready_tail_ = nullptr;
+  const bool any = op != nullptr;
+  while (op != nullptr) {
+    io_op* next = op->next;  // resuming may end the coroutine that holds op
+    --pending_ops_;
+    op->waiter.resume();
+    op = next;
+  }
+  return any;
+}
+
+void loop_core::request_stop() noexcept {
+  stop_.store(true, std::memory_order_seq_cst);
+  reactor_->wake();
+}
+
+std::int64_t loop_core::wait_timeout() const noexcept {
+  if (timers_.empty()) return -1;
+  const std::int64_t d = timers_.front()->deadline_ns - event_loop::now_ns();
+  return d > 0 ? d : 0;
+}
+
+void loop_core::fire_timers() noexcept {
+  if (timers_.empty()) return;
+  const std::int64_t now = event_loop::now_ns();
+  while (!timers_.empty() && timers_.front()->deadline_ns <= now) {
+    io_op& op = *timers_.front();
+    heap_remove(op);
+    finish(op, 0);
+  }
+}
+
+void loop_core::run(const bool* finished) {
+  outer_loop_ = tls_loop;
+  tls_loop = &owner_;
+  stop_.store(false, std::memory_order_relaxed);
+  for (;;) {
+    bool busy = run_posted();
+    fire_timers();
+    busy = run_ready() || busy;
+    if (stop_.load(std::memory_order_acquire) || (finished != nullptr && *finished)) break;
+    if (busy) continue;  // resumed code may have queued more: look again before blocking
+    waiting_.store(true, std::memory_order_seq_cst);
+    bool queued;
+    {
+      std::lock_guard lock(post_mu_);
+      queued = post_head_ != nullptr;
+    }
+    reactor_->wait(queued || stop_.load(std::memory_order_acquire) ? 0 : wait_timeout());
+    waiting_.store(false, std::memory_order_relaxed);
+  }
+  tls_loop = outer_loop_;
+}
+
+void loop_core::drain() noexcept {
+  event_loop* saved = tls_loop;
+  tls_loop = &owner_;
+  for (int round = 0; round < 1000; ++round) {
+    bool any = run_posted();
+    any = run_ready() || any;
+    std::vector<io_op*> victims(timers_.begin(), timers_.end());
+    for (io_op* op : reactor_->pending()) victims.push_back(op);
+    for (io_op* op : victims) {
+      if (claim(*op)) cancel_on_loop(*op);
+    }
+    if (!victims.empty()) any = true;
+    if (pending_ops_ != 0) reactor_->wait(any ? 0 : 1'000'000);
+    any = run_ready() || any;
+    if (!any && pending_ops_ == 0) break;
+  }
+  if (pending_ops_ != 0)
+    std::fprintf(stderr, "brigade::event_loop destroyed with %zu operation(s) that did not end\n",
+                 pending_ops_);
+  tls_loop = saved;
+}
+
+// 4-ary min-heap on (deadline, sequence): shallower than a binary heap, so fewer cache misses
+// per push and pop with a million timers.
+bool loop_core::heap_less(const io_op* a, const io_op* b) const noexcept {
+  return a->deadline_ns != b->deadline_ns ? a->deadline_ns < b->deadline_ns : a->offset < b->offset;
+}
+
+void loop_core::heap_push(io_op& op) {
+  op.heap_index = timers_.size();
+  timers_.push_back(&op);
+  heap_sift_up(op.heap_index);
+}
+
+void loop_core::heap_remove(io_op& op) noexcept {
+  const std::size_t i = op.heap_index;
+  if (i == static_cast<std::size_t>(-1)) return;
+  op.heap_index = static_cast<std::size_t>(-1);
+  io_op* last = timers_.back();
+  timers_.pop_back();
+  if (last == &op) return;
+  timers_[i] = last;
+  last->heap_index = i;
+  heap_sift_up(i);
+  heap_sift_down(last->heap_index);
+}
+
+void loop_core::heap_sift_up(std::size_t i) noexcept {
+  io_op* x = timers_[i];
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 4;
+    if (!heap_less(x, timers_[parent])) break;
+    timers_[i] = timers_[parent];
+    timers_[i]->heap_index = i;
+    i = parent;
+  }
+  timers_[i] = x;
+  x->heap_index = i;
+}
+
+void loop_core::heap_sift_down(std::size_t i) noexcept {
+  io_op* x = timers_[i];
+  const std::size_t n = timers_.size();
+  for (;;) {
+    const std::size_t first = 4 * i + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t end = first + 4 < n ? first + 4 : n;
+    for (std::size_t c = first + 1; c < end; ++c)
+      if (heap_less(timers_[c], timers_[best])) best = c;
+    if (!heap_less(timers_[best], x)) break;
+    timers_[i] = timers_[best];
+    timers_[i]->heap_index = i;
+    i = best;
+  }
+  timers_[i] = x;
+  x->heap_index = i;
+}
+
+void cancel_op(io_op& op) noexcept {
+  if (!loop_core::claim(op)) return;
+  op.cancel_node.ctx = &op;
+  op.cancel_node.run = [](post_node& n) noexcept {
+    auto& o = *static_cast<io_op*>(n.ctx);
+    o.loop->core().cancel_on_loop_public(o);
+  };
+  op.loop->core().post(op.cancel_node);
+}
+
+event_loop& current_loop_or_throw(const char* what) {
+  if (event_loop* l = tls_loop) return *l;
+  throw std::logic_error(std::string("brigade::") + what +
+                         ": not running on an event loop thread (pass the loop explicitly)");
+}
+
+void run_loop_until(event_loop& loop, std::coroutine_handle<> root, const bool& finished) {
+  resume_node start;
+  start.waiter = root;
+  loop.post_node(start);
+  loop.core().run(&finished);
+}
+
+}  // namespace detail
+
+event_loop::event_loop() : event_loop(options{}) {}
+
+event_loop::event_loop(options o) : core_(std::make_unique<detail::loop_core>(*this, o.backend)) {}
+
+event_loop::~event_loop() {
+  core_->drain();
+}
+
+io_backend event_loop::backend() const noexcept {
+  return core_->kind();
+}
+
+const char* event_loop::backend_name() const noexcept {
+  return core_->backend().name();
+}
+
+void event_loop::run() {
+  core_->run(nullptr);
+}
+
+void event_loop::stop() noexcept {
+  core_->request_stop();
+}
+
+event_loop* event_loop::current() noexcept {
+  return tls_loop;
+}
+
+void event_loop::post_node(detail::post_node& n) noexcept {
+  core_->post(n);
+}
+
+bool event_loop::submit(detail::io_op& op) noexcept {
+  return core_->submit(op);
+}
+
+std::int64_t event_loop::now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace brigade

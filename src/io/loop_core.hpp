@@ -1,0 +1,83 @@
+// The inside of an event loop: the posted-work queue, the timer heap, the run loop, and the
+// resumption rules every backend follows (see README.md).
+#pragma once
+
+#include <brigade/io/event_loop.hpp>
+
+#include "reactor.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace brigade::detail {
+
+class loop_core {
+ public:
+  loop_core(event_loop& owner, io_backend which);
+  ~loop_core();
+
+  event_loop& owner() noexcept { return owner_; }
+  reactor& backend() noexcept { return *reactor_; }
+  io_backend kind() const noexcept { return kind_; }
+
+  /// Any thread.
+  void post(post_node& n) noexcept;
+  bool submit(io_op& op) noexcept;
+  void request_stop() noexcept;
+  /// Claims op for cancellation from the loop thread (as cancel_op does from anywhere).
+  static bool claim(io_op& op) noexcept;
+
+  /// Loop thread: the I/O of op is over with `result`; resumes it per the rules.
+  void finish(io_op& op, std::int64_t result) noexcept;
+
+  /// Loop thread: runs until stop is requested (and, if `finished` is given, until it is true).
+  void run(const bool* finished);
+
+  /// Cancels every pending operation and runs posted work until quiet (destruction).
+  void drain() noexcept;
+
+  /// Loop thread: a canceller's claim arrived (op.cancel_node).
+  void cancel_on_loop_public(io_op& op) noexcept { cancel_on_loop(op); }
+
+ private:
+  void start_on_loop(io_op& op) noexcept;
+  void cancel_on_loop(io_op& op) noexcept;
+  void make_ready(io_op& op) noexcept;
+  bool run_ready() noexcept;   // true if it resumed anything
+  bool run_posted() noexcept;  // true if it ran anything
+  void fire_timers() noexcept;
+  std::int64_t wait_timeout() const noexcept;
+
+  void heap_push(io_op& op);
+  void heap_remove(io_op& op) noexcept;
+  void heap_sift_up(std::size_t i) noexcept;
+  void heap_sift_down(std::size_t i) noexcept;
+  bool heap_less(const io_op* a, const io_op* b) const noexcept;
+
+  event_loop& owner_;
+  io_backend kind_;
+  std::unique_ptr<reactor> reactor_;
+
+  std::mutex post_mu_;
+  post_node* post_head_ = nullptr;  // guarded by post_mu_
+  post_node* post_tail_ = nullptr;
+  // True while the loop thread may block in the backend; posters wake it only then.
+  // seq_cst with the poster's queue insert (under the mutex) on one side and the loop's
+  // re-check of the queue on the other: one of them sees the other.
+  std::atomic<bool> waiting_{false};
+  std::atomic<bool> stop_{false};
+
+  std::vector<io_op*> timers_;  // 4-ary min-heap by (deadline, sequence)
+  std::uint64_t timer_seq_ = 0;
+  std::size_t pending_ops_ = 0;  // started and not yet resumed (loop thread)
+  io_op* ready_head_ = nullptr;  // finished ops to resume, FIFO through io_op::next
+  io_op* ready_tail_ = nullptr;
+  io_op* inline_op_ = nullptr;  // op being submitted inline: finish() must not queue it
+  bool inline_done_ = false;
+  event_loop* outer_loop_ = nullptr;  // the thread's loop before run() (restored after)
+};
+
+}  // namespace brigade::detail
