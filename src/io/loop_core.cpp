@@ -200,9 +200,26 @@ void loop_core::fire_timers() noexcept {
   }
 }
 
+void loop_core::resume_later(std::coroutine_handle<> h) noexcept {
+  struct node final : resume_node {
+    node() {
+      run = [](post_node& n) noexcept {
+        auto* self = static_cast<node*>(&n);
+        const std::coroutine_handle<> w = self->waiter;
+        delete self;
+        w.resume();
+      };
+    }
+  };
+  auto* n = new node;
+  n->waiter = h;
+  post(*n);
+}
+
 void loop_core::run(const bool* finished) {
   outer_loop_ = tls_loop;
   tls_loop = &owner_;
+  outer_context_ = set_current_resume_context(this);
   stop_.store(false, std::memory_order_relaxed);
   for (;;) {
     bool busy = run_posted();
@@ -219,6 +236,7 @@ void loop_core::run(const bool* finished) {
     reactor_->wait(queued || stop_.load(std::memory_order_acquire) ? 0 : wait_timeout());
     waiting_.store(false, std::memory_order_relaxed);
   }
+  set_current_resume_context(outer_context_);
   tls_loop = outer_loop_;
 }
 

@@ -2,6 +2,7 @@
 // resumption rules every backend follows (see README.md).
 #pragma once
 
+#include <brigade/core/detail/resume_context.hpp>
 #include <brigade/io/event_loop.hpp>
 
 #include "reactor.hpp"
@@ -14,7 +15,7 @@
 
 namespace brigade::detail {
 
-class loop_core {
+class loop_core final : public resume_context {
  public:
   loop_core(event_loop& owner, io_backend which);
   ~loop_core();
@@ -35,6 +36,9 @@ class loop_core {
 
   /// Loop thread: runs until stop is requested (and, if `finished` is given, until it is true).
   void run(const bool* finished);
+
+  /// Any thread: resumes h on the loop's thread (allocates one node).
+  void resume_later(std::coroutine_handle<> h) noexcept override;
 
   /// Cancels every pending operation and runs posted work until quiet (destruction).
   void drain() noexcept;
@@ -78,6 +82,7 @@ class loop_core {
   io_op* inline_op_ = nullptr;  // op being submitted inline: finish() must not queue it
   bool inline_done_ = false;
   event_loop* outer_loop_ = nullptr;  // the thread's loop before run() (restored after)
+  resume_context* outer_context_ = nullptr;
 };
 
 }  // namespace brigade::detail

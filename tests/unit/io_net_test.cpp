@@ -125,6 +125,10 @@ TEST_P(net, reset_by_peer_is_a_system_error) {
 }
 
 TEST_P(net, running_out_of_descriptors_does_not_kill_the_loop) {
+#ifdef BRIGADE_UBSAN
+  GTEST_SKIP() << "UBSan's vptr check opens a pipe to read memory and misreports valid objects "
+                  "once the descriptor table is full; this case runs in the debug and tsan builds";
+#endif
   brigade::tcp_listener l(loop(), brigade::endpoint::loopback(0));
   const auto at = l.local_endpoint();
   rlimit old{};

@@ -21,6 +21,9 @@
 #include <variant>
 
 namespace brigade {
+
+class pool;
+
 namespace detail {
 
 /// A queued resumption of a coroutine.
@@ -117,6 +120,15 @@ class event_loop {
     post_node(*new node(std::forward<F>(fn)));
   }
 
+  /// The pool that offload() uses from this loop (a runtime attaches its own); nullptr means
+  /// pool::global(). Set it before the loop runs.
+  void attach_pool(brigade::pool* p) noexcept { pool_ = p; }
+  brigade::pool* attached_pool() const noexcept { return pool_; }
+  /// True when the loop was told it has no pool at all (single-threaded runtime): offload()
+  /// then runs the function on the loop itself.
+  void set_single_threaded(bool on) noexcept { single_threaded_ = on; }
+  bool single_threaded() const noexcept { return single_threaded_; }
+
   /// Internal: the loop's machinery.
   void post_node(detail::post_node& n) noexcept;
   /// Internal: starts op; true if it already completed (no suspension needed).
@@ -127,6 +139,8 @@ class event_loop {
 
  private:
   std::unique_ptr<detail::loop_core> core_;
+  brigade::pool* pool_ = nullptr;
+  bool single_threaded_ = false;
 };
 
 namespace detail {

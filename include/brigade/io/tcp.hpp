@@ -51,6 +51,12 @@ class tcp_stream : public detail::fd_owner {
     return {*loop_,     detail::io_kind::read,      fd_, buf.data(),
             buf.size(), "brigade::tcp_stream::read"};
   }
+  /// Waits until the stream has something to read (data, end of stream or an error) without
+  /// reading it: an idle connection can wait here holding no buffer at all.
+  detail::transfer_awaiter wait_readable() noexcept {
+    return {
+        *loop_, detail::io_kind::poll_in, fd_, nullptr, 0, "brigade::tcp_stream::wait_readable"};
+  }
   /// Writes some of buf (at least one byte unless buf is empty); returns how many.
   detail::transfer_awaiter write_some(std::span<const std::byte> buf) noexcept {
     return {*loop_,     detail::io_kind::write,      fd_, const_cast<std::byte*>(buf.data()),

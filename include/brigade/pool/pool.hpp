@@ -10,6 +10,7 @@
 #include <brigade/pool/detail/scheduler.hpp>
 
 #include <condition_variable>
+#include <coroutine>
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -61,6 +62,35 @@ class pool {
   /// thread sleeps until f is done.
   template <class F>
   std::invoke_result_t<F&> run(F&& f);
+
+  /// `co_await pool.schedule()`: continue this coroutine on one of the pool's workers.
+  /// Allocates nothing (the job lives in the awaiting frame). From a worker of this pool it
+  /// still requeues, which lets other work run first.
+  class schedule_awaiter {
+   public:
+    explicit schedule_awaiter(pool& p) noexcept : p_(p) {}
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept {
+      job_.waiter = h;
+      detail::worker* w = detail::current_worker();
+      if (w != nullptr && &w->sched() == p_.sched_.get()) {
+        w->push(&job_);
+      } else {
+        p_.sched_->inject(&job_);
+      }
+    }
+    void await_resume() const noexcept {}
+
+   private:
+    struct resume_job final : detail::job {
+      resume_job() noexcept
+          : job([](job& j) noexcept { static_cast<resume_job&>(j).waiter.resume(); }) {}
+      std::coroutine_handle<> waiter;
+    };
+    pool& p_;
+    resume_job job_;
+  };
+  schedule_awaiter schedule() noexcept { return schedule_awaiter{*this}; }
 
   /// Internal: the scheduler behind this pool.
   detail::scheduler& scheduler() noexcept { return *sched_; }

@@ -1,0 +1,51 @@
+// The runtime: building, wiring and tearing down the pool and the loops.
+#include <brigade/io/runtime.hpp>
+
+#include <brigade/pool/detail/scheduler.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace brigade {
+
+runtime::runtime(options o) {
+  if (o.loops == 0)
+    throw std::invalid_argument("brigade::runtime: loops must be at least 1, got 0");
+  if (o.single_threaded && o.loops > 1)
+    throw std::invalid_argument("brigade::runtime: single_threaded takes one loop, got " +
+                                std::to_string(o.loops));
+  if (!o.single_threaded)
+    pool_ = o.threads == 0 ? std::make_unique<brigade::pool>()
+                           : std::make_unique<brigade::pool>(o.threads);
+  for (std::size_t i = 0; i < o.loops; ++i) {
+    loops_.push_back(std::make_unique<event_loop>(event_loop::options{o.backend}));
+    loops_.back()->attach_pool(pool_.get());
+    loops_.back()->set_single_threaded(o.single_threaded);
+  }
+  for (std::size_t i = 1; i < loops_.size(); ++i)
+    threads_.emplace_back([l = loops_[i].get()] {
+      detail::block_async_signals();
+      l->run();
+    });
+}
+
+runtime::~runtime() {
+  for (std::size_t i = 1; i < loops_.size(); ++i) loops_[i]->stop();
+  for (auto& t : threads_) t.join();
+  loops_.clear();  // each loop cancels what is still pending on it
+  pool_.reset();   // finishes queued work, joins the workers
+}
+
+brigade::pool& runtime::pool() {
+  if (!pool_) throw std::logic_error("brigade::runtime: a single-threaded runtime has no pool");
+  return *pool_;
+}
+
+event_loop& runtime::loop(std::size_t i) {
+  if (i >= loops_.size())
+    throw std::out_of_range("brigade::runtime::loop: index " + std::to_string(i) + " but only " +
+                            std::to_string(loops_.size()) + " loop(s)");
+  return *loops_[i];
+}
+
+}  // namespace brigade

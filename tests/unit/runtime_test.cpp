@@ -1,0 +1,121 @@
+// brigade::runtime and offload: the loop keeps serving while the pool computes; single-threaded
+// mode; several loops; hops between loop and pool.
+#include <brigade/core/when_all.hpp>
+#include <brigade/io/offload.hpp>
+#include <brigade/io/runtime.hpp>
+#include <brigade/io/timer.hpp>
+#include <brigade/pool/future.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(runtime, block_on_runs_on_the_calling_thread) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 2});
+  const auto me = std::this_thread::get_id();
+  auto body = [&]() -> brigade::task<bool> { co_return std::this_thread::get_id() == me; };
+  EXPECT_TRUE(rt.block_on(body()));
+}
+
+TEST(runtime, hop_to_the_pool_and_back) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 2});
+  auto body = [&]() -> brigade::task<int> {
+    int where = 0;
+    co_await rt.pool().schedule();
+    if (rt.pool().owns_current_thread()) where += 1;
+    co_await rt.loop().schedule();
+    if (rt.loop().on_loop_thread()) where += 2;
+    co_return where;
+  };
+  EXPECT_EQ(rt.block_on(body()), 3);
+}
+
+TEST(runtime, offload_resumes_on_the_loop_and_the_loop_keeps_serving) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 2});
+  std::atomic<bool> release{false};
+  auto body = [&]() -> brigade::task<int> {
+    int ticks_while_computing = 0;
+    auto compute = [&]() -> brigade::task<int> {
+      const int v = co_await brigade::offload([&] {
+        // Holds a pool worker until the loop has proven it keeps running.
+        while (!release.load()) std::this_thread::yield();
+        return 41;
+      });
+      if (!rt.loop().on_loop_thread()) throw std::logic_error("resumed off the loop");
+      co_return v + 1;
+    };
+    auto ticker = [&]() -> brigade::task<void> {
+      for (int i = 0; i < 3; ++i) {
+        co_await brigade::sleep_for(1ms);
+        ++ticks_while_computing;
+      }
+      release = true;
+    };
+    auto [v, t] = co_await brigade::when_all(compute(), ticker());
+    (void)t;
+    co_return v + ticks_while_computing;
+  };
+  EXPECT_EQ(rt.block_on(body()), 45);
+}
+
+TEST(runtime, offload_exception_reaches_the_coroutine) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 1});
+  auto body = []() -> brigade::task<void> {
+    co_await brigade::offload([]() -> int { throw std::range_error("offloaded"); });
+  };
+  EXPECT_THROW(rt.block_on(body()), std::range_error);
+}
+
+TEST(runtime, future_awaited_on_a_loop_resumes_on_the_loop) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 2});
+  auto body = [&]() -> brigade::task<bool> {
+    auto f = brigade::submit(rt.pool(), [] { return 1; });
+    co_await f;
+    co_return rt.loop().on_loop_thread();
+  };
+  EXPECT_TRUE(rt.block_on(body()));
+}
+
+TEST(runtime, single_threaded_runs_everything_on_one_thread) {
+  brigade::runtime rt(brigade::runtime::options{.single_threaded = true});
+  EXPECT_FALSE(rt.has_pool());
+  EXPECT_THROW(rt.pool(), std::logic_error);
+  const auto me = std::this_thread::get_id();
+  auto body = [&]() -> brigade::task<bool> {
+    const auto where = co_await brigade::offload([] { return std::this_thread::get_id(); });
+    co_return where == me;
+  };
+  EXPECT_TRUE(rt.block_on(body()));
+}
+
+TEST(runtime, several_loops_run_on_their_own_threads) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 1, .loops = 3});
+  EXPECT_EQ(rt.loop_count(), 3u);
+  auto body = [&]() -> brigade::task<int> {
+    int distinct = 0;
+    for (std::size_t i = 1; i < rt.loop_count(); ++i) {
+      co_await rt.loop(i).schedule();
+      if (rt.loop(i).on_loop_thread()) ++distinct;
+    }
+    co_await rt.loop().schedule();
+    co_return distinct;
+  };
+  EXPECT_EQ(rt.block_on(body()), 2);
+}
+
+TEST(runtime, bad_options_are_errors) {
+  EXPECT_THROW(brigade::runtime(brigade::runtime::options{.loops = 0}), std::invalid_argument);
+  EXPECT_THROW(brigade::runtime(brigade::runtime::options{.loops = 2, .single_threaded = true}),
+               std::invalid_argument);
+  brigade::runtime rt(brigade::runtime::options{.threads = 1});
+  EXPECT_THROW(rt.loop(5), std::out_of_range);
+}
+
+}  // namespace
