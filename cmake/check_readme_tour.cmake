@@ -1,7 +1,9 @@
-# Fails when README.md's tour block differs from the compiled example it claims to be.
+# Fails when README.md does not contain each compiled tour file verbatim.
 file(READ ${README} readme)
-file(READ ${SOURCE} source)
-string(FIND "${readme}" "${source}" at)
-if(at EQUAL -1)
-  message(FATAL_ERROR "README.md does not contain ${SOURCE} verbatim: update the tour")
-endif()
+foreach(source IN LISTS SOURCES)
+  file(READ ${source} text)
+  string(FIND "${readme}" "${text}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "README.md does not contain ${source} verbatim: update the tour")
+  endif()
+endforeach()

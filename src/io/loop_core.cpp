@@ -47,19 +47,24 @@ loop_core::loop_core(event_loop& owner, io_backend which) : owner_(owner) {
   }
 }
 
-loop_core::~loop_core() = default;
+loop_core::~loop_core() {
+  // A poster on another thread may still be inside post() (waking us); let it finish before
+  // the reactor and the queue go away.
+  std::lock_guard lock(post_mu_);
+}
 
 void loop_core::post(post_node& n) noexcept {
-  {
-    std::lock_guard lock(post_mu_);
-    n.next = nullptr;
-    if (post_tail_ != nullptr) {
-      post_tail_->next = &n;
-    } else {
-      post_head_ = &n;
-    }
-    post_tail_ = &n;
+  // Everything under the lock, the wake-up included: once the node is visible the loop may run
+  // it, its coroutine may finish, and the loop's owner may destroy the loop — which takes this
+  // lock before the reactor goes (~loop_core), so it waits for us to be done with it.
+  std::lock_guard lock(post_mu_);
+  n.next = nullptr;
+  if (post_tail_ != nullptr) {
+    post_tail_->next = &n;
+  } else {
+    post_head_ = &n;
   }
+  post_tail_ = &n;
   // See waiting_: after our insert, either the loop sees the node or we see it waiting.
   if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
 }
