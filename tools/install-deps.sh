@@ -6,7 +6,7 @@
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build libgtest-dev pkg-config liburing-dev)
+packages=(g++ cmake ninja-build libgtest-dev pkg-config liburing-dev libhttp-parser-dev libcli11-dev curl nlohmann-json3-dev)
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev) ;;

@@ -24,3 +24,4 @@
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
 #include <brigade/pool/task_group.hpp>
+#include <brigade/trace/trace.hpp>

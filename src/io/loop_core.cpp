@@ -2,6 +2,9 @@
 // resuming operations (src/io/README.md).
 #include "loop_core.hpp"
 
+#include <brigade/core/detail/trace_hooks.hpp>
+#include <brigade/trace/trace.hpp>
+
 #include <brigade/io/detail/op_awaiter.hpp>
 #include <brigade/io/timer.hpp>
 
@@ -10,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -33,7 +37,25 @@ io_backend resolve_backend(io_backend requested) {
 
 namespace detail {
 
-loop_core::loop_core(event_loop& owner, io_backend which) : owner_(owner) {
+namespace {
+std::atomic<unsigned> loops_created{0};
+
+std::int64_t blocking_threshold_ms() {
+  const char* env = std::getenv("BRIGADE_WARN_BLOCKING_MS");
+  if (env == nullptr) return 100;
+  char* end = nullptr;
+  const long v = std::strtol(env, &end, 10);
+  if (end == env || *end != '\0' || v < 0)
+    throw std::invalid_argument(std::string("BRIGADE_WARN_BLOCKING_MS=\"") + env +
+                                "\" is invalid: expected milliseconds (0 turns the warning off)");
+  return v;
+}
+}  // namespace
+
+loop_core::loop_core(event_loop& owner, io_backend which)
+    : owner_(owner),
+      number_(loops_created.fetch_add(1, std::memory_order_relaxed)),
+      warn_blocking_ms_(blocking_threshold_ms()) {
   const io_backend want = resolve_backend(which);
   if (want != io_backend::epoll) reactor_ = make_uring_reactor(*this);
   if (reactor_ != nullptr) {
@@ -79,10 +101,56 @@ bool loop_core::run_posted() noexcept {
   const bool any = n != nullptr;
   while (n != nullptr) {
     post_node* next = n->next;  // run() may free or requeue n
+    const std::uint64_t after = n->trace_after;
+    step_begin(nullptr, after);
     n->run(*n);
+    step_end(nullptr);
     n = next;
   }
   return any;
+}
+
+void loop_core::step_begin(const char* label, std::uint64_t after) noexcept {
+  step_start_ = coarse_now_ms();
+  if (tracing::on()) tracing::begin_segment(label, last_step_, after);
+}
+
+void loop_core::step_end(const char* label) noexcept {
+  if (tracing::on()) {
+    if (const std::uint64_t s = tracing::end_segment()) last_step_ = s;
+  }
+  if (warn_blocking_ms_ == 0) return;
+  const std::int64_t took = coarse_now_ms() - step_start_;
+  if (took < warn_blocking_ms_) return;
+  if (tracing::on())
+    tracing::record(tracing::kind::loop_lag, 0, static_cast<std::uint64_t>(took) * 1'000'000,
+                    label);
+  report_blocking(label, took);
+}
+
+void loop_core::report_blocking(const char* label, std::int64_t took_ms) noexcept {
+  const void* key = label;  // once per label (unnamed steps share one report)
+  for (const void* seen : blocking_reported_)
+    if (seen == key) return;
+  try {
+    blocking_reported_.push_back(key);
+  } catch (...) {
+  }
+  std::fprintf(stderr,
+               "brigade: event loop %u was blocked for %lld ms by %s%s%s. Nothing else on this "
+               "loop ran meanwhile: move CPU work off the loop with brigade::offload, and "
+               "blocking calls onto the pool. (BRIGADE_WARN_BLOCKING_MS sets the threshold; "
+               "reported once per label.)\n",
+               number_, static_cast<long long>(took_ms),
+               label != nullptr ? "the step of '" : "an unnamed step",
+               label != nullptr ? label : " (name it with brigade::trace::named)",
+               label != nullptr ? "'" : "");
+}
+
+std::int64_t loop_core::coarse_now_ms() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // a few ns: read from the vDSO page
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
 bool loop_core::claim(io_op& op) noexcept {
@@ -178,7 +246,10 @@ bool loop_core::run_ready() noexcept {
   while (op != nullptr) {
     io_op* next = op->next;  // resuming may end the coroutine that holds op
     --pending_ops_;
+    const char* label = op->label;
+    step_begin(label, op->trace_after);
     op->waiter.resume();
+    step_end(label);
     op = next;
   }
   return any;
@@ -201,11 +272,14 @@ void loop_core::fire_timers() noexcept {
   while (!timers_.empty() && timers_.front()->deadline_ns <= now) {
     io_op& op = *timers_.front();
     heap_remove(op);
+    if (tracing::on())
+      tracing::record(tracing::kind::timer_fire, 0,
+                      static_cast<std::uint64_t>(now - op.deadline_ns), nullptr);
     finish(op, 0);
   }
 }
 
-void loop_core::resume_later(std::coroutine_handle<> h) noexcept {
+void loop_core::resume_later(std::coroutine_handle<> h, std::uint64_t trace_after) noexcept {
   struct node final : resume_node {
     node() {
       run = [](post_node& n) noexcept {
@@ -218,12 +292,17 @@ void loop_core::resume_later(std::coroutine_handle<> h) noexcept {
   };
   auto* n = new node;
   n->waiter = h;
+  n->trace_after = trace_after;
   post(*n);
 }
 
 void loop_core::run(const bool* finished) {
   outer_loop_ = tls_loop;
   tls_loop = &owner_;
+  if (!named_) {
+    named_ = true;
+    tracing::name_thread(brigade::trace::intern("loop " + std::to_string(number_)));
+  }
   outer_context_ = set_current_resume_context(this);
   stop_.store(false, std::memory_order_relaxed);
   for (;;) {
@@ -238,7 +317,11 @@ void loop_core::run(const bool* finished) {
       std::lock_guard lock(post_mu_);
       queued = post_head_ != nullptr;
     }
-    reactor_->wait(queued || stop_.load(std::memory_order_acquire) ? 0 : wait_timeout());
+    const std::int64_t timeout =
+        queued || stop_.load(std::memory_order_acquire) ? 0 : wait_timeout();
+    if (timeout != 0) tracing::record(tracing::kind::loop_wait_begin, 0, 0, nullptr);
+    reactor_->wait(timeout);
+    if (timeout != 0) tracing::record(tracing::kind::loop_wait_end, 0, 0, nullptr);
     waiting_.store(false, std::memory_order_relaxed);
   }
   set_current_resume_context(outer_context_);

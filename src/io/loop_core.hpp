@@ -38,7 +38,7 @@ class loop_core final : public resume_context {
   void run(const bool* finished);
 
   /// Any thread: resumes h on the loop's thread (allocates one node).
-  void resume_later(std::coroutine_handle<> h) noexcept override;
+  void resume_later(std::coroutine_handle<> h, std::uint64_t trace_after = 0) noexcept override;
 
   /// Cancels every pending operation and runs posted work until quiet (destruction).
   void drain() noexcept;
@@ -50,7 +50,13 @@ class loop_core final : public resume_context {
   void start_on_loop(io_op& op) noexcept;
   void cancel_on_loop(io_op& op) noexcept;
   void make_ready(io_op& op) noexcept;
-  bool run_ready() noexcept;   // true if it resumed anything
+  bool run_ready() noexcept;  // true if it resumed anything
+  // Around every resumption on the loop: tracing segments, and the "you blocked the chef"
+  // detector (steps longer than BRIGADE_WARN_BLOCKING_MS are reported once per label).
+  void step_begin(const char* label, std::uint64_t after) noexcept;
+  void step_end(const char* label) noexcept;
+  void report_blocking(const char* label, std::int64_t took_ms) noexcept;
+  static std::int64_t coarse_now_ms() noexcept;
   bool run_posted() noexcept;  // true if it ran anything
   void fire_timers() noexcept;
   std::int64_t wait_timeout() const noexcept;
@@ -62,6 +68,8 @@ class loop_core final : public resume_context {
   bool heap_less(const io_op* a, const io_op* b) const noexcept;
 
   event_loop& owner_;
+  unsigned number_;                // 0 for the first loop created: names its thread in traces
+  std::int64_t warn_blocking_ms_;  // 0: off
   io_backend kind_;
   std::unique_ptr<reactor> reactor_;
 
@@ -83,6 +91,10 @@ class loop_core final : public resume_context {
   bool inline_done_ = false;
   event_loop* outer_loop_ = nullptr;  // the thread's loop before run() (restored after)
   resume_context* outer_context_ = nullptr;
+  bool named_ = false;
+  std::int64_t step_start_ = 0;
+  std::uint64_t last_step_ = 0;  // tracing: the loop's previous step (its steps form a chain)
+  std::vector<const void*> blocking_reported_;
 };
 
 }  // namespace brigade::detail

@@ -51,7 +51,28 @@ void group_state::record(std::exception_ptr e) noexcept {
   cancelled_.store(true, memory_order_relaxed);
 }
 
+void group_state::trace_task_end(std::uint64_t segment) noexcept {
+  if (segment == 0) return;
+  std::lock_guard lock(mu_);
+  try {
+    trace_ends_.push_back(segment);
+  } catch (...) {  // out of memory: the edge is lost, the trace stays valid
+  }
+}
+
 std::exception_ptr group_state::wait() noexcept {
+  const std::uint64_t before = tracing::on() ? tracing::end_segment() : 0;
+  std::exception_ptr e = wait_untraced();
+  if (tracing::on()) {  // the sync: the continuation follows every task's last segment
+    const std::uint64_t after = tracing::begin_segment(nullptr, before);
+    std::lock_guard lock(mu_);
+    for (std::uint64_t t : trace_ends_) tracing::record(tracing::kind::edge, t, after, nullptr);
+    trace_ends_.clear();
+  }
+  return e;
+}
+
+std::exception_ptr group_state::wait_untraced() noexcept {
   worker* w = current_worker();
   if (w != nullptr && &w->sched() == &sched_) {
     {

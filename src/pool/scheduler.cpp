@@ -4,6 +4,11 @@
 
 #include "futex.hpp"
 
+#include <brigade/core/detail/trace_hooks.hpp>
+#include <brigade/trace/trace.hpp>
+
+#include <string>
+
 #include <pthread.h>
 #include <chrono>
 #include <csignal>
@@ -45,7 +50,12 @@ void block_async_signals() noexcept {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-scheduler::scheduler(std::size_t threads) {
+namespace {
+std::atomic<unsigned> pools_created{0};
+}
+
+scheduler::scheduler(std::size_t threads)
+    : pool_number_(pools_created.fetch_add(1, std::memory_order_relaxed) + 1) {
   workers_.reserve(threads);
   std::seed_seq seq{static_cast<unsigned>(threads), 0x9e3779b9U};
   std::vector<std::uint64_t> seeds(threads);
@@ -118,6 +128,7 @@ job* scheduler::steal_from_others(worker& w) noexcept {
       worker& victim = *workers_[v];
       auto [j, lost] = victim.deque_.steal();
       if (j != nullptr) {
+        if (tracing::on()) tracing::record(tracing::kind::steal, v, 0, nullptr);
         // More left behind and somebody asleep: wake a helper for it (wake-up chains out
         // from the first thief instead of all from the producer).
         if (victim.deque_.looks_nonempty()) notify_work();
@@ -174,7 +185,9 @@ void scheduler::park(worker& w, const wait_condition* done) noexcept {
   if (w.sleep_word_.load(memory_order_acquire) == 0) return;  // woken
   if (ready()) return cancel();
   // Acquire pairs with wake()'s seq_cst CAS: what the waker did before waking us is visible.
+  tracing::record(tracing::kind::park, 0, 0, nullptr);
   while (w.sleep_word_.load(memory_order_acquire) == 1) futex_wait(w.sleep_word_, 1, -1);
+  tracing::record(tracing::kind::unpark, 0, 0, nullptr);
 }
 
 bool scheduler::wake(worker& w) noexcept {
@@ -204,10 +217,19 @@ void scheduler::wake_one() noexcept {
 void scheduler::worker_main(worker& w) noexcept {
   block_async_signals();
   tls_current_worker = &w;
+  try {
+    const std::string name =
+        (pool_number_ == 1 ? std::string("worker ")
+                           : "pool " + std::to_string(pool_number_) + " worker ") +
+        std::to_string(w.index_);
+    tracing::name_thread(trace::intern(name));
+  } catch (...) {  // no memory for a name: the trace shows a number
+  }
   unsigned idle = 0;
   for (;;) {
     if (job* j = find_work(w, false)) {
       j->execute();
+      if (tracing::on()) tracing::end_segment();  // a job that left its strand open
       idle = 0;
       continue;
     }
@@ -228,6 +250,7 @@ void worker::help_until(wait_condition done) noexcept {
   while (!done()) {
     if (job* j = sched_.find_work(*this, true)) {
       j->execute();
+      if (tracing::on()) tracing::end_segment();
       idle = 0;
       continue;
     }

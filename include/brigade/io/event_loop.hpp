@@ -7,6 +7,7 @@
 // BRIGADE_IO=epoll|uring forces one).
 #pragma once
 
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/core/errors.hpp>
 #include <brigade/core/task.hpp>
 #include <brigade/io/detail/io_op.hpp>
@@ -94,6 +95,7 @@ class event_loop {
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) noexcept {
       node_.waiter = h;
+      if (detail::tracing::on()) node_.trace_after = detail::tracing::end_segment();
       loop_.post_node(node_);
     }
     void await_resume() const noexcept {}

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <brigade/core/detail/resume_context.hpp>
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/io/event_loop.hpp>
 #include <brigade/pool/detail/job.hpp>
 #include <brigade/pool/pool.hpp>
@@ -41,6 +42,10 @@ class offload_awaiter {
     job_.owner = this;
     job_.waiter = h;
     job_.home = current_resume_context();
+    if (tracing::on()) {
+      job_.label = tracing::current_label();
+      job_.trace_parent = tracing::end_segment();
+    }
     target_->scheduler().inject(&job_);
   }
   value_of_t<F> await_resume() {
@@ -61,17 +66,23 @@ class offload_awaiter {
     offload_job() noexcept
         : job([](job& j) noexcept {
             auto& me = static_cast<offload_job&>(j);
+            const bool traced = tracing::on();
+            if (traced) tracing::begin_segment(me.label, me.trace_parent);
             me.owner->run();
+            const std::uint64_t last = traced ? tracing::end_segment() : 0;
             // Back home: the loop we came from, or right here on the worker without one.
             if (me.home != nullptr) {
-              me.home->resume_later(me.waiter);
+              me.home->resume_later(me.waiter, last);
             } else {
+              if (traced) tracing::begin_segment(me.label, last);
               me.waiter.resume();
             }
           }) {}
     offload_awaiter* owner = nullptr;
     std::coroutine_handle<> waiter;
     resume_context* home = nullptr;
+    std::uint64_t trace_parent = 0;
+    const char* label = nullptr;
   };
 
   std::decay_t<F> f_;

@@ -6,6 +6,7 @@
 // task_group when the number of tasks is only known while running.
 #pragma once
 
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/pool/detail/job.hpp>
 #include <brigade/pool/detail/scheduler.hpp>
 #include <brigade/pool/pool.hpp>
@@ -45,10 +46,20 @@ class fork_job final : public job {
 
   static void run_stolen(job& j) noexcept {
     auto& self = static_cast<fork_job&>(j);
+    const bool traced = tracing::on() && self.trace_parent != 0;
+    const char* outer_label = nullptr;
+    if (traced) {
+      outer_label = tracing::set_current_label(self.trace_label);
+      tracing::begin_segment(nullptr, self.trace_parent);
+    }
     try {
       self.result_.emplace_from(self.g_);
     } catch (...) {
       self.error_ = std::current_exception();
+    }
+    if (traced) {
+      self.trace_last = tracing::end_segment();
+      tracing::set_current_label(outer_label);
     }
     worker& forker = self.forker_;  // read before done_: *this may die right after
     // seq_cst: the forker's park() announces sleep then re-reads done_; with this store and
@@ -63,6 +74,12 @@ class fork_job final : public job {
   late_value<value_of_t<G>> result_;
   std::exception_ptr error_;
   atomic<unsigned> done_{0};
+
+ public:
+  // Tracing only (written by the forker before the push, by the thief before done_).
+  std::uint64_t trace_parent = 0;  // the segment that forked
+  std::uint64_t trace_last = 0;    // g's last segment, wherever it ran
+  const char* trace_label = nullptr;
 };
 
 /// Takes `forked` back from the bottom of w's deque. Whatever f pushed and waited for is gone
@@ -95,9 +112,39 @@ class fork_guard {
   bool armed_ = true;
 };
 
+/// join_on while recording a trace: the forking segment ends, f and g each start a segment
+/// after it, and the continuation starts a segment after both of their last ones.
+template <class F, class G>
+std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
+  fork_job<G> forked(g, w);
+  forked.trace_parent = tracing::end_segment();
+  if (forked.trace_parent == 0) {  // forking from untraced code: give the fork a point of its own
+    tracing::begin_segment(nullptr);
+    forked.trace_parent = tracing::end_segment();
+  }
+  forked.trace_label = tracing::current_label();
+  w.push(&forked);
+  fork_guard<G> guard(w, forked);
+  tracing::begin_segment(nullptr, forked.trace_parent);
+  value_of_t<F> a = call_value(f);
+  const std::uint64_t f_last = tracing::end_segment();
+  guard.disarm();
+  if (reclaim(w, forked)) {
+    tracing::begin_segment(nullptr, forked.trace_parent);
+    value_of_t<G> b = forked.run_inline();
+    const std::uint64_t g_last = tracing::end_segment();
+    tracing::begin_segment(nullptr, f_last, g_last);
+    return {std::move(a), std::move(b)};
+  }
+  value_of_t<G> b = forked.join_stolen();
+  tracing::begin_segment(nullptr, f_last, forked.trace_last);
+  return {std::move(a), std::move(b)};
+}
+
 /// join on a known worker of the pool that runs it.
 template <class F, class G>
 std::pair<value_of_t<F>, value_of_t<G>> join_on(worker& w, F& f, G& g) {
+  if (tracing::on()) return join_on_traced(w, f, g);
   fork_job<G> forked(g, w);
   w.push(&forked);
   fork_guard<G> guard(w, forked);

@@ -6,6 +6,7 @@
 // algorithm has an overload taking `brigade::pool&` first.
 #pragma once
 
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/pool/detail/job.hpp>
 #include <brigade/pool/detail/scheduler.hpp>
 
@@ -72,6 +73,7 @@ class pool {
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) noexcept {
       job_.waiter = h;
+      if (detail::tracing::on()) job_.trace_parent = detail::tracing::end_segment();
       detail::worker* w = detail::current_worker();
       if (w != nullptr && &w->sched() == p_.sched_.get()) {
         w->push(&job_);
@@ -84,8 +86,13 @@ class pool {
    private:
     struct resume_job final : detail::job {
       resume_job() noexcept
-          : job([](job& j) noexcept { static_cast<resume_job&>(j).waiter.resume(); }) {}
+          : job([](job& j) noexcept {
+              auto& me = static_cast<resume_job&>(j);
+              if (detail::tracing::on()) detail::tracing::begin_segment(nullptr, me.trace_parent);
+              me.waiter.resume();
+            }) {}
       std::coroutine_handle<> waiter;
+      std::uint64_t trace_parent = 0;
     };
     pool& p_;
     resume_job job_;
@@ -132,11 +139,14 @@ class blocking_job final : public job {
  private:
   static void run_it(job& j) noexcept {
     auto& self = static_cast<blocking_job&>(j);
+    const bool traced = tracing::on();
+    if (traced) tracing::begin_segment(self.trace_label, self.trace_parent);
     try {
       self.result_.emplace_from(self.f_);
     } catch (...) {
       self.error_ = std::current_exception();
     }
+    if (traced) self.trace_last = tracing::end_segment();
     // Notify while holding the lock: the waiter cannot return (and destroy *this) before we
     // release it, and we touch nothing after.
     std::lock_guard lock(self.mu_);
@@ -150,6 +160,12 @@ class blocking_job final : public job {
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
+
+ public:
+  // Tracing only: the caller's segment before, the job's last segment (read after wait()).
+  std::uint64_t trace_parent = 0;
+  std::uint64_t trace_last = 0;
+  const char* trace_label = nullptr;
 };
 
 /// Runs f on a worker of s: inline when the caller is one, else injected and waited for.
@@ -158,8 +174,14 @@ std::invoke_result_t<F&> run_on(scheduler& s, F& f) {
   worker* w = current_worker();
   if (w != nullptr && &w->sched() == &s) return f();
   blocking_job<F> j(f);
+  const bool traced = tracing::on();
+  if (traced) {
+    j.trace_parent = tracing::end_segment();
+    j.trace_label = tracing::current_label();
+  }
   s.inject(&j);
   j.wait();
+  if (traced) tracing::begin_segment(nullptr, j.trace_last);
   if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
     j.take();
   } else {

@@ -4,6 +4,7 @@
 // split prefer join or parallel_invoke, which never allocate.
 #pragma once
 
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/pool/detail/job.hpp>
 #include <brigade/pool/detail/scheduler.hpp>
 #include <brigade/pool/pool.hpp>
@@ -39,12 +40,16 @@ class group_state {
   bool cancelled() const noexcept { return cancelled_.load(memory_order_relaxed); }
   void cancel() noexcept { cancelled_.store(true, memory_order_relaxed); }
   void record(std::exception_ptr e) noexcept;
+  /// Tracing: a task's last segment, joined into the segment that follows wait().
+  void trace_task_end(std::uint64_t segment) noexcept;
 
   /// Waits until no task is pending (helping when called on a worker of the pool), then
   /// returns the first recorded exception, if any, and clears it and the cancel flag.
   std::exception_ptr wait() noexcept;
 
  private:
+  std::exception_ptr wait_untraced() noexcept;
+
   scheduler& sched_;
   atomic<std::size_t> refs_{1};
   // seq_cst on the decrement to zero and on idle(): pairs with scheduler::park's announce /
@@ -52,9 +57,10 @@ class group_state {
   atomic<std::size_t> pending_{0};
   atomic<bool> cancelled_{false};  // relaxed: a hint to skip work; results flow through mu_
   std::mutex mu_;
-  std::condition_variable cv_;    // threads outside the pool wait here
-  std::vector<worker*> waiters_;  // workers of the pool waiting here; guarded by mu_
-  std::exception_ptr error_;      // the first exception; guarded by mu_
+  std::condition_variable cv_;             // threads outside the pool wait here
+  std::vector<worker*> waiters_;           // workers of the pool waiting here; guarded by mu_
+  std::exception_ptr error_;               // the first exception; guarded by mu_
+  std::vector<std::uint64_t> trace_ends_;  // tracing: tasks' last segments; guarded by mu_
 };
 
 template <class F>
@@ -68,6 +74,8 @@ class group_job final : public job {
   static void run_it(job& j) noexcept {
     auto* self = static_cast<group_job*>(&j);
     group_state& st = self->st_;
+    const bool traced = tracing::on();
+    if (traced) tracing::begin_segment(self->trace_label, self->trace_parent);
     if (!st.cancelled()) {
       try {
         self->f_();
@@ -75,6 +83,7 @@ class group_job final : public job {
         st.record(std::current_exception());
       }
     }
+    if (traced) st.trace_task_end(tracing::end_segment());
     delete self;
     st.task_finished();
     st.release();
@@ -82,6 +91,10 @@ class group_job final : public job {
 
   std::decay_t<F> f_;
   group_state& st_;
+
+ public:
+  std::uint64_t trace_parent = 0;  // tracing: the spawning segment
+  const char* trace_label = nullptr;
 };
 
 }  // namespace detail
@@ -111,6 +124,11 @@ class task_group {
   template <class F>
   void run(F&& f) {
     auto* j = new detail::group_job<F>(std::forward<F>(f), *state_);
+    if (detail::tracing::on()) {  // a spawn ends the strand: task and continuation follow it
+      j->trace_parent = detail::tracing::end_segment();
+      j->trace_label = detail::tracing::current_label();
+      detail::tracing::begin_segment(nullptr, j->trace_parent);
+    }
     state_->task_started();
     detail::worker* w = detail::current_worker();
     if (w != nullptr && &w->sched() == &state_->sched()) {

@@ -4,13 +4,16 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 
 namespace brigade::detail {
 
 /// An executor that can resume a coroutine on its own thread later. Thread-safe.
 class resume_context {
  public:
-  virtual void resume_later(std::coroutine_handle<> h) noexcept = 0;
+  /// Resumes h on this context's thread later. `trace_after`: when tracing, the segment the
+  /// resumed step follows (the work that made it ready), 0 for none.
+  virtual void resume_later(std::coroutine_handle<> h, std::uint64_t trace_after = 0) noexcept = 0;
 
  protected:
   ~resume_context() = default;

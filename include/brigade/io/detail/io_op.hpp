@@ -37,6 +37,7 @@ struct post_node {
   void (*run)(post_node&) noexcept = nullptr;
   post_node* next = nullptr;
   void* ctx = nullptr;
+  std::uint64_t trace_after = 0;  // tracing: the segment this work follows (0: none)
 };
 
 /// Resumption rules (all on the loop thread, see src/io/README.md): the backend calls
@@ -56,6 +57,8 @@ struct io_op {
   std::int64_t result = 0;       // >= 0: bytes / fd; < 0: -errno (ECANCELED when cancelled)
   std::coroutine_handle<> waiter;
   event_loop* loop = nullptr;
+  std::uint64_t trace_after = 0;  // tracing: the awaiting coroutine's segment before suspending
+  const char* label = nullptr;    // what the awaiting coroutine is (trace::named), if known
   // pending -> completed (by the loop) or pending -> cancelling (by a stop request, which
   // then posts the cancellation to the loop). acq_rel CAS on both sides: the winner's view of
   // the operation is the one that counts.

@@ -2,6 +2,7 @@
 // coroutine's stop token, hand back the raw result.
 #pragma once
 
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/core/errors.hpp>
 #include <brigade/core/task.hpp>
 #include <brigade/io/detail/io_op.hpp>
@@ -37,6 +38,10 @@ class op_awaiter {
       return false;
     }
     op_.waiter = h;
+    if (tracing::on()) {
+      op_.label = tracing::current_label();
+      op_.trace_after = tracing::end_segment();
+    }
     // Register before submitting: the op is then never submitted without a way to cancel it.
     // A cancellation that lands before submit() is handled there (see io_op).
     if (token.stop_possible()) stop_.emplace(std::move(token), canceller{&op_});

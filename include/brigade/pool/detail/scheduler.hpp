@@ -128,6 +128,7 @@ class scheduler {
   bool work_visible(const worker& w) const noexcept;
   void worker_main(worker& w) noexcept;
 
+  unsigned pool_number_;  // 1 for the first pool created: names its threads in traces
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;
 

@@ -1,0 +1,71 @@
+// The recording side of tracing, as seen by the layers that emit events (pool, io, sync).
+//
+// Off (the default) every hook is one relaxed load and a predictable branch. On, each thread
+// appends fixed-size events to its own bounded buffer: no locks, no allocation after the first
+// event of a thread. The trace layer (include/brigade/trace/) starts, stops, writes and
+// analyses; this header only records.
+//
+// The execution model recorded is Cilkview's: a *segment* is a stretch of one thread running
+// one strand of the computation without forking or waiting; an *edge* says a segment cannot
+// start before another ended (fork, join, spawn, sync, hand-over to the pool). Work is the sum
+// of segment lengths; span is the longest chain along edges.
+#pragma once
+
+#include <brigade/core/detail/atomic.hpp>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace brigade::detail::tracing {
+
+enum class kind : std::uint16_t {
+  segment_begin = 1,  // a: segment id, label: what runs (may be null)
+  segment_end,        // a: segment id
+  edge,               // a: from segment, b: to segment
+  steal,              // a: victim worker index
+  park,               // the thread sleeps (no work)
+  unpark,             // ... and wakes up
+  loop_wait_begin,    // an event loop blocks in its backend
+  loop_wait_end,      // ... and returns: b = events handled (if known)
+  timer_fire,         // a timer expired: b = lateness in ns
+  loop_lag,           // a loop step ran long: b = duration in ns, label: what ran
+  lock_wait_begin,    // a: lock id, label: lock name
+  lock_wait_end,      // a: lock id
+  thread_name,        // label: "worker 3", "loop 0", "main"
+};
+
+/// Whether recording is on. Relaxed: turning tracing on or off races benignly with threads
+/// that are mid-event (a few events more or less at the edges).
+extern atomic<bool> enabled_flag;
+inline bool on() noexcept {
+  return enabled_flag.load(memory_order_relaxed);
+}
+
+/// Appends one event, timestamped now, to the calling thread's buffer (drops it and counts the
+/// drop when the buffer is full).
+void record(kind k, std::uint64_t a, std::uint64_t b, const char* label) noexcept;
+
+/// A fresh segment id (never 0).
+std::uint64_t new_segment_id() noexcept;
+
+/// The calling thread's open segment (0: none).
+std::uint64_t current_segment() noexcept;
+void set_current_segment(std::uint64_t id) noexcept;
+
+/// Opens a segment on this thread after `after1` and `after2` (0: no edge); returns its id.
+std::uint64_t begin_segment(const char* label, std::uint64_t after1 = 0,
+                            std::uint64_t after2 = 0) noexcept;
+/// Closes the calling thread's open segment, if any; returns its id (0 if none was open).
+std::uint64_t end_segment() noexcept;
+
+/// Events per thread buffer for recordings started from now on (BRIGADE_TRACE_EVENTS).
+void set_buffer_capacity(std::size_t events) noexcept;
+
+/// Names the calling thread in the trace ("worker 2", "loop 0").
+void name_thread(const char* name) noexcept;
+
+/// The label the calling thread runs under (set by brigade::trace::named while it runs).
+const char* current_label() noexcept;
+const char* set_current_label(const char* label) noexcept;
+
+}  // namespace brigade::detail::tracing

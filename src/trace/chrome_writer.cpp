@@ -1,0 +1,236 @@
+// Writes a recording as Chrome Trace Event JSON, with brigade's segments and edges inside.
+//
+// Segments become complete events ("ph":"X", "cat":"segment", args.segment = id), edges become
+// flow events ("ph":"s" at the source's end, "ph":"f" at the target's start, args.from/to) that
+// Perfetto draws as arrows, idle stretches become "idle" slices, and counts of dropped events go
+// into "otherData". Timestamps are microseconds with nanosecond decimals since the recording
+// started.
+#include "recorder.hpp"
+
+#include <brigade/trace/trace.hpp>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+namespace brigade::detail::tracing {
+namespace {
+
+void put_string(std::ostream& out, const char* s) {
+  out << '"';
+  for (const char* p = s; *p != '\0'; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    switch (c) {
+      case '"':
+        out << "\\\"";
+        break;
+      case '\\':
+        out << "\\\\";
+        break;
+      case '\n':
+        out << "\\n";
+        break;
+      case '\t':
+        out << "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out << buf;
+        } else {
+          out << *p;
+        }
+    }
+  }
+  out << '"';
+}
+
+// Microseconds with three decimals (nanosecond resolution), relative to the start.
+void put_time(std::ostream& out, std::uint64_t ns, std::uint64_t origin) {
+  const std::uint64_t rel = ns >= origin ? ns - origin : 0;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%llu.%03llu", static_cast<unsigned long long>(rel / 1000),
+                static_cast<unsigned long long>(rel % 1000));
+  out << buf;
+}
+
+struct open_slice {
+  std::uint64_t begin = 0;
+  const char* label = nullptr;
+  std::uint64_t id = 0;
+};
+
+class writer {
+ public:
+  writer(std::ostream& out, std::uint64_t origin, int pid)
+      : out_(out), origin_(origin), pid_(pid) {}
+
+  void slice(const char* cat, const char* name, std::uint32_t tid, std::uint64_t begin,
+             std::uint64_t end, std::uint64_t segment) {
+    sep();
+    out_ << "{\"ph\":\"X\",\"cat\":\"" << cat << "\",\"name\":";
+    put_string(out_, name);
+    out_ << ",\"pid\":" << pid_ << ",\"tid\":" << tid << ",\"ts\":";
+    put_time(out_, begin, origin_);
+    out_ << ",\"dur\":";
+    put_time(out_, end, begin);
+    if (segment != 0) out_ << ",\"args\":{\"segment\":" << segment << "}";
+    out_ << "}";
+  }
+
+  void instant(const char* name, std::uint32_t tid, std::uint64_t at, const char* arg_name,
+               std::uint64_t arg) {
+    sep();
+    out_ << "{\"ph\":\"i\",\"s\":\"t\",\"cat\":\"event\",\"name\":\"" << name
+         << "\",\"pid\":" << pid_ << ",\"tid\":" << tid << ",\"ts\":";
+    put_time(out_, at, origin_);
+    out_ << ",\"args\":{\"" << arg_name << "\":" << arg << "}}";
+  }
+
+  void flow(char phase, std::uint64_t edge_id, std::uint32_t tid, std::uint64_t at,
+            std::uint64_t from, std::uint64_t to) {
+    sep();
+    out_ << "{\"ph\":\"" << phase << "\",\"cat\":\"edge\",\"name\":\"edge\",\"id\":" << edge_id;
+    if (phase == 'f') out_ << ",\"bp\":\"e\"";
+    out_ << ",\"pid\":" << pid_ << ",\"tid\":" << tid << ",\"ts\":";
+    put_time(out_, at, origin_);
+    out_ << ",\"args\":{\"from\":" << from << ",\"to\":" << to << "}}";
+  }
+
+  void thread_name(std::uint32_t tid, const char* name) {
+    sep();
+    out_ << "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":" << pid_ << ",\"tid\":" << tid
+         << ",\"args\":{\"name\":";
+    put_string(out_, name);
+    out_ << "}}";
+  }
+
+  std::size_t count() const noexcept { return count_; }
+
+ private:
+  void sep() { out_ << (count_++ == 0 ? "\n" : ",\n"); }
+  std::ostream& out_;
+  std::uint64_t origin_;
+  int pid_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace
+}  // namespace brigade::detail::tracing
+
+namespace brigade::trace {
+
+std::size_t stop(const std::string& path) {
+  using namespace detail::tracing;
+  if (!on()) throw std::logic_error("brigade::trace::stop: tracing is not on");
+  end_segment();  // close the caller's strand
+  enabled_flag.store(false, std::memory_order_relaxed);
+  const auto buffers = snapshot_buffers();
+  const std::uint64_t origin = recording_start_ns();
+  std::uint64_t last = origin;
+
+  std::ofstream file(path, std::ios::trunc);
+  if (!file)
+    throw std::system_error(errno, std::generic_category(), "brigade::trace: open " + path);
+  file << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[";
+  writer w(file, origin, static_cast<int>(::getpid()));
+
+  // Where each segment begins and ends (for placing the edges' arrows).
+  struct where {
+    std::uint32_t tid = 0;
+    std::uint64_t begin = 0, end = 0;
+  };
+  std::unordered_map<std::uint64_t, where> segments;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> edges;
+  std::uint64_t dropped = 0;
+
+  for (const auto& b : buffers) {
+    dropped += b->dropped();
+    const std::size_t n = b->size();
+    open_slice seg, idle, wait, lock;
+    for (std::size_t i = 0; i < n; ++i) {
+      const event& e = b->at(i);
+      if (e.time_ns > last) last = e.time_ns;
+      const std::uint32_t tid = b->index();
+      switch (e.k) {
+        case kind::thread_name:
+          w.thread_name(tid, e.label != nullptr ? e.label : "thread");
+          break;
+        case kind::segment_begin:
+          seg = {e.time_ns, e.label, e.a};
+          break;
+        case kind::segment_end:
+          if (seg.id == e.a) {
+            w.slice("segment", seg.label != nullptr ? seg.label : "task", tid, seg.begin, e.time_ns,
+                    seg.id);
+            segments[seg.id] = {tid, seg.begin, e.time_ns};
+          }
+          seg = {};
+          break;
+        case kind::edge:
+          edges.emplace_back(e.a, e.b);
+          break;
+        case kind::park:
+          idle = {e.time_ns, "parked", 0};
+          break;
+        case kind::unpark:
+          if (idle.begin != 0) w.slice("idle", "parked", tid, idle.begin, e.time_ns, 0);
+          idle = {};
+          break;
+        case kind::loop_wait_begin:
+          wait = {e.time_ns, "waiting for I/O", 0};
+          break;
+        case kind::loop_wait_end:
+          if (wait.begin != 0) w.slice("idle", "waiting for I/O", tid, wait.begin, e.time_ns, 0);
+          wait = {};
+          break;
+        case kind::lock_wait_begin:
+          lock = {e.time_ns, e.label, e.a};
+          break;
+        case kind::lock_wait_end:
+          if (lock.begin != 0)
+            w.slice("lock", lock.label != nullptr ? lock.label : "lock wait", tid, lock.begin,
+                    e.time_ns, 0);
+          lock = {};
+          break;
+        case kind::steal:
+          w.instant("steal", tid, e.time_ns, "victim", e.a);
+          break;
+        case kind::timer_fire:
+          w.instant("timer", tid, e.time_ns, "late_ns", e.b);
+          break;
+        case kind::loop_lag:
+          w.instant("loop lag", tid, e.time_ns, "ns", e.b);
+          break;
+      }
+    }
+  }
+  std::uint64_t edge_id = 1;
+  for (auto [from, to] : edges) {
+    const auto f = segments.find(from);
+    const auto t = segments.find(to);
+    if (f == segments.end() || t == segments.end()) continue;  // an end fell outside the recording
+    w.flow('s', edge_id, f->second.tid, f->second.end, from, to);
+    w.flow('f', edge_id, t->second.tid, t->second.begin, from, to);
+    ++edge_id;
+  }
+  const std::size_t events = w.count();
+  file << "\n],\"otherData\":{\"producer\":\"brigade\",\"version\":1,\"dropped_events\":" << dropped
+       << ",\"threads\":" << buffers.size() << ",\"duration_ns\":" << (last - origin) << "}}\n";
+  file.close();
+  if (!file)
+    throw std::system_error(errno, std::generic_category(), "brigade::trace: write " + path);
+  return events;
+}
+
+}  // namespace brigade::trace

@@ -1,0 +1,204 @@
+// Recording: per-thread bounded buffers, segment bookkeeping, and BRIGADE_TRACE at startup.
+#include "recorder.hpp"
+
+#include <brigade/trace/trace.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+namespace brigade::detail::tracing {
+
+atomic<bool> enabled_flag{false};
+
+namespace {
+
+std::mutex registry_mu;
+std::vector<std::shared_ptr<thread_buffer>> registry;  // guarded by registry_mu
+// Bumped by every start(); a thread whose buffer is from an older generation takes a new one.
+std::atomic<std::uint64_t> generation{1};
+std::atomic<std::uint64_t> start_ns{0};
+std::atomic<std::uint64_t> next_segment{1};
+std::size_t buffer_capacity = 1 << 18;  // events per thread; BRIGADE_TRACE_EVENTS overrides
+
+struct thread_state {
+  std::shared_ptr<thread_buffer> buffer;
+  std::uint64_t generation = 0;
+  std::uint64_t segment = 0;
+  const char* label = nullptr;
+  const char* name = nullptr;
+};
+thread_local thread_state tls;
+
+thread_buffer* buffer_for_this_thread() noexcept {
+  const std::uint64_t g = generation.load(std::memory_order_acquire);
+  if (tls.generation == g && tls.buffer) return tls.buffer.get();
+  try {
+    std::lock_guard lock(registry_mu);
+    tls.buffer = std::make_shared<thread_buffer>(static_cast<std::uint32_t>(registry.size()),
+                                                 buffer_capacity);
+    registry.push_back(tls.buffer);
+  } catch (...) {
+    return nullptr;  // out of memory: record nothing rather than fail the program
+  }
+  tls.generation = g;
+  tls.segment = 0;  // segments do not survive across recordings
+  if (tls.name != nullptr)
+    tls.buffer->push(event{now_ns(), 0, 0, tls.name, kind::thread_name, tls.buffer->index()});
+  return tls.buffer.get();
+}
+
+}  // namespace
+
+std::uint64_t now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+void record(kind k, std::uint64_t a, std::uint64_t b, const char* label) noexcept {
+  if (!on()) return;
+  thread_buffer* buf = buffer_for_this_thread();
+  if (buf == nullptr) return;
+  buf->push(event{now_ns(), a, b, label, k, buf->index()});
+}
+
+std::uint64_t new_segment_id() noexcept {
+  return next_segment.fetch_add(1, std::memory_order_relaxed);  // only uniqueness matters
+}
+
+std::uint64_t current_segment() noexcept {
+  return tls.segment;
+}
+void set_current_segment(std::uint64_t id) noexcept {
+  tls.segment = id;
+}
+
+std::uint64_t begin_segment(const char* label, std::uint64_t after1,
+                            std::uint64_t after2) noexcept {
+  if (!on()) return 0;
+  if (tls.segment != 0) end_segment();
+  const std::uint64_t id = new_segment_id();
+  if (label == nullptr) label = tls.label;
+  if (after1 != 0) record(kind::edge, after1, id, nullptr);
+  if (after2 != 0 && after2 != after1) record(kind::edge, after2, id, nullptr);
+  record(kind::segment_begin, id, 0, label);
+  tls.segment = id;
+  return id;
+}
+
+std::uint64_t end_segment() noexcept {
+  const std::uint64_t id = tls.segment;
+  if (id == 0) return 0;
+  tls.segment = 0;
+  record(kind::segment_end, id, 0, nullptr);
+  return id;
+}
+
+void set_buffer_capacity(std::size_t events) noexcept {
+  buffer_capacity = events > 0 ? events : 1;
+}
+
+void name_thread(const char* name) noexcept {
+  tls.name = name;
+  if (!on()) return;
+  const bool fresh = tls.generation != generation.load(std::memory_order_acquire) || !tls.buffer;
+  thread_buffer* buf = buffer_for_this_thread();  // a fresh buffer records the name itself
+  if (buf != nullptr && !fresh)
+    buf->push(event{now_ns(), 0, 0, name, kind::thread_name, buf->index()});
+}
+
+const char* current_label() noexcept {
+  return tls.label;
+}
+const char* set_current_label(const char* label) noexcept {
+  const char* old = tls.label;
+  tls.label = label;
+  return old;
+}
+
+std::vector<std::shared_ptr<thread_buffer>> snapshot_buffers() {
+  std::lock_guard lock(registry_mu);
+  return registry;
+}
+
+std::uint64_t recording_start_ns() noexcept {
+  return start_ns.load(std::memory_order_relaxed);
+}
+
+void reset_recording() {
+  std::lock_guard lock(registry_mu);
+  registry.clear();
+  generation.fetch_add(1, std::memory_order_acq_rel);
+  start_ns.store(now_ns(), std::memory_order_relaxed);
+}
+
+namespace {
+
+std::string& env_trace_path() {
+  static std::string path;
+  return path;
+}
+
+void write_env_trace_at_exit() {
+  if (!on()) return;
+  try {
+    const std::size_t n = brigade::trace::stop(env_trace_path());
+    std::fprintf(stderr, "brigade: wrote %zu trace events to %s\n", n, env_trace_path().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "brigade: could not write the trace: %s\n", e.what());
+  }
+}
+
+// BRIGADE_TRACE=FILE: record from program start, write at exit. Runs when the library's trace
+// recorder is linked in, i.e. in every program that uses the pool or an event loop.
+const bool env_started = [] {
+  if (const char* n = std::getenv("BRIGADE_TRACE_EVENTS")) {
+    const long v = std::strtol(n, nullptr, 10);
+    if (v > 0) buffer_capacity = static_cast<std::size_t>(v);
+  }
+  const char* path = std::getenv("BRIGADE_TRACE");
+  if (path == nullptr || *path == '\0') return false;
+  env_trace_path() = path;
+  brigade::trace::start();
+  std::atexit(write_env_trace_at_exit);
+  return true;
+}();
+
+}  // namespace
+
+}  // namespace brigade::detail::tracing
+
+namespace brigade::trace {
+
+void start() {
+  detail::tracing::enabled_flag.store(false, std::memory_order_relaxed);
+  detail::tracing::reset_recording();
+  detail::tracing::enabled_flag.store(true, std::memory_order_relaxed);
+  detail::tracing::name_thread(detail::tracing::tls.name != nullptr ? detail::tracing::tls.name
+                                                                    : "main");
+  detail::tracing::begin_segment("main");  // the root strand
+}
+
+std::uint64_t dropped() {
+  std::uint64_t n = 0;
+  for (const auto& b : detail::tracing::snapshot_buffers()) n += b->dropped();
+  return n;
+}
+
+const char* intern(std::string_view label) {
+  static std::mutex mu;
+  static std::set<std::string, std::less<>> labels;
+  std::lock_guard lock(mu);
+  auto it = labels.find(label);
+  if (it == labels.end()) it = labels.emplace(label).first;
+  return it->c_str();
+}
+
+}  // namespace brigade::trace
