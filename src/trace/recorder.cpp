@@ -18,8 +18,16 @@ atomic<bool> enabled_flag{false};
 
 namespace {
 
-std::mutex registry_mu;
-std::vector<std::shared_ptr<thread_buffer>> registry;  // guarded by registry_mu
+// Never destroyed, for the same reason as intern()'s table: threads of a static pool may
+// record while other statics are torn down at exit.
+struct buffer_registry {
+  std::mutex mu;
+  std::vector<std::shared_ptr<thread_buffer>> buffers;  // guarded by mu
+};
+buffer_registry& registry() {
+  static buffer_registry* const r = new buffer_registry;
+  return *r;
+}
 // Bumped by every start(); a thread whose buffer is from an older generation takes a new one.
 std::atomic<std::uint64_t> generation{1};
 std::atomic<std::uint64_t> start_ns{0};
@@ -39,10 +47,11 @@ thread_buffer* buffer_for_this_thread() noexcept {
   const std::uint64_t g = generation.load(std::memory_order_acquire);
   if (tls.generation == g && tls.buffer) return tls.buffer.get();
   try {
-    std::lock_guard lock(registry_mu);
-    tls.buffer = std::make_shared<thread_buffer>(static_cast<std::uint32_t>(registry.size()),
+    auto& r = registry();
+    std::lock_guard lock(r.mu);
+    tls.buffer = std::make_shared<thread_buffer>(static_cast<std::uint32_t>(r.buffers.size()),
                                                  buffer_capacity);
-    registry.push_back(tls.buffer);
+    r.buffers.push_back(tls.buffer);
   } catch (...) {
     return nullptr;  // out of memory: record nothing rather than fail the program
   }
@@ -124,8 +133,9 @@ const char* set_current_label(const char* label) noexcept {
 }
 
 std::vector<std::shared_ptr<thread_buffer>> snapshot_buffers() {
-  std::lock_guard lock(registry_mu);
-  return registry;
+  auto& r = registry();
+  std::lock_guard lock(r.mu);
+  return r.buffers;
 }
 
 std::uint64_t recording_start_ns() noexcept {
@@ -133,8 +143,9 @@ std::uint64_t recording_start_ns() noexcept {
 }
 
 void reset_recording() {
-  std::lock_guard lock(registry_mu);
-  registry.clear();
+  auto& r = registry();
+  std::lock_guard lock(r.mu);
+  r.buffers.clear();
   generation.fetch_add(1, std::memory_order_acq_rel);
   start_ns.store(now_ns(), std::memory_order_relaxed);
 }
@@ -193,11 +204,16 @@ std::uint64_t dropped() {
 }
 
 const char* intern(std::string_view label) {
-  static std::mutex mu;
-  static std::set<std::string, std::less<>> labels;
-  std::lock_guard lock(mu);
-  auto it = labels.find(label);
-  if (it == labels.end()) it = labels.emplace(label).first;
+  // Never destroyed: pool workers (of pool::global(), say) may still name themselves while
+  // static destructors run at exit, and interned pointers must outlive every event.
+  struct table {
+    std::mutex mu;
+    std::set<std::string, std::less<>> labels;
+  };
+  static table* const t = new table;
+  std::lock_guard lock(t->mu);
+  auto it = t->labels.find(label);
+  if (it == t->labels.end()) it = t->labels.emplace(label).first;
   return it->c_str();
 }
 
