@@ -64,8 +64,14 @@ scheduler::scheduler(std::size_t threads)
     workers_.push_back(std::make_unique<worker>(*this, i, seeds[i] * 2654435761ULL + i));
   threads_.reserve(threads);
   try {
-    for (std::size_t i = 0; i < threads; ++i)
-      threads_.emplace_back([this, i] { worker_main(*workers_[i]); });
+    for (std::size_t i = 0; i < threads; ++i) {
+      // Named here, not in the thread: a worker allocates nothing when it starts.
+      const char* name = trace::intern(
+          (pool_number_ == 1 ? std::string("worker ")
+                             : "pool " + std::to_string(pool_number_) + " worker ") +
+          std::to_string(i));
+      threads_.emplace_back([this, i, name] { worker_main(*workers_[i], name); });
+    }
   } catch (...) {
     stopping_.store(true, memory_order_seq_cst);
     for (auto& w : workers_) wake(*w);
@@ -214,17 +220,10 @@ void scheduler::wake_one() noexcept {
   }
 }
 
-void scheduler::worker_main(worker& w) noexcept {
+void scheduler::worker_main(worker& w, const char* name) noexcept {
   block_async_signals();
   tls_current_worker = &w;
-  try {
-    const std::string name =
-        (pool_number_ == 1 ? std::string("worker ")
-                           : "pool " + std::to_string(pool_number_) + " worker ") +
-        std::to_string(w.index_);
-    tracing::name_thread(trace::intern(name));
-  } catch (...) {  // no memory for a name: the trace shows a number
-  }
+  tracing::name_thread(name);
   unsigned idle = 0;
   for (;;) {
     if (job* j = find_work(w, false)) {

@@ -126,7 +126,7 @@ class scheduler {
   job* take_injected() noexcept;
   job* steal_from_others(worker& w) noexcept;
   bool work_visible(const worker& w) const noexcept;
-  void worker_main(worker& w) noexcept;
+  void worker_main(worker& w, const char* name) noexcept;
 
   unsigned pool_number_;  // 1 for the first pool created: names its threads in traces
   std::vector<std::unique_ptr<worker>> workers_;
