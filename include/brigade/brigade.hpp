@@ -17,9 +17,12 @@
 #include <brigade/io/timer.hpp>
 #include <brigade/io/udp.hpp>
 #include <brigade/par/parallel_for.hpp>
+#include <brigade/par/parallel_map.hpp>
 #include <brigade/par/parallel_reduce.hpp>
 #include <brigade/par/parallel_scan.hpp>
 #include <brigade/par/parallel_sort.hpp>
+#include <brigade/par/pipeline.hpp>
+#include <brigade/par/task_graph.hpp>
 #include <brigade/pool/future.hpp>
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>

@@ -102,6 +102,22 @@ std::uint64_t begin_segment(const char* label, std::uint64_t after1,
   return id;
 }
 
+void begin_segment_as(std::uint64_t id, const char* label) noexcept {
+  if (!on() || id == 0) return;
+  if (tls.segment != 0) end_segment();
+  if (label == nullptr) label = tls.label;
+  record(kind::segment_begin, id, 0, label);
+  tls.segment = id;
+}
+
+const char* intern_label(const char* label) noexcept {
+  try {
+    return brigade::trace::intern(label);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 std::uint64_t end_segment() noexcept {
   const std::uint64_t id = tls.segment;
   if (id == 0) return 0;

@@ -83,6 +83,51 @@ TEST(trace, file_is_chrome_json_with_segments_edges_and_names) {
   std::remove(path.c_str());
 }
 
+TEST(trace, graph_tasks_carry_their_names_and_dependency_edges) {
+  brigade::pool p(2);
+  brigade::task_graph g("dinner");
+  auto work = [] { spin_for(std::chrono::microseconds(200)); };
+  auto chop = g.add("chop", work);
+  auto boil = g.add("boil", work);
+  auto stir = g.add("stir", work);
+  auto serve = g.add("serve", work);
+  chop.precede(boil, stir);
+  serve.succeed(boil, stir);
+  const std::string path = temp_path("graph");
+  brigade::trace::start();
+  g.run(p);
+  brigade::trace::stop(path);
+  const json t = load(path);
+  std::map<std::uint64_t, std::string> label_of;
+  std::set<std::pair<std::string, std::string>> arrows;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> edges;
+  for (const json& e : t["traceEvents"]) {
+    if (e["ph"] == "X" && e["cat"] == "segment")
+      label_of[e["args"]["segment"].get<std::uint64_t>()] = e["name"].get<std::string>();
+    if (e["ph"] == "s")
+      edges.emplace_back(e["args"]["from"].get<std::uint64_t>(),
+                         e["args"]["to"].get<std::uint64_t>());
+  }
+  for (auto [from, to] : edges)
+    if (label_of.count(from) && label_of.count(to)) arrows.emplace(label_of[from], label_of[to]);
+  for (const char* task : {"chop", "boil", "stir", "serve"}) {
+    int runs = 0;
+    for (auto& [id, label] : label_of) runs += label == task;
+    EXPECT_EQ(runs, 1) << task;
+  }
+  using arrow = std::pair<std::string, std::string>;
+  EXPECT_TRUE(arrows.count(arrow{"chop", "boil"}));
+  EXPECT_TRUE(arrows.count(arrow{"chop", "stir"}));
+  EXPECT_TRUE(arrows.count(arrow{"boil", "serve"}));
+  EXPECT_TRUE(arrows.count(arrow{"stir", "serve"}));
+  EXPECT_FALSE(arrows.count(arrow{"boil", "stir"}));
+  EXPECT_TRUE(arrows.count(arrow{"main", "chop"}));  // the caller's strand forks the run
+  bool continues = false;  // ... and continues after it, in a segment of its own
+  for (auto& [from, to] : arrows) continues = continues || (from == "serve" && to != "serve");
+  EXPECT_TRUE(continues);
+  std::remove(path.c_str());
+}
+
 TEST(trace, full_buffers_drop_and_count_events) {
   const std::string path = temp_path("dropped");
   brigade::detail::tracing::set_buffer_capacity(64);

@@ -55,11 +55,18 @@ void set_current_segment(std::uint64_t id) noexcept;
 /// Opens a segment on this thread after `after1` and `after2` (0: no edge); returns its id.
 std::uint64_t begin_segment(const char* label, std::uint64_t after1 = 0,
                             std::uint64_t after2 = 0) noexcept;
+/// Opens segment `id` (from new_segment_id(), reserved earlier so that edges into it could be
+/// recorded before it started) on this thread.
+void begin_segment_as(std::uint64_t id, const char* label) noexcept;
 /// Closes the calling thread's open segment, if any; returns its id (0 if none was open).
 std::uint64_t end_segment() noexcept;
 
 /// Events per thread buffer for recordings started from now on (BRIGADE_TRACE_EVENTS).
 void set_buffer_capacity(std::size_t events) noexcept;
+
+/// A copy of `label` that lives as long as the program (for labels of objects that may die
+/// before the trace is written); null when out of memory.
+const char* intern_label(const char* label) noexcept;
 
 /// Names the calling thread in the trace ("worker 2", "loop 0").
 void name_thread(const char* name) noexcept;

@@ -1,0 +1,139 @@
+// brigade::parallel_map and brigade::parallel_transform — the joblib habit: apply a function to
+// every element, in parallel, and keep the results in input order.
+//
+//   std::vector<double> areas = brigade::parallel_map(shapes, [](const shape& s) { return s.area();
+//   }); brigade::parallel_transform(in.begin(), in.end(), out.begin(), [](int x) { return x * x;
+//   });
+//
+// Batching is automatic: the range is split lazily (as parallel_for does), so a tiny function
+// runs in long serial stretches and only load imbalance cuts the range finer.
+#pragma once
+
+#include <brigade/par/detail/lazy_split.hpp>
+#include <brigade/pool/pool.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace brigade {
+namespace detail {
+
+template <class R, class F>
+using map_result_t =
+    std::remove_cvref_t<std::invoke_result_t<F&, std::ranges::range_reference_t<R>>>;
+
+/// Fills a vector of n results, result i = at(i), on s. Default-constructible results are
+/// assigned in place; others (and bool, whose vector packs bits that threads would share) go
+/// through a buffer of optionals first.
+template <class U, class At>
+std::vector<U> map_indices(scheduler& s, std::size_t n, At& at) {
+  if constexpr (std::is_default_constructible_v<U> && std::is_move_assignable_v<U> &&
+                !std::is_same_v<U, bool>) {
+    std::vector<U> out(n);
+    auto body = [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) out[i] = at(i);
+    };
+    for_range(s, 0, n, auto_plan(n, s.size()), body);
+    return out;
+  } else {
+    std::unique_ptr<std::optional<U>[]> buffer(new std::optional<U>[n]);
+    auto body = [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) buffer[i].emplace(at(i));
+    };
+    for_range(s, 0, n, auto_plan(n, s.size()), body);
+    std::vector<U> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(std::move(*buffer[i]));
+    return out;
+  }
+}
+
+template <class R, class F>
+auto map_range(scheduler& s, R& range, F& f) {
+  using U = map_result_t<R, F>;
+  static_assert(!std::is_void_v<U>, "parallel_map needs a function that returns a value");
+  const auto n = static_cast<std::size_t>(std::ranges::size(range));
+  auto first = std::ranges::begin(range);
+  auto at = [&](std::size_t i) -> decltype(auto) {
+    return std::invoke(f, first[static_cast<std::ranges::range_difference_t<R>>(i)]);
+  };
+  return map_indices<U>(s, n, at);
+}
+
+template <class It>
+std::size_t checked_distance(It first, It last) {
+  if (last < first)
+    throw std::invalid_argument("brigade::parallel_transform: last is " +
+                                std::to_string(first - last) + " elements before first");
+  return static_cast<std::size_t>(last - first);
+}
+
+template <class It, class Out, class F>
+Out transform_range(scheduler& s, It first, It last, Out out, F& f) {
+  const std::size_t n = checked_distance(first, last);
+  using diff_in = std::iter_difference_t<It>;
+  using diff_out = std::iter_difference_t<Out>;
+  auto body = [&](std::size_t b, std::size_t e) {
+    It in = first + static_cast<diff_in>(b);
+    Out to = out + static_cast<diff_out>(b);
+    for (std::size_t i = b; i < e; ++i, ++in, ++to) *to = std::invoke(f, *in);
+  };
+  for_range(s, 0, n, auto_plan(n, s.size()), body);
+  return out + static_cast<diff_out>(n);
+}
+
+}  // namespace detail
+
+/// Returns {f(x) for x in range}, computed in parallel, in input order, on the calling worker's
+/// pool or on pool::global().
+///
+/// `range` is a sized random-access range (a vector, an array, a span, an iota_view...);
+/// f is called once per element, from several threads at once, and its results are returned
+/// by value in a std::vector.
+///
+/// Errors: if calls throw, elements not yet started are skipped and one exception is rethrown
+/// (that of the lowest-indexed failing piece among those that ran); no vector is returned.
+/// Thread safety: f must not race with itself; the range must not change meanwhile.
+/// Complexity: n calls of f; results that are not default-constructible (or are bool) are
+/// built in a buffer first and moved once more.
+/// Blocking: from a thread outside the pool, the caller sleeps until the map is done.
+template <std::ranges::random_access_range R, class F>
+requires std::ranges::sized_range<R>
+auto parallel_map(R&& range, F&& f) {
+  return detail::map_range(detail::ambient_scheduler(), range, f);
+}
+
+/// parallel_map on pool p.
+template <std::ranges::random_access_range R, class F>
+requires std::ranges::sized_range<R>
+auto parallel_map(pool& p, R&& range, F&& f) {
+  return detail::map_range(p.scheduler(), range, f);
+}
+
+/// Writes f(*(first + i)) to *(out + i) for every i in [0, last - first), in parallel, and
+/// returns out + (last - first), as std::transform does. Both iterators are random access; the
+/// output range must not overlap the input unless out == first.
+///
+/// Errors: std::invalid_argument when last is before first; exceptions as parallel_map.
+/// Blocking: as parallel_map.
+template <std::random_access_iterator It, std::random_access_iterator Out, class F>
+Out parallel_transform(It first, It last, Out out, F&& f) {
+  return detail::transform_range(detail::ambient_scheduler(), first, last, out, f);
+}
+
+/// parallel_transform on pool p.
+template <std::random_access_iterator It, std::random_access_iterator Out, class F>
+Out parallel_transform(pool& p, It first, It last, Out out, F&& f) {
+  return detail::transform_range(p.scheduler(), first, last, out, f);
+}
+
+}  // namespace brigade
