@@ -304,7 +304,8 @@ void loop_core::run(const bool* finished) {
     tracing::name_thread(brigade::trace::intern("loop " + std::to_string(number_)));
   }
   outer_context_ = set_current_resume_context(this);
-  stop_.store(false, std::memory_order_relaxed);
+  // A stop() that came before run() counts (a runtime may stop a loop whose thread has not
+  // reached run() yet); the request is used up when run() returns.
   for (;;) {
     bool busy = run_posted();
     fire_timers();
@@ -324,6 +325,7 @@ void loop_core::run(const bool* finished) {
     if (timeout != 0) tracing::record(tracing::kind::loop_wait_end, 0, 0, nullptr);
     waiting_.store(false, std::memory_order_relaxed);
   }
+  stop_.store(false, std::memory_order_relaxed);  // the loop's own thread: nothing to order
   set_current_resume_context(outer_context_);
   tls_loop = outer_loop_;
 }

@@ -22,6 +22,7 @@ runtime::runtime(options o) {
     loops_.back()->attach_pool(pool_.get());
     loops_.back()->set_single_threaded(o.single_threaded);
   }
+  const detail::async_signals_blocked masked;  // the loop threads start with it in place
   for (std::size_t i = 1; i < loops_.size(); ++i)
     threads_.emplace_back([l = loops_[i].get()] {
       detail::block_async_signals();

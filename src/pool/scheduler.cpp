@@ -50,6 +50,18 @@ void block_async_signals() noexcept {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+async_signals_blocked::async_signals_blocked() noexcept {
+  static_assert(sizeof(sigset_t) <= sizeof(saved_) && alignof(sigset_t) <= 8);
+  sigset_t set;
+  sigfillset(&set);
+  for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&set, s);
+  pthread_sigmask(SIG_BLOCK, &set, reinterpret_cast<sigset_t*>(saved_));
+}
+
+async_signals_blocked::~async_signals_blocked() {
+  pthread_sigmask(SIG_SETMASK, reinterpret_cast<const sigset_t*>(saved_), nullptr);
+}
+
 namespace {
 std::atomic<unsigned> pools_created{0};
 }
@@ -63,6 +75,7 @@ scheduler::scheduler(std::size_t threads)
   for (std::size_t i = 0; i < threads; ++i)
     workers_.push_back(std::make_unique<worker>(*this, i, seeds[i] * 2654435761ULL + i));
   threads_.reserve(threads);
+  const async_signals_blocked masked;  // the workers start with the mask already in place
   try {
     for (std::size_t i = 0; i < threads; ++i) {
       // Named here, not in the thread: a worker allocates nothing when it starts.

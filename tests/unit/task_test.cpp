@@ -95,6 +95,25 @@ TEST(task, inherits_the_awaiters_stop_token) {
   EXPECT_TRUE(brigade::sync_wait(parent(), src.get_token()));
 }
 
+TEST(task, with_stop_token_replaces_the_inherited_one) {
+  std::stop_source parent_src, own_src;
+  auto child = []() -> brigade::task<bool> {
+    co_return (co_await brigade::this_task::stop_token).stop_requested();
+  };
+  auto parent = [&]() -> brigade::task<std::pair<bool, bool>> {
+    parent_src.request_stop();  // the parent's token is stopped, the child's own is not
+    const bool own = co_await brigade::with_stop_token(child(), own_src.get_token());
+    own_src.request_stop();
+    const bool own_after = co_await brigade::with_stop_token(child(), own_src.get_token());
+    co_return std::pair{own, own_after};
+  };
+  const auto [own, own_after] = brigade::sync_wait(parent(), parent_src.get_token());
+  EXPECT_FALSE(own);
+  EXPECT_TRUE(own_after);
+  EXPECT_THROW((void)brigade::with_stop_token(brigade::task<int>{}, own_src.get_token()),
+               std::invalid_argument);
+}
+
 TEST(when_all, returns_every_result_in_order) {
   auto [a, b, c] = brigade::sync_wait(brigade::when_all(twice(1), nothing(), twice(3)));
   EXPECT_EQ(a, 2);

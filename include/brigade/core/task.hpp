@@ -8,6 +8,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <stdexcept>
 #include <stop_token>
 #include <type_traits>
 #include <utility>
@@ -167,6 +168,17 @@ inline task<void> task_promise<void>::get_return_object() noexcept {
 }
 
 }  // namespace detail
+
+/// Gives t a stop token of its own instead of inheriting its awaiter's: t (and what it awaits)
+/// is cancelled when `token` is, which lets one child of many be stopped alone, e.g. one
+/// connection of a server. Call it before t starts.
+/// Errors: std::invalid_argument when t is empty.
+template <class T>
+task<T> with_stop_token(task<T> t, std::stop_token token) {
+  if (!t) throw std::invalid_argument("brigade::with_stop_token: the task is empty");
+  t.handle().promise().set_stop_token(std::move(token));
+  return t;
+}
 
 /// Awaitables for the running coroutine's own state.
 namespace this_task {

@@ -80,7 +80,8 @@ class event_loop {
   template <class T>
   T run_until(task<T> t);
 
-  /// Makes run() return soon. Thread-safe.
+  /// Makes run() return soon; called before run(), makes the next run() return at once (after
+  /// running what is ready). run() uses the request up when it returns. Thread-safe.
   void stop() noexcept;
 
   /// The loop whose thread is calling, or nullptr.

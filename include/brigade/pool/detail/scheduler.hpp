@@ -72,6 +72,20 @@ class worker {
 /// Blocks asynchronous signals in the calling thread (brigade's own threads do this first).
 void block_async_signals() noexcept;
 
+/// Blocks asynchronous signals in the calling thread while it lives, so that threads created
+/// meanwhile start with them blocked (no window in which a SIGTERM meant for a signal_set kills
+/// the process through a thread that has not blocked it yet); restores the mask after.
+class async_signals_blocked {
+ public:
+  async_signals_blocked() noexcept;
+  ~async_signals_blocked();
+  async_signals_blocked(const async_signals_blocked&) = delete;
+  async_signals_blocked& operator=(const async_signals_blocked&) = delete;
+
+ private:
+  alignas(8) unsigned char saved_[128];  // a sigset_t (checked in scheduler.cpp)
+};
+
 /// The thread that runs the pool's jobs, or nullptr on other threads.
 extern constinit thread_local worker* tls_current_worker;
 

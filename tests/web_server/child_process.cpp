@@ -1,0 +1,217 @@
+// Spawning, reading from and stopping child processes: posix_spawn, pipes, and waitpid with a
+// deadline (a child that hangs fails the test instead of hanging it).
+#include "child_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <thread>
+
+extern char** environ;
+
+namespace web_test {
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+// Our environment with `extra` ("NAME=value") added; an addition replaces a same-named one.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  auto name_of = [](std::string_view v) { return v.substr(0, v.find('=') + 1); };
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    bool replaced = false;
+    for (const std::string& x : extra) replaced = replaced || name_of(x) == name_of(*e);
+    if (!replaced) env.emplace_back(*e);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (std::string& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env,
+            const posix_spawn_file_actions_t* actions) {
+  std::vector<char*> args = c_strings(argv);
+  std::vector<char*> envp = c_strings(env);
+  pid_t pid = -1;
+  const int err = ::posix_spawn(&pid, argv[0].c_str(), actions, nullptr, args.data(), envp.data());
+  if (err != 0) throw std::system_error(err, std::generic_category(), "posix_spawn " + argv[0]);
+  return pid;
+}
+
+int decode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The child's exit code, or -1 if it is still running at `deadline` (it is then killed).
+int wait_until(pid_t pid, steady::time_point deadline) {
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return decode(status);
+    if (r < 0 && errno != EINTR) return -1;
+    if (steady::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(5ms);  // polling another process, not ordering our threads
+  }
+}
+
+int poll_ms(steady::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+  return static_cast<int>(std::max<std::int64_t>(left.count(), 0));
+}
+
+struct pipe_pair {
+  pipe_pair() {
+    if (::pipe2(fds, O_CLOEXEC) < 0)
+      throw std::system_error(errno, std::generic_category(), "pipe");
+  }
+  ~pipe_pair() {
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+  }
+  void close_write() {
+    ::close(fds[1]);
+    fds[1] = -1;
+  }
+  int fds[2] = {-1, -1};
+};
+
+struct file_actions {
+  file_actions() { ::posix_spawn_file_actions_init(&a); }
+  ~file_actions() { ::posix_spawn_file_actions_destroy(&a); }
+  posix_spawn_file_actions_t a;
+};
+
+}  // namespace
+
+run_result run_program(const std::vector<std::string>& argv, std::chrono::seconds limit,
+                       const std::vector<std::string>& env) {
+  pipe_pair out, err;
+  file_actions fa;
+  ::posix_spawn_file_actions_addopen(&fa.a, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&fa.a, out.fds[1], 1);
+  ::posix_spawn_file_actions_adddup2(&fa.a, err.fds[1], 2);
+  const pid_t pid = spawn(argv, environment_with(env), &fa.a);
+  out.close_write();
+  err.close_write();
+  const auto deadline = steady::now() + limit;
+  run_result r;
+  pollfd fds[2] = {{out.fds[0], POLLIN, 0}, {err.fds[0], POLLIN, 0}};
+  std::string* sinks[2] = {&r.out, &r.err};
+  int open = 2;
+  while (open > 0 && ::poll(fds, 2, poll_ms(deadline)) > 0) {
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        fds[i].fd = -1;  // poll ignores negative descriptors
+        --open;
+      }
+    }
+  }
+  r.code = wait_until(pid, open == 0 ? steady::now() + 10s : steady::now());
+  return r;
+}
+
+server_process::server_process(std::vector<std::string> flags, std::vector<std::string> env,
+                               std::vector<std::string> prefix) {
+  char path[] = "/tmp/web_server_log_XXXXXX";
+  const int log_fd = ::mkstemp(path);
+  if (log_fd < 0) throw std::system_error(errno, std::generic_category(), "mkstemp");
+  log_path_ = path;
+  pipe_pair out;
+  file_actions fa;
+  ::posix_spawn_file_actions_addopen(&fa.a, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&fa.a, out.fds[1], 1);
+  ::posix_spawn_file_actions_adddup2(&fa.a, log_fd, 2);
+  std::vector<std::string> argv = std::move(prefix);
+  argv.push_back(server_binary());
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), {"--port", "0"});
+  try {
+    pid_ = spawn(argv, environment_with(env), &fa.a);
+  } catch (...) {
+    ::close(log_fd);
+    throw;
+  }
+  ::close(log_fd);
+  out.close_write();
+  stdout_fd_ = std::exchange(out.fds[0], -1);
+  // The first line names the port. Sanitized builds start slowly: a generous deadline.
+  const auto deadline = steady::now() + 30s;
+  std::string line;
+  pollfd p{stdout_fd_, POLLIN, 0};
+  while (line.find('\n') == std::string::npos && ::poll(&p, 1, poll_ms(deadline)) > 0) {
+    char buf[256];
+    const ssize_t n = ::read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    line.append(buf, static_cast<std::size_t>(n));
+  }
+  const std::size_t colon = line.rfind(':');
+  if (line.rfind("listening on ", 0) != 0 || colon == std::string::npos) {
+    stop(SIGKILL, 10s);
+    throw std::runtime_error("web_server did not start (stdout: \"" + line + "\"):\n" + log());
+  }
+  port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+}
+
+server_process::~server_process() {
+  if (running()) stop(SIGKILL, 10s);
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  ::unlink(log_path_.c_str());
+}
+
+int server_process::stop(int sig, std::chrono::seconds limit) {
+  if (!running()) return -1;
+  ::kill(pid_, sig);
+  return wait_for_exit(limit);
+}
+
+int server_process::wait_for_exit(std::chrono::seconds limit) {
+  if (!running()) return -1;
+  const int code = wait_until(pid_, steady::now() + limit);
+  pid_ = -1;
+  return code;
+}
+
+std::string server_process::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+long server_process::rss_bytes() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) * 1024;
+  return -1;
+}
+
+}  // namespace web_test

@@ -1,0 +1,126 @@
+// Static files from --root, fetched with curl: content, type and length; directories; and every
+// way out of the root we know of (.., percent-encoded dots and slashes, symbolic links).
+#include "server_fixture.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace web_test {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_file(const fs::path& p, const std::string& content) {
+  std::ofstream(p, std::ios::binary) << content;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// base/secret.txt is outside the root base/www; base/www holds the served files and links.
+class static_files : public server_test {
+ protected:
+  void SetUp() override {
+    server_test::SetUp();
+    if (IsSkipped()) return;
+    if (!have_curl()) GTEST_FAIL() << "curl is not installed (tools/install-deps.sh installs it)";
+    char tmpl[] = "/tmp/web_server_root_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    base_ = tmpl;
+    const fs::path www = base_ / "www";
+    fs::create_directories(www / "sub");
+    write_file(base_ / "secret.txt", "TOP SECRET\n");
+    write_file(www / "hello.txt", "hello from a file\n");
+    write_file(www / "page.html", "<h1>page</h1>\n");
+    write_file(www / "sub" / "index.html", "<h1>sub index</h1>\n");
+    std::mt19937 rng(42);
+    std::string blob(300 * 1024 + 17, '\0');  // several chunks, not a multiple of any
+    for (char& c : blob) c = static_cast<char>(rng());
+    write_file(www / "sub" / "data.bin", blob);
+    fs::create_symlink("../secret.txt", www / "escape");
+    fs::create_symlink(base_ / "secret.txt", www / "escape_absolute");
+    fs::create_symlink("..", www / "up");
+    fs::create_symlink("hello.txt", www / "inside");
+    start({"--root", www.string()});
+  }
+  void TearDown() override {
+    server_test::TearDown();
+    if (!base_.empty()) fs::remove_all(base_);
+  }
+
+  // Status and body of one GET, the path sent exactly as given.
+  std::pair<int, std::string> get(const std::string& target) {
+    const run_result r = curl({"--path-as-is", "-w", "\n%{http_code}", url(target)});
+    EXPECT_EQ(r.code, 0) << r.err;
+    const std::size_t nl = r.out.rfind('\n');
+    if (nl == std::string::npos) return {0, r.out};
+    return {std::stoi(r.out.substr(nl + 1)), r.out.substr(0, nl)};
+  }
+
+  fs::path base_;
+};
+
+TEST_P(static_files, are_served_whole_with_type_and_length) {
+  EXPECT_EQ(get("/hello.txt"), std::make_pair(200, std::string("hello from a file\n")));
+  EXPECT_EQ(get("/page.html"), std::make_pair(200, std::string("<h1>page</h1>\n")));
+  const fs::path copy = base_ / "copy.bin";
+  const run_result r =
+      curl({"-o", copy.string(), "-w", "%{http_code} %{content_type} %{size_download}",
+            url("/sub/data.bin")});
+  EXPECT_EQ(r.out, "200 application/octet-stream 307217") << r.err;
+  EXPECT_TRUE(read_file(copy) == read_file(base_ / "www" / "sub" / "data.bin"));
+  const run_result t = curl({"-o", "/dev/null", "-w", "%{content_type}", url("/page.html")});
+  EXPECT_EQ(t.out, "text/html; charset=utf-8");
+}
+
+TEST_P(static_files, a_directory_serves_its_index) {
+  EXPECT_EQ(get("/sub/"), std::make_pair(200, std::string("<h1>sub index</h1>\n")));
+  EXPECT_EQ(get("/sub"), std::make_pair(200, std::string("<h1>sub index</h1>\n")));
+}
+
+TEST_P(static_files, paths_out_of_the_root_are_refused) {
+  for (const char* target :
+       {"/../secret.txt", "/..%2fsecret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+        "/sub/../../secret.txt", "/sub/%2e%2e/%2e%2e/secret.txt", "/./../secret.txt", "/escape",
+        "/escape_absolute", "/up/secret.txt", "/../../../../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/up/www/../secret.txt"}) {
+    const auto [status, body] = get(target);
+    EXPECT_TRUE(status == 403 || status == 404) << target << " -> " << status;
+    EXPECT_EQ(body.find("TOP SECRET"), std::string::npos) << target;
+    EXPECT_EQ(body.find("root:"), std::string::npos) << target;
+  }
+  // Climbing out is "forbidden", not "not found": the server saw what it was.
+  EXPECT_EQ(get("/../secret.txt").first, 403);
+  EXPECT_EQ(get("/%2e%2e/secret.txt").first, 403);
+  EXPECT_EQ(get("/escape").first, 403);
+}
+
+TEST_P(static_files, dots_and_links_that_stay_inside_are_fine) {
+  const auto hello = std::make_pair(200, std::string("hello from a file\n"));
+  EXPECT_EQ(get("/inside"), hello);
+  EXPECT_EQ(get("/sub/../hello.txt"), hello);
+  EXPECT_EQ(get("/sub/%2e%2e/hello.txt"), hello);
+  EXPECT_EQ(get("/%68ello.txt"), hello);
+  EXPECT_EQ(get("/./hello.txt"), hello);
+}
+
+TEST_P(static_files, missing_files_are_404_and_bad_escapes_400) {
+  EXPECT_EQ(get("/nothing.txt").first, 404);
+  EXPECT_EQ(get("/hello.txt/more").first, 404);
+  for (const char* target : {"/%zz", "/%00", "/hello.txt%0", "/%4"})
+    EXPECT_EQ(get(target).first, 400) << target;
+}
+
+WEB_SERVER_ON_BACKENDS(static_files);
+
+}  // namespace
+}  // namespace web_test
