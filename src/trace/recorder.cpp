@@ -210,7 +210,9 @@ void start() {
   detail::tracing::enabled_flag.store(true, std::memory_order_relaxed);
   detail::tracing::name_thread(detail::tracing::tls.name != nullptr ? detail::tracing::tls.name
                                                                     : "main");
-  detail::tracing::begin_segment("main");  // the root strand
+  // The root strand; later stretches of this thread (after a join, say) keep its name.
+  if (detail::tracing::tls.label == nullptr) detail::tracing::tls.label = "main";
+  detail::tracing::begin_segment("main");
 }
 
 std::uint64_t dropped() {

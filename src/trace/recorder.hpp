@@ -27,7 +27,10 @@ struct event {
 class thread_buffer {
  public:
   thread_buffer(std::uint32_t index, std::size_t capacity)
-      : index_(index), capacity_(capacity), events_(std::make_unique<event[]>(capacity)) {}
+      : index_(index),
+        capacity_(capacity),
+        events_(std::make_unique_for_overwrite<event[]>(capacity)) {
+  }  // not zeroed: no first-event stall
 
   void push(const event& e) noexcept {
     const std::size_t n = size_.load(std::memory_order_relaxed);

@@ -1,0 +1,108 @@
+// brigade::trace::trace_file — a recorded trace read back into memory, for analysis and drawing.
+//
+//   trace_file t = read_trace_file("run.json");     // what brigade::trace::stop() wrote
+//   analysis a = analyse(t);                        // work, span, parallelism (analysis.hpp)
+//   std::cout << draw_timeline(t, {.width = 100});  // one lane per thread (timeline.hpp)
+//
+// The reader knows brigade's own Chrome Trace Event JSON (src/trace/README.md describes it) and
+// nothing else: it is a small JSON reader of its own, so the library stays dependency-free.
+// Several recordings (several processes, later MPI ranks) merge into one trace_file with
+// merge_trace_files(); each process keeps its own segment ids.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brigade::trace {
+
+/// A trace that cannot be read: not JSON (the message gives line and column), not a brigade
+/// trace, or inconsistent (a cycle among its edges, a segment id used twice).
+class trace_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One thread of one process: a lane of the timeline.
+struct trace_lane {
+  std::uint32_t process = 0;  // index into the merged processes (0 for a single recording)
+  std::int64_t pid = 0;       // as recorded
+  std::int64_t tid = 0;       // as recorded: a small index per recording
+  std::string name;           // "main", "worker 3", "loop 0"; "thread <tid>" when unnamed
+};
+
+/// A stretch of one thread running one strand without forking or waiting.
+struct trace_segment {
+  std::uint64_t id = 0;     // unique within its process
+  std::uint32_t lane = 0;   // index into trace_file::lanes
+  std::uint32_t label = 0;  // index into trace_file::labels
+  std::int64_t begin_ns = 0;
+  std::int64_t end_ns = 0;
+  std::int64_t duration_ns() const noexcept { return end_ns - begin_ns; }
+};
+
+/// Segment `to` could not start before segment `from` ended (ids of one process).
+struct trace_edge {
+  std::uint32_t process = 0;
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+};
+
+/// A stretch of time a thread spent not computing.
+struct trace_slice {
+  enum class kind : std::uint8_t { parked, io_wait, lock_wait };
+  kind what = kind::parked;
+  std::uint32_t lane = 0;
+  std::uint32_t label = 0;  // the lock's name for lock_wait; index into trace_file::labels
+  std::int64_t begin_ns = 0;
+  std::int64_t end_ns = 0;
+};
+
+/// A point event.
+struct trace_mark {
+  enum class kind : std::uint8_t { steal, timer, loop_lag };
+  kind what = kind::steal;
+  std::uint32_t lane = 0;
+  std::int64_t time_ns = 0;
+  std::uint64_t value = 0;  // steal: the victim's index; timer: lateness ns; loop lag: ns
+};
+
+/// A whole trace. Times are nanoseconds since its recording started (merged recordings are
+/// aligned at their starts). Segments are sorted by lane, then begin time.
+///
+/// Thread safety: a plain value; distinct objects are independent, a shared one may be read
+/// from several threads at once.
+struct trace_file {
+  std::vector<trace_lane> lanes;
+  std::vector<std::string> labels;  // segment labels and lock names, each once
+  std::vector<trace_segment> segments;
+  std::vector<trace_edge> edges;
+  std::vector<trace_slice> slices;
+  std::vector<trace_mark> marks;
+  std::uint32_t processes = 0;
+  std::uint64_t dropped_events = 0;  // > 0: work and span computed from it are lower bounds
+  std::int64_t duration_ns = 0;      // the recording's length (at least the last event's end)
+};
+
+/// Parses the text of a brigade trace. source names it in error messages.
+///
+/// Errors: trace_error when the text is not JSON ("line 3, column 14: expected ':'"), is JSON
+/// but not a brigade trace (no traceEvents, otherData.producer is not "brigade", an unknown
+/// version), or an event lacks what its kind needs. Never crashes on any input.
+/// Complexity: linear in the text; memory proportional to the events kept, not to the text.
+trace_file parse_trace_file(std::string_view json, std::string_view source = "trace");
+
+/// Reads and parses the trace at path.
+/// Errors: std::system_error naming the path when it cannot be read; as parse_trace_file.
+trace_file read_trace_file(const std::string& path);
+
+/// The name to show for lane: its thread's name, after "pid N " when t holds several processes.
+std::string lane_title(const trace_file& t, std::uint32_t lane);
+
+/// Merges recordings (several processes) into one trace: lanes, labels and processes are
+/// renumbered, times stay relative to each recording's start, dropped events add up.
+trace_file merge_trace_files(std::vector<trace_file> parts);
+
+}  // namespace brigade::trace
