@@ -4,6 +4,9 @@
 option(BRIGADE_BUILD_TESTS "Build the GoogleTest suites and register them with CTest"
        ${PROJECT_IS_TOP_LEVEL})
 option(BRIGADE_BUILD_EXAMPLES "Build the example programs under examples/" ${PROJECT_IS_TOP_LEVEL})
+# The `brigade` command line (tools/brigade: kitchen, trace, scale, bench; needs CLI11 and
+# nlohmann-json).
+option(BRIGADE_BUILD_TOOLS "Build the brigade command line under tools/brigade" ${PROJECT_IS_TOP_LEVEL})
 option(BRIGADE_BUILD_BENCH "Build the benchmarks under bench/ (needs oneTBB and OpenMP)" OFF)
 
 # Sanitizers for brigade's own targets (never exported): "" (none), "address;undefined", "thread".

@@ -374,6 +374,16 @@ TEST(task_graph, rerunning_allocates_nothing) {
   ASSERT_GT(hooks_installed, 0) << "the sanitizer's malloc hook is not installed";
 #endif
   brigade::pool p(2);
+  // Both workers must be running before counting: a thread starting up allocates (under a
+  // sanitizer, its runtime calls malloc for the new thread), which is not the graph's doing.
+  p.run([] {
+    std::atomic<int> arrived{0};
+    auto meet = [&] {
+      arrived.fetch_add(1);
+      while (arrived.load() < 2) std::this_thread::yield();
+    };
+    brigade::join(meet, meet);  // the second can only finish once the other worker took it
+  });
   std::mt19937_64 rng(test_seed(65));
   random_dag d(rng, 300, 3);
   order_log log(d.n);

@@ -1,0 +1,325 @@
+// A million sleeping tasks: brigade (scope + sleep_until on an event_loop) against Asio (co_spawn
+// + steady_timer on an io_context), in the same run. Each task sleeps a random 0..max delay
+// (fixed seed). Reported per implementation: spawn time, peak RSS per task (VmHWM delta / N)
+// and lateness (when each task woke up minus its deadline: p50, p99, max).
+//
+// Every measurement runs in a child process of its own (fork), so that one implementation's
+// peak RSS and heap never hide the other's. Children run one after another, never together.
+#include <brigade/core/scope.hpp>
+#include <brigade/core/task.hpp>
+#include <brigade/io/event_loop.hpp>
+#include <brigade/io/timer.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct options {
+  std::size_t tasks = 1'000'000;
+  std::int64_t max_delay_ms = 1000;
+  int reps = 3;
+  std::uint64_t seed = 42;
+  std::vector<std::string> impls{"brigade", "asio"};
+};
+
+// What one child reports to the parent through a pipe (plain bytes: same binary both ends).
+struct result {
+  double spawn_s = 0;      // first spawn to every task asleep
+  double total_s = 0;      // first spawn to the last wake-up
+  double hwm_bytes = 0;    // VmHWM after minus VmHWM before (bytes)
+  double rss_bytes = 0;    // VmRSS with every task asleep minus VmRSS before
+  double late_p50_us = 0;  // lateness percentiles over every task
+  double late_p99_us = 0;
+  double late_max_us = 0;
+  std::uint64_t late_over_50ms = 0;  // tasks that woke more than 50 ms after their deadline
+  char backend[16] = {};
+};
+
+// A field of /proc/self/status in kB, as bytes.
+double status_bytes(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::size_t n = std::strlen(field);
+  while (std::getline(in, line))
+    if (line.compare(0, n, field) == 0 && line.size() > n && line[n] == ':')
+      return 1024.0 * std::strtod(line.c_str() + n + 1, nullptr);
+  throw std::runtime_error(std::string("no ") + field + " in /proc/self/status");
+}
+
+std::int64_t since(clock_type::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - t).count();
+}
+
+// The state every task writes to: preallocated and touched before the baseline is taken.
+struct shared_state {
+  std::vector<std::int64_t> delay_ns;  // per task, from the seed
+  std::vector<std::int64_t> late_ns;   // per task, written when it wakes
+  std::size_t asleep = 0;              // tasks that armed their timer
+  clock_type::time_point start;        // just before the first spawn
+  clock_type::time_point all_asleep;   // when the last task armed its timer
+  double rss_asleep = 0;
+};
+
+void note_asleep(shared_state& s) {
+  if (++s.asleep == s.delay_ns.size()) {
+    s.all_asleep = clock_type::now();
+    s.rss_asleep = status_bytes("VmRSS");
+  }
+}
+
+// ---- brigade ----
+
+brigade::task<void> brigade_sleeper(shared_state& s, std::size_t i) {
+  const auto deadline = clock_type::now() + std::chrono::nanoseconds(s.delay_ns[i]);
+  note_asleep(s);
+  co_await brigade::sleep_until(deadline);
+  s.late_ns[i] = (clock_type::now() - deadline).count();
+}
+
+brigade::task<void> brigade_main(shared_state& s) {
+  brigade::scope sleepers;
+  s.start = clock_type::now();
+  for (std::size_t i = 0; i < s.delay_ns.size(); ++i) sleepers.spawn(brigade_sleeper(s, i));
+  co_await sleepers.join();
+}
+
+void run_brigade(shared_state& s, result& r) {
+  brigade::event_loop loop;
+  std::snprintf(r.backend, sizeof r.backend, "%s", loop.backend_name());
+  const double hwm0 = status_bytes("VmHWM");
+  const double rss0 = status_bytes("VmRSS");
+  loop.run_until(brigade_main(s));
+  r.hwm_bytes = status_bytes("VmHWM") - hwm0;
+  r.rss_bytes = s.rss_asleep - rss0;
+}
+
+// ---- Asio ----
+
+asio::awaitable<void> asio_sleeper(shared_state& s, std::size_t i) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto deadline = clock_type::now() + std::chrono::nanoseconds(s.delay_ns[i]);
+  timer.expires_at(deadline);
+  note_asleep(s);
+  co_await timer.async_wait(asio::use_awaitable);
+  s.late_ns[i] = (clock_type::now() - deadline).count();
+}
+
+void run_asio(shared_state& s, result& r) {
+  asio::io_context ctx(1);  // one thread: no locking inside
+  std::snprintf(r.backend, sizeof r.backend, "epoll");
+  const double hwm0 = status_bytes("VmHWM");
+  const double rss0 = status_bytes("VmRSS");
+  s.start = clock_type::now();
+  // co_spawn queues each coroutine's start; run() starts them, in order, then runs the timers.
+  for (std::size_t i = 0; i < s.delay_ns.size(); ++i)
+    asio::co_spawn(ctx, asio_sleeper(s, i), asio::detached);
+  ctx.run();
+  r.hwm_bytes = status_bytes("VmHWM") - hwm0;
+  r.rss_bytes = s.rss_asleep - rss0;
+}
+
+// ---- one measurement, in a child ----
+
+result measure(const options& o, const std::string& impl) {
+  shared_state s;
+  std::mt19937_64 rng(o.seed);
+  std::uniform_int_distribution<std::int64_t> delay(0, o.max_delay_ms * 1'000'000 - 1);
+  s.delay_ns.resize(o.tasks);
+  for (auto& d : s.delay_ns) d = delay(rng);
+  s.late_ns.assign(o.tasks, -1);  // touched: part of the baseline, not of the tasks
+  result r;
+  if (impl == "brigade") {
+    run_brigade(s, r);
+  } else {
+    run_asio(s, r);
+  }
+  r.total_s = static_cast<double>(since(s.start)) / 1e9;
+  r.spawn_s = std::chrono::duration<double>(s.all_asleep - s.start).count();
+  if (std::count(s.late_ns.begin(), s.late_ns.end(), -1) != 0)
+    throw std::runtime_error(impl + ": some task never woke up");
+  if (std::any_of(s.late_ns.begin(), s.late_ns.end(), [](std::int64_t v) { return v < 0; }))
+    throw std::runtime_error(impl + ": a task woke up before its deadline");
+  r.late_over_50ms = static_cast<std::uint64_t>(std::count_if(
+      s.late_ns.begin(), s.late_ns.end(), [](std::int64_t v) { return v > 50'000'000; }));
+  auto pct = [&](double p) {
+    auto at = s.late_ns.begin() + static_cast<std::ptrdiff_t>(p * static_cast<double>(o.tasks - 1));
+    std::nth_element(s.late_ns.begin(), at, s.late_ns.end());
+    return static_cast<double>(*at) / 1e3;
+  };
+  r.late_p50_us = pct(0.50);
+  r.late_p99_us = pct(0.99);
+  r.late_max_us = pct(1.0);
+  return r;
+}
+
+result measure_in_child(const options& o, const std::string& impl) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::close(fds[0]);
+    int code = 0;
+    try {
+      const result r = measure(o, impl);
+      if (::write(fds[1], &r, sizeof r) != static_cast<ssize_t>(sizeof r)) code = 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "timers: %s\n", e.what());
+      code = 1;
+    }
+    std::fflush(stderr);
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  result r;
+  const ssize_t got = ::read(fds[0], &r, sizeof r);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (got != static_cast<ssize_t>(sizeof r) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error(impl + ": the measurement failed");
+  return r;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::vector<std::string> split(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const std::size_t c = s.find(',');
+    out.emplace_back(s.substr(0, c));
+    s = c == std::string_view::npos ? std::string_view{} : s.substr(c + 1);
+  }
+  return out;
+}
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "timers: %s\nusage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
+               "[--impl brigade,asio]\n",
+               why);
+  std::exit(2);
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--help") {
+      std::printf("usage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
+                  "[--impl brigade,asio]\n");
+      std::exit(0);
+    }
+    if (i + 1 >= argc) usage(("missing value after " + std::string(a)).c_str());
+    const char* v = argv[++i];
+    char* end = nullptr;
+    const long long n = std::strtoll(v, &end, 10);
+    const bool number = *v != '\0' && *end == '\0';
+    if (a == "--impl") {
+      o.impls = split(v);
+      for (const auto& name : o.impls)
+        if (name != "brigade" && name != "asio") usage(("unknown --impl " + name).c_str());
+    } else if (!number || n <= 0) {
+      usage((std::string(a) + " needs a positive whole number, got '" + v + "'").c_str());
+    } else if (a == "--tasks") {
+      o.tasks = static_cast<std::size_t>(n);
+    } else if (a == "--max-delay-ms") {
+      o.max_delay_ms = n;
+    } else if (a == "--reps") {
+      o.reps = static_cast<int>(n);
+    } else if (a == "--seed") {
+      o.seed = static_cast<std::uint64_t>(n);
+    } else {
+      usage(("unknown flag " + std::string(a)).c_str());
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const options o = parse(argc, argv);
+  // Runs interleave (rep 1: brigade, asio; rep 2: ...), so a noisy moment hits both alike.
+  std::vector<std::vector<result>> runs(o.impls.size());
+  try {
+    for (int rep = 0; rep < o.reps; ++rep)
+      for (std::size_t k = 0; k < o.impls.size(); ++k) {
+        runs[k].push_back(measure_in_child(o, o.impls[k]));
+        const result& r = runs[k].back();
+        std::fprintf(stderr,
+                     "timers: rep %d %s: spawn %.3f s, %.0f B/task, late p50 %.0f us p99 %.0f us "
+                     "max %.0f us\n",
+                     rep + 1, o.impls[k].c_str(), r.spawn_s,
+                     r.hwm_bytes / static_cast<double>(o.tasks), r.late_p50_us, r.late_p99_us,
+                     r.late_max_us);
+      }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "timers: %s\n", e.what());
+    return 1;
+  }
+  struct row {
+    std::string impl;
+    double spawn_s, total_s, bytes, rss, p50, p99, max, over;
+    std::string backend;
+  };
+  std::vector<row> rows;
+  for (std::size_t k = 0; k < o.impls.size(); ++k) {
+    auto med = [&](auto field) {
+      std::vector<double> v;
+      for (const result& r : runs[k]) v.push_back(static_cast<double>(field(r)));
+      return median(v);
+    };
+    const double n = static_cast<double>(o.tasks);
+    rows.push_back({o.impls[k], med([](const result& r) { return r.spawn_s; }),
+                    med([](const result& r) { return r.total_s; }),
+                    med([](const result& r) { return r.hwm_bytes; }) / n,
+                    med([](const result& r) { return r.rss_bytes; }) / n,
+                    med([](const result& r) { return r.late_p50_us; }),
+                    med([](const result& r) { return r.late_p99_us; }),
+                    med([](const result& r) { return r.late_max_us; }),
+                    med([](const result& r) { return r.late_over_50ms; }), runs[k][0].backend});
+  }
+  for (const row& r : rows)
+    std::printf("{\"bench\":\"timers\",\"impl\":\"%s\",\"backend\":\"%s\",\"tasks\":%zu,"
+                "\"max_delay_ms\":%" PRId64 ",\"seed\":%" PRIu64 ",\"reps\":%d,"
+                "\"median_spawn_s\":%.4f,\"median_total_s\":%.4f,\"peak_bytes_per_task\":%.1f,"
+                "\"rss_bytes_per_task_asleep\":%.1f,\"late_p50_us\":%.1f,\"late_p99_us\":%.1f,"
+                "\"late_max_us\":%.1f,\"late_over_50ms\":%.0f}\n",
+                r.impl.c_str(), r.backend.c_str(), o.tasks, o.max_delay_ms, o.seed, o.reps,
+                r.spawn_s, r.total_s, r.bytes, r.rss, r.p50, r.p99, r.max, r.over);
+  std::printf("\n| impl | spawn (s) | peak B/task | late p50 (ms) | late p99 (ms) | late max (ms) "
+              "| tasks > 50 ms late |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  for (const row& r : rows)
+    std::printf("| %s | %.3f | %.0f | %.2f | %.2f | %.2f | %.0f |\n", r.impl.c_str(), r.spawn_s,
+                r.bytes, r.p50 / 1e3, r.p99 / 1e3, r.max / 1e3, r.over);
+  return 0;
+}

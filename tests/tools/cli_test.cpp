@@ -1,0 +1,199 @@
+// The built `brigade` binary, run as a child: its JSON output, the traces it writes, its errors.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct outcome {
+  int status = -1;  // the exit status, or -1 when it did not exit normally
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A fresh directory for one test.
+fs::path scratch() {
+  std::string pattern = (fs::path(testing::TempDir()) / "brigade-cli-XXXXXX").string();
+  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
+  return pattern;
+}
+
+outcome run_brigade(const std::vector<std::string>& args) {
+  const fs::path dir = scratch();
+  const std::string out = (dir / "stdout").string(), err = (dir / "stderr").string();
+  std::vector<std::string> strings{BRIGADE_CLI};
+  strings.insert(strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& s : strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  EXPECT_EQ(rc, 0) << "cannot start " << BRIGADE_CLI;
+  outcome o;
+  int status = 0;
+  if (rc == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+    o.status = WEXITSTATUS(status);
+  o.out = slurp(out);
+  o.err = slurp(err);
+  return o;
+}
+
+// A failure must be exactly one line on stderr that names the bad value.
+void expect_one_line_error(const outcome& o, const std::string& names) {
+  EXPECT_NE(o.status, 0);
+  EXPECT_NE(o.status, -1) << "crashed: " << o.err;
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+  EXPECT_NE(o.err.find(names), std::string::npos) << o.err;
+}
+
+json parse_stdout(const outcome& o) {
+  EXPECT_EQ(o.status, 0) << o.err;
+  json j = json::parse(o.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << o.out;
+  return j;
+}
+
+TEST(cli, help_lists_every_subcommand) {
+  const outcome o = run_brigade({"--help"});
+  EXPECT_EQ(o.status, 0);
+  for (const char* sub : {"kitchen", "trace", "scale", "bench"})
+    EXPECT_NE(o.out.find(sub), std::string::npos) << sub;
+  for (const char* sub : {"kitchen", "trace", "scale", "bench"})
+    EXPECT_EQ(run_brigade({sub, "--help"}).status, 0) << sub;
+}
+
+TEST(cli, kitchen_json_has_four_ways_and_writes_their_traces) {
+  const fs::path dir = scratch() / "kitchen";
+  const json j = parse_stdout(run_brigade({"kitchen", "--dishes", "4", "--json", "--out", dir}));
+  EXPECT_EQ(j.at("dishes"), 4);
+  const json& ways = j.at("ways");
+  ASSERT_EQ(ways.size(), 4U);
+  const std::vector<std::string> names{"sequential", "one chef", "team", "brigade"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const json& w = ways[i];
+    EXPECT_EQ(w.at("way"), names[i]);
+    for (const char* field : {"chefs", "wall_seconds", "cpu_seconds", "utilization", "speedup"})
+      EXPECT_TRUE(w.at(field).is_number()) << field;
+    EXPECT_GT(w.at("wall_seconds").get<double>(), 0);
+    const std::string trace = w.at("trace");
+    EXPECT_EQ(fs::path(trace).parent_path(), dir);
+    EXPECT_GT(fs::file_size(trace), 0U) << trace;
+  }
+  EXPECT_EQ(ways[0].at("speedup").get<double>(), 1.0);
+}
+
+TEST(cli, kitchen_text_shows_table_and_timelines) {
+  const outcome o = run_brigade({"kitchen", "--dishes", "2", "--cpu-ms", "2", "--wait-ms", "5",
+                                 "--width", "60", "--out", scratch()});
+  EXPECT_EQ(o.status, 0) << o.err;
+  for (const char* text : {"utilization", "speedup", "one chef:", "brigade:", "chop"})
+    EXPECT_NE(o.out.find(text), std::string::npos) << text;
+}
+
+TEST(cli, trace_json_of_a_kitchen_trace) {
+  const fs::path dir = scratch();
+  ASSERT_EQ(run_brigade({"kitchen", "--dishes", "2", "--cpu-ms", "5", "--wait-ms", "10", "--json",
+                         "--out", dir})
+                .status,
+            0);
+  const fs::path html = dir / "brigade.html";
+  const json j = parse_stdout(
+      run_brigade({"trace", (dir / "brigade.json").string(), "--json", "--html", html}));
+  for (const char* field :
+       {"wall_seconds", "work_seconds", "span_seconds", "parallelism", "threads"})
+    EXPECT_TRUE(j.at(field).is_number()) << field;
+  EXPECT_GT(j.at("work_seconds").get<double>(), 0);
+  EXPECT_GE(j.at("threads").get<std::size_t>(), 2U);  // the loop and the team at least
+  EXPECT_EQ(j.at("utilization").size(), j.at("threads").get<std::size_t>());
+  EXPECT_NE(slurp(html).find("<svg"), std::string::npos);
+
+  const outcome text = run_brigade({"trace", (dir / "team.json").string(), "--width", "70"});
+  EXPECT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("chop"), std::string::npos);
+}
+
+TEST(cli, scale_json_at_one_and_two_threads) {
+#ifndef BRIGADE_TEAM_OF_CHEFS
+  GTEST_SKIP() << "examples are not built";
+#else
+  const fs::path svg = scratch() / "speedup.svg";
+  const json j =
+      parse_stdout(run_brigade({"scale", "--max-threads", "2", "--reps", "1", "--json", "--svg",
+                                svg, "--", BRIGADE_TEAM_OF_CHEFS, "--size", "64"}));
+  EXPECT_EQ(j.at("threads"), json::array({1, 2}));
+  for (const char* field : {"seconds", "speedup", "efficiency", "karp_flatt"})
+    EXPECT_EQ(j.at(field).size(), 2U) << field;
+  EXPECT_TRUE(j.at("karp_flatt")[0].is_null());  // undefined at one thread
+  EXPECT_TRUE(j.at("serial_fraction").is_number());
+  const std::string picture = slurp(svg);
+  EXPECT_EQ(picture.rfind("<svg", 0), 0U);
+  EXPECT_NE(picture.find("</svg>"), std::string::npos);
+#endif
+}
+
+TEST(cli, bench_runs_the_given_binary_and_collects_its_results) {
+  const fs::path fake = scratch() / "fake_bench";
+  {
+    std::ofstream s(fake);
+    s << "#!/bin/sh\n"
+         "echo '{\"workload\":\"fib\",\"impl\":\"brigade\",\"threads\":1,\"median_seconds\":0.5,"
+         "\"args\":\"'\"$*\"'\"}'\n"
+         "echo 'the table'\n";
+  }
+  fs::permissions(fake, fs::perms::owner_all);
+  const json j = parse_stdout(
+      run_brigade({"bench", "--bench-binary", fake, "--quick", "--json", "--", "--reps", "1"}));
+  ASSERT_EQ(j.size(), 1U);
+  EXPECT_EQ(j[0].at("workload"), "fib");
+  EXPECT_EQ(j[0].at("args"), "--quick --reps 1");
+  const outcome table = run_brigade({"bench", "--bench-binary", fake});
+  EXPECT_EQ(table.status, 0);
+  EXPECT_NE(table.out.find("the table"), std::string::npos);
+}
+
+TEST(cli, bad_input_is_one_line_naming_it) {
+  expect_one_line_error(run_brigade({"trace", "/nonexistent/run.json"}), "/nonexistent/run.json");
+  const fs::path junk = scratch() / "junk.json";
+  std::ofstream(junk) << "{ not json";
+  expect_one_line_error(run_brigade({"trace", junk}), junk.string());
+  expect_one_line_error(run_brigade({"scale", "--max-threads", "0", "--", "true"}), "0");
+  expect_one_line_error(run_brigade({"scale", "--max-threads", "1", "--reps", "1", "--", "false"}),
+                        "status 1");
+  expect_one_line_error(run_brigade({"scale", "--max-threads", "1", "--", "/no/such/program"}),
+                        "/no/such/program");
+  expect_one_line_error(run_brigade({"cook"}), "cook");
+  expect_one_line_error(run_brigade({"kitchen", "--dishes", "0"}), "0");
+  expect_one_line_error(run_brigade({"kitchen", "--chefs", "many"}), "many");
+  expect_one_line_error(run_brigade({"bench", "--bench-binary", "/nonexistent/bench"}),
+                        "/nonexistent/bench");
+}
+
+}  // namespace

@@ -1,0 +1,15 @@
+// The speedup curve of `brigade scale` as an SVG picture.
+#pragma once
+
+#include "scale_math.hpp"
+
+#include <string>
+
+namespace brigade::cli {
+
+/// An SVG plot of speedup against threads: the measured points, Amdahl's law with the fitted
+/// serial fraction (up to 4× the largest thread count measured) and ideal speedup.
+/// `title` is shown on top (escaped).
+std::string speedup_svg(const scaling& s, const std::string& title);
+
+}  // namespace brigade::cli
