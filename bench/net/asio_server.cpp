@@ -96,8 +96,9 @@ asio::awaitable<void> session(tcp::socket s, server& srv) {
   std::array<char, 4096> buf;  // in the coroutine frame: a connection's whole buffer
   std::size_t have = 0;
   for (;;) {
-    const std::size_t n = co_await s.async_read_some(
-        asio::buffer(buf.data() + have, buf.size() - have), asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n =
+        co_await s.async_read_some(asio::buffer(buf.data() + have, buf.size() - have),
+                                   asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;  // end of stream or reset
     have += n;
     std::size_t pos = 0;
@@ -124,12 +125,13 @@ asio::awaitable<void> session(tcp::socket s, server& srv) {
       std::uint64_t value = 0;
       const std::string_view digits = head.substr(compute.size());
       std::from_chars(digits.data(), digits.data() + digits.size(), value);
-      const std::uint64_t primes = srv.cfg.inline_compute
-                                       ? count_primes_below(value)
-                                       : co_await asio::co_spawn(srv.pool, compute_on_pool(value),
-                                                                 asio::use_awaitable);
+      const std::uint64_t primes =
+          srv.cfg.inline_compute
+              ? count_primes_below(value)
+              : co_await asio::co_spawn(srv.pool, compute_on_pool(value), asio::use_awaitable);
       const std::string out = computed_response(value, primes);
-      co_await asio::async_write(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(s, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
     }
     while (pending > 0) {

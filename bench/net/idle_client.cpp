@@ -29,7 +29,9 @@
 namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
-void on_signal(int) { stop_requested = 1; }
+void on_signal(int) {
+  stop_requested = 1;
+}
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "idle_client: %s\n", what.c_str());
@@ -102,7 +104,8 @@ int main(int argc, char** argv) {
   fds.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) fail("socket: " + std::string(std::strerror(errno)) + " after " + std::to_string(i));
+    if (fd < 0)
+      fail("socket: " + std::string(std::strerror(errno)) + " after " + std::to_string(i));
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0)
       fail("connect: " + std::string(std::strerror(errno)) + " after " + std::to_string(i));
     if (request) {

@@ -35,16 +35,22 @@ struct pending_write {
   uv_write_t req;
 };
 
-connection* owner(uv_handle_t* h) { return reinterpret_cast<connection*>(h); }
+connection* owner(uv_handle_t* h) {
+  return reinterpret_cast<connection*>(h);
+}
 
-void on_close(uv_handle_t* h) { delete owner(h); }
+void on_close(uv_handle_t* h) {
+  delete owner(h);
+}
 
 void on_alloc(uv_handle_t* h, std::size_t, uv_buf_t* out) {
   connection* c = owner(h);
   *out = uv_buf_init(c->buf + c->have, static_cast<unsigned>(sizeof c->buf - c->have));
 }
 
-void on_written(uv_write_t* req, int) { delete reinterpret_cast<pending_write*>(req); }
+void on_written(uv_write_t* req, int) {
+  delete reinterpret_cast<pending_write*>(req);
+}
 
 // Sends `count` responses: directly when the socket takes them, else queued.
 void respond(connection* c, std::size_t count) {
@@ -107,7 +113,9 @@ void on_connection(uv_stream_t* listener, int status) {
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c->handle), on_alloc, on_read);
 }
 
-void on_signal(uv_signal_t* h, int) { uv_stop(h->loop); }
+void on_signal(uv_signal_t* h, int) {
+  uv_stop(h->loop);
+}
 
 }  // namespace
 

@@ -234,8 +234,9 @@ options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--help") {
-      std::printf("usage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
-                  "[--impl brigade,asio]\n");
+      std::printf(
+          "usage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
+          "[--impl brigade,asio]\n");
       std::exit(0);
     }
     if (i + 1 >= argc) usage(("missing value after " + std::string(a)).c_str());
@@ -309,15 +310,18 @@ int main(int argc, char** argv) {
                     med([](const result& r) { return r.late_over_50ms; }), runs[k][0].backend});
   }
   for (const row& r : rows)
-    std::printf("{\"bench\":\"timers\",\"impl\":\"%s\",\"backend\":\"%s\",\"tasks\":%zu,"
-                "\"max_delay_ms\":%" PRId64 ",\"seed\":%" PRIu64 ",\"reps\":%d,"
-                "\"median_spawn_s\":%.4f,\"median_total_s\":%.4f,\"peak_bytes_per_task\":%.1f,"
-                "\"rss_bytes_per_task_asleep\":%.1f,\"late_p50_us\":%.1f,\"late_p99_us\":%.1f,"
-                "\"late_max_us\":%.1f,\"late_over_50ms\":%.0f}\n",
-                r.impl.c_str(), r.backend.c_str(), o.tasks, o.max_delay_ms, o.seed, o.reps,
-                r.spawn_s, r.total_s, r.bytes, r.rss, r.p50, r.p99, r.max, r.over);
-  std::printf("\n| impl | spawn (s) | peak B/task | late p50 (ms) | late p99 (ms) | late max (ms) "
-              "| tasks > 50 ms late |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    std::printf(
+        "{\"bench\":\"timers\",\"impl\":\"%s\",\"backend\":\"%s\",\"tasks\":%zu,"
+        "\"max_delay_ms\":%" PRId64 ",\"seed\":%" PRIu64
+        ",\"reps\":%d,"
+        "\"median_spawn_s\":%.4f,\"median_total_s\":%.4f,\"peak_bytes_per_task\":%.1f,"
+        "\"rss_bytes_per_task_asleep\":%.1f,\"late_p50_us\":%.1f,\"late_p99_us\":%.1f,"
+        "\"late_max_us\":%.1f,\"late_over_50ms\":%.0f}\n",
+        r.impl.c_str(), r.backend.c_str(), o.tasks, o.max_delay_ms, o.seed, o.reps, r.spawn_s,
+        r.total_s, r.bytes, r.rss, r.p50, r.p99, r.max, r.over);
+  std::printf(
+      "\n| impl | spawn (s) | peak B/task | late p50 (ms) | late p99 (ms) | late max (ms) "
+      "| tasks > 50 ms late |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const row& r : rows)
     std::printf("| %s | %.3f | %.0f | %.2f | %.2f | %.2f | %.0f |\n", r.impl.c_str(), r.spawn_s,
                 r.bytes, r.p50 / 1e3, r.p99 / 1e3, r.max / 1e3, r.over);
