@@ -1,5 +1,6 @@
 // brigade_graph_bench: brigade's task graphs and pipelines against oneTBB's flow graph and
-// parallel_pipeline, in one process, with the shared harness (bench/harness/). Results in bench/RESULTS.md.
+// parallel_pipeline, in one process, with the shared harness (bench/harness/). Results are in
+// bench/RESULTS.md.
 #include "graph/graph.hpp"
 #include "harness/options.hpp"
 #include "harness/report.hpp"
