@@ -15,5 +15,9 @@ set(BRIGADE_SANITIZE "" CACHE STRING "Sanitizers for brigade's own targets: addr
 # Turns warnings into errors; on in CI and the presets.
 option(BRIGADE_WERROR "Treat compiler warnings as errors" OFF)
 
+# Tracing hooks compiled in (a relaxed load and a branch each while tracing is off). OFF compiles
+# them out for brigade and its users (BRIGADE_NO_TRACING), and brigade::trace::start() throws.
+option(BRIGADE_ENABLE_TRACING "Compile brigade's trace hooks in" ON)
+
 # The io_uring backend (needs liburing at build time; epoll is used where it is missing).
 option(BRIGADE_ENABLE_IO_URING "Build the io_uring event-loop backend when liburing is found" ON)

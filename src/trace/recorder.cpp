@@ -187,11 +187,25 @@ void write_env_trace_at_exit() {
 // recorder is linked in, i.e. in every program that uses the pool or an event loop.
 const bool env_started = [] {
   if (const char* n = std::getenv("BRIGADE_TRACE_EVENTS")) {
-    const long v = std::strtol(n, nullptr, 10);
-    if (v > 0) buffer_capacity = static_cast<std::size_t>(v);
+    char* end = nullptr;
+    const long v = std::strtol(n, &end, 10);
+    if (v > 0 && end != n && *end == '\0') {
+      buffer_capacity = static_cast<std::size_t>(v);
+    } else {  // before main(): nobody could catch an exception, so say it and go on
+      std::fprintf(stderr,
+                   "brigade: ignoring BRIGADE_TRACE_EVENTS='%s' (expected a positive integer; "
+                   "using %zu)\n",
+                   n, buffer_capacity);
+    }
   }
   const char* path = std::getenv("BRIGADE_TRACE");
   if (path == nullptr || *path == '\0') return false;
+#ifdef BRIGADE_NO_TRACING
+  std::fprintf(stderr,
+               "brigade: BRIGADE_TRACE is set, but this brigade was built without tracing "
+               "(BRIGADE_ENABLE_TRACING=OFF): no trace is written\n");
+  return false;
+#endif
   env_trace_path() = path;
   brigade::trace::start();
   std::atexit(write_env_trace_at_exit);
@@ -205,6 +219,10 @@ const bool env_started = [] {
 namespace brigade::trace {
 
 void start() {
+#ifdef BRIGADE_NO_TRACING
+  throw std::logic_error(
+      "brigade::trace::start: this brigade was built without tracing (BRIGADE_ENABLE_TRACING=OFF)");
+#endif
   detail::tracing::enabled_flag.store(false, std::memory_order_relaxed);
   detail::tracing::reset_recording();
   detail::tracing::enabled_flag.store(true, std::memory_order_relaxed);

@@ -21,6 +21,7 @@ namespace brigade::trace {
 
 /// Starts recording (clears what an earlier recording left). The calling thread becomes the
 /// root strand: its own computation until the first parallel region counts as work and span.
+/// Errors: std::logic_error when brigade was built with BRIGADE_ENABLE_TRACING=OFF.
 void start();
 
 /// Stops recording and writes the trace to path. Returns the number of events written.

@@ -36,9 +36,15 @@ enum class kind : std::uint16_t {
 
 /// Whether recording is on. Relaxed: turning tracing on or off races benignly with threads
 /// that are mid-event (a few events more or less at the edges).
+/// Built with BRIGADE_ENABLE_TRACING=OFF (BRIGADE_NO_TRACING defined for brigade and its users),
+/// it is a constant false and every hook compiles away.
 extern atomic<bool> enabled_flag;
 inline bool on() noexcept {
+#ifdef BRIGADE_NO_TRACING
+  return false;
+#else
   return enabled_flag.load(memory_order_relaxed);
+#endif
 }
 
 /// Appends one event, timestamped now, to the calling thread's buffer (drops it and counts the
