@@ -40,6 +40,8 @@ struct thread_state {
   std::uint64_t segment = 0;
   const char* label = nullptr;
   const char* name = nullptr;
+  std::uint64_t next_id = 0;  // this thread's block of segment ids: [next_id, end_id)
+  std::uint64_t end_id = 0;
 };
 thread_local thread_state tls;
 
@@ -74,12 +76,19 @@ std::uint64_t now_ns() noexcept {
 void record(kind k, std::uint64_t a, std::uint64_t b, const char* label) noexcept {
   if (!on()) return;
   thread_buffer* buf = buffer_for_this_thread();
-  if (buf == nullptr) return;
+  if (buf == nullptr || buf->drop_if_full()) return;
   buf->push(event{now_ns(), a, b, label, k, buf->index()});
 }
 
 std::uint64_t new_segment_id() noexcept {
-  return next_segment.fetch_add(1, std::memory_order_relaxed);  // only uniqueness matters
+  // Ids come in blocks per thread: one shared counter bumped on every fork would bounce its
+  // cache line between the workers. Relaxed: only uniqueness matters.
+  constexpr std::uint64_t block = 1024;
+  if (tls.next_id == tls.end_id) {
+    tls.next_id = next_segment.fetch_add(block, std::memory_order_relaxed);
+    tls.end_id = tls.next_id + block;
+  }
+  return tls.next_id++;
 }
 
 std::uint64_t current_segment() noexcept {

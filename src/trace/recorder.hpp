@@ -32,6 +32,14 @@ class thread_buffer {
         events_(std::make_unique_for_overwrite<event[]>(capacity)) {
   }  // not zeroed: no first-event stall
 
+  /// Counts a drop and returns true when full: callers check before reading the clock, so a
+  /// full buffer costs almost nothing per event.
+  bool drop_if_full() noexcept {
+    if (size_.load(std::memory_order_relaxed) != capacity_) return false;
+    dropped_.fetch_add(1, std::memory_order_relaxed);  // only this thread writes; read after
+    return true;
+  }
+
   void push(const event& e) noexcept {
     const std::size_t n = size_.load(std::memory_order_relaxed);
     if (n == capacity_) {
