@@ -106,6 +106,23 @@ TEST_P(for_on_pool, iterator_form_visits_every_element) {
   for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(v[i], static_cast<int>(2 * i));
 }
 
+TEST_P(for_on_pool, pool_overloads_for_iterators_and_ranges_with_grain) {
+  std::vector<int> v(10007);
+  std::iota(v.begin(), v.end(), 0);
+  brigade::parallel_for(pool(), v.begin(), v.end(), [](int& x) { x *= 2; });
+  for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(v[i], static_cast<int>(2 * i));
+  std::vector<std::atomic<int>> hits(5000);
+  std::atomic<int> small{0};
+  brigade::parallel_for_range(pool(), 0, 5000, 64, [&](std::size_t b, std::size_t e) {
+    if (e - b < 64 && e != 5000) small++;
+    for (std::size_t i = b; i < e; ++i) hits[i]++;
+  });
+  for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+  EXPECT_EQ(small.load(), 0);
+  EXPECT_THROW(brigade::parallel_for_range(pool(), 0, 10, 0, [](std::size_t, std::size_t) {}),
+               std::invalid_argument);
+}
+
 TEST_P(for_on_pool, exception_reaches_the_caller_and_stops_the_loop) {
   std::atomic<std::size_t> ran{0};
   const std::size_t n = 1 << 20;

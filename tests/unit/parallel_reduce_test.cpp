@@ -106,6 +106,27 @@ TEST_P(reduce_on_pool, grain_form_matches) {
   }
 }
 
+TEST_P(reduce_on_pool, pool_overloads_with_grain_and_iterators_match) {
+  const auto v = random_values(100003, 6);
+  const auto expected = std::accumulate(v.begin(), v.end(), std::int64_t{0});
+  const auto by_grain = brigade::parallel_reduce(
+      pool(), 0, v.size(), 777, std::int64_t{0},
+      [&](std::size_t b, std::size_t e, std::int64_t acc) {
+        for (std::size_t i = b; i < e; ++i) acc += v[i];
+        return acc;
+      },
+      [](std::int64_t x, std::int64_t y) { return x + y; });
+  EXPECT_EQ(by_grain, expected);
+  const auto by_element =
+      brigade::parallel_reduce(pool(), v.begin(), v.end(), std::int64_t{0},
+                               [](std::int64_t a, std::int64_t b) { return a + b; });
+  EXPECT_EQ(by_element, expected);
+  EXPECT_THROW(brigade::parallel_reduce(
+                   pool(), 0, 10, 0, 0, [](std::size_t, std::size_t, int a) { return a; },
+                   [](int a, int b) { return a + b; }),
+               std::invalid_argument);
+}
+
 TEST_P(reduce_on_pool, exception_reaches_the_caller) {
   EXPECT_THROW(brigade::parallel_reduce(
                    pool(), 0, 100000, 0,

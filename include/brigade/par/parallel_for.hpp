@@ -67,19 +67,33 @@ void parallel_for(pool& p, std::size_t first, std::size_t last, std::size_t grai
   detail::index_loop(p.scheduler(), first, last, detail::grain_plan(grain), f);
 }
 
-/// Calls f(*it) for every it in [first, last), in parallel. Same semantics as the index form.
-template <std::random_access_iterator It, class F>
-requires(!std::integral<It>) void parallel_for(It first, It last, F&& f) {
-  if (last < first) detail::check_range("parallel_for", 1, 0);
+namespace detail {
+
+template <class It, class F>
+void for_elements(scheduler& s, It first, It last, F& f) {
+  if (last < first) check_range("parallel_for", 1, 0);
   const auto n = static_cast<std::size_t>(last - first);
-  detail::scheduler& s = detail::ambient_scheduler();
   auto body = [&](std::size_t b, std::size_t e) {
     for (It it = first + static_cast<std::iter_difference_t<It>>(b),
             end = first + static_cast<std::iter_difference_t<It>>(e);
          it != end; ++it)
       f(*it);
   };
-  detail::for_range(s, 0, n, detail::auto_plan(n, s.size()), body);
+  for_range(s, 0, n, auto_plan(n, s.size()), body);
+}
+
+}  // namespace detail
+
+/// Calls f(*it) for every it in [first, last), in parallel. Same semantics as the index form.
+template <std::random_access_iterator It, class F>
+requires(!std::integral<It>) void parallel_for(It first, It last, F&& f) {
+  detail::for_elements(detail::ambient_scheduler(), first, last, f);
+}
+
+/// The iterator form on pool p.
+template <std::random_access_iterator It, class F>
+requires(!std::integral<It>) void parallel_for(pool& p, It first, It last, F&& f) {
+  detail::for_elements(p.scheduler(), first, last, f);
 }
 
 /// Calls f(b, e) on disjoint pieces [b, e) that together cover [first, last), in parallel.
@@ -104,6 +118,14 @@ template <class F>
 void parallel_for_range(pool& p, std::size_t first, std::size_t last, F&& f) {
   detail::check_range("parallel_for_range", first, last);
   detail::for_range(p.scheduler(), first, last, detail::auto_plan(last - first, p.size()), f);
+}
+
+/// parallel_for_range with a grain on pool p.
+template <class F>
+void parallel_for_range(pool& p, std::size_t first, std::size_t last, std::size_t grain, F&& f) {
+  detail::check_range("parallel_for_range", first, last);
+  detail::check_grain("parallel_for_range", grain);
+  detail::for_range(p.scheduler(), first, last, detail::grain_plan(grain), f);
 }
 
 }  // namespace brigade

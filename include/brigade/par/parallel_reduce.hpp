@@ -51,13 +51,22 @@ T parallel_reduce(pool& p, std::size_t first, std::size_t last, T identity, Chun
                               identity, chunk, combine);
 }
 
-/// Folds the elements of [first, last) with op, an associative operation whose neutral
-/// element is `identity`: the result equals identity op x0 op x1 op ... (grouped freely).
-template <std::random_access_iterator It, class T, class Op>
-requires(!std::integral<It>) T parallel_reduce(It first, It last, T identity, Op op) {
-  if (last < first) detail::check_range("parallel_reduce", 1, 0);
+/// parallel_reduce with a grain on pool p.
+template <class T, class Chunk, class Combine>
+T parallel_reduce(pool& p, std::size_t first, std::size_t last, std::size_t grain, T identity,
+                  Chunk chunk, Combine combine) {
+  detail::check_range("parallel_reduce", first, last);
+  detail::check_grain("parallel_reduce", grain);
+  return detail::reduce_range(p.scheduler(), first, last, detail::grain_plan(grain), identity,
+                              chunk, combine);
+}
+
+namespace detail {
+
+template <class It, class T, class Op>
+T reduce_elements(scheduler& s, It first, It last, T identity, Op& op) {
+  if (last < first) check_range("parallel_reduce", 1, 0);
   const auto n = static_cast<std::size_t>(last - first);
-  detail::scheduler& s = detail::ambient_scheduler();
   auto chunk = [&](std::size_t b, std::size_t e, T acc) {
     for (It it = first + static_cast<std::iter_difference_t<It>>(b),
             end = first + static_cast<std::iter_difference_t<It>>(e);
@@ -65,7 +74,22 @@ requires(!std::integral<It>) T parallel_reduce(It first, It last, T identity, Op
       acc = op(std::move(acc), *it);
     return acc;
   };
-  return detail::reduce_range(s, 0, n, detail::auto_plan(n, s.size()), identity, chunk, op);
+  return reduce_range(s, 0, n, auto_plan(n, s.size()), identity, chunk, op);
+}
+
+}  // namespace detail
+
+/// Folds the elements of [first, last) with op, an associative operation whose neutral
+/// element is `identity`: the result equals identity op x0 op x1 op ... (grouped freely).
+template <std::random_access_iterator It, class T, class Op>
+requires(!std::integral<It>) T parallel_reduce(It first, It last, T identity, Op op) {
+  return detail::reduce_elements(detail::ambient_scheduler(), first, last, std::move(identity), op);
+}
+
+/// The element form on pool p.
+template <std::random_access_iterator It, class T, class Op>
+requires(!std::integral<It>) T parallel_reduce(pool& p, It first, It last, T identity, Op op) {
+  return detail::reduce_elements(p.scheduler(), first, last, std::move(identity), op);
 }
 
 }  // namespace brigade
