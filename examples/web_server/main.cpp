@@ -49,6 +49,10 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
   app.add_option("--threads", cfg.threads, "pool workers (0: BRIGADE_THREADS, else one per core)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
+  app.add_option("--pool-nice", cfg.pool_nice,
+                 "niceness of the pool's workers, so that /compute never delays the loops")
+      ->check(CLI::Range(0, 19))
+      ->capture_default_str();
   app.add_option("--root", root, "serve the files under this directory")
       ->check(CLI::ExistingDirectory);
   app.add_option("--max-connections", cfg.max_connections, "open connections at most; more: 503")
@@ -145,7 +149,8 @@ int main(int argc, char** argv) {
   // Process-wide, so set before any thread parses: the header limit (431) is the parser's.
   http_parser_set_max_header_size(static_cast<std::uint32_t>(cfg.max_header_bytes));
   try {
-    brigade::runtime rt(brigade::runtime::options{.threads = cfg.threads, .loops = cfg.loops});
+    brigade::runtime rt(brigade::runtime::options{
+        .threads = cfg.threads, .loops = cfg.loops, .pool_nice = cfg.pool_nice});
     brigade::signal_set signals(rt.loop(0), {SIGTERM, SIGINT});
     web::server_shared shared(cfg);
     server_list all = listen(rt, shared, at);

@@ -15,6 +15,7 @@ struct server_config {
   std::uint16_t port = 8080;   ///< 0: the kernel picks a free port
   std::size_t loops = 1;       ///< event loops, each with its own SO_REUSEPORT listener
   std::size_t threads = 0;     ///< pool workers; 0: BRIGADE_THREADS, else the hardware's
+  int pool_nice = 10;          ///< the workers' niceness: the loops win a shared core back
   std::filesystem::path root;  ///< canonical directory of static files; empty: none
 
   std::size_t max_connections = 10'000;              ///< across all loops; the excess gets 503

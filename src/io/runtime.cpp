@@ -14,9 +14,11 @@ runtime::runtime(options o) {
   if (o.single_threaded && o.loops > 1)
     throw std::invalid_argument("brigade::runtime: single_threaded takes one loop, got " +
                                 std::to_string(o.loops));
-  if (!o.single_threaded)
+  if (!o.single_threaded) {
     pool_ = o.threads == 0 ? std::make_unique<brigade::pool>()
                            : std::make_unique<brigade::pool>(o.threads);
+    if (o.pool_nice != 0) pool_->set_worker_nice(o.pool_nice);
+  }
   for (std::size_t i = 0; i < o.loops; ++i) {
     loops_.push_back(std::make_unique<event_loop>(event_loop::options{o.backend}));
     loops_.back()->attach_pool(pool_.get());

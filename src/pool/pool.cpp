@@ -22,6 +22,10 @@ pool::pool(std::size_t threads) {
 
 pool::~pool() = default;
 
+void pool::set_worker_nice(int nice) {
+  sched_->set_nice(nice);
+}
+
 pool& pool::global() {
   // Constructed on first use; if BRIGADE_THREADS is invalid the constructor throws, nothing is
   // cached, and the next call tries again.

@@ -10,10 +10,16 @@
 #include <string>
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <random>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
 
 namespace brigade::detail {
 
@@ -233,7 +239,22 @@ void scheduler::wake_one() noexcept {
   }
 }
 
+void scheduler::set_nice(int nice) {
+  if (nice < -20 || nice > 19)
+    throw std::invalid_argument("brigade::pool::set_worker_nice: " + std::to_string(nice) +
+                                " is outside -20..19");
+  for (auto& w : workers_) {
+    int tid;
+    while ((tid = w->tid_.load(memory_order_acquire)) == 0) std::this_thread::yield();
+    // Linux applies PRIO_PROCESS with a thread id to that one thread.
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) != 0)
+      throw std::system_error(errno, std::generic_category(),
+                              "brigade::pool::set_worker_nice(" + std::to_string(nice) + ")");
+  }
+}
+
 void scheduler::worker_main(worker& w, const char* name) noexcept {
+  w.tid_.store(static_cast<int>(::gettid()), memory_order_release);
   block_async_signals();
   tls_current_worker = &w;
   tracing::name_thread(name);

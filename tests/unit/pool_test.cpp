@@ -1,11 +1,14 @@
 // brigade::pool: sizes, BRIGADE_THREADS, run(), the global pool, and idleness.
+#include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
 
 #include "support/flavours.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -42,6 +45,27 @@ TEST(pool, zero_threads_is_an_error_naming_the_value) {
 TEST(pool, absurd_thread_count_is_an_error) {
   const std::string msg = error_of([] { brigade::pool p(1'000'000); });
   EXPECT_NE(msg.find("1000000"), std::string::npos) << msg;
+}
+
+TEST(pool, worker_nice_applies_to_every_worker) {
+  const int caller = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  brigade::pool p(2);
+  p.set_worker_nice(std::max(7, caller));
+  std::atomic<int> arrived{0};
+  int seen[2] = {-100, -100};
+  p.run([&] {
+    auto look = [&](int slot) {
+      seen[slot] = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+      arrived.fetch_add(1);
+      while (arrived.load() < 2) std::this_thread::yield();  // the other worker takes the other
+    };
+    brigade::join([&] { look(0); }, [&] { look(1); });
+  });
+  EXPECT_EQ(seen[0], std::max(7, caller));
+  EXPECT_EQ(seen[1], std::max(7, caller));
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), caller);  // unchanged
+  EXPECT_THROW(p.set_worker_nice(20), std::invalid_argument);
+  EXPECT_THROW(p.set_worker_nice(-21), std::invalid_argument);
 }
 
 TEST(thread_count, invalid_texts_are_errors_naming_the_text) {

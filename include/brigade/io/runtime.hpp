@@ -32,6 +32,10 @@ class runtime {
     std::size_t loops = 1;         ///< event loops (at least 1)
     bool single_threaded = false;  ///< one loop and no pool: everything on one thread
     io_backend backend = io_backend::automatic;
+    /// Niceness of the pool's workers (pool::set_worker_nice); 0 leaves them as they are. A
+    /// server whose loops share cores with heavy pool work sets it (e.g. 10) so that a loop
+    /// woken by I/O preempts the computation at once instead of waiting for a time slice.
+    int pool_nice = 0;
   };
 
   runtime() : runtime(options{}) {}

@@ -40,6 +40,13 @@ class pool {
   /// Finishes all work already submitted, then joins the workers.
   ~pool();
 
+  /// Sets the niceness (-20..19, higher is lower priority) of every worker thread. An event
+  /// loop sharing cores with the pool wins a core back at once when the workers are nicer than
+  /// it, e.g. 10 (a runtime does this with options::pool_nice).
+  /// Errors: std::invalid_argument outside -20..19; std::system_error when the system refuses
+  /// (going below the current value needs CAP_SYS_NICE).
+  void set_worker_nice(int nice);
+
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
 

@@ -65,6 +65,9 @@ class worker {
   scheduler& sched_;
   std::size_t index_;
   std::uint64_t rng_;
+  // The thread's kernel id, for per-thread scheduling settings. Release by the worker when it
+  // starts, acquire by set_nice(), which waits for it.
+  atomic<int> tid_{0};
   // 1 while parked (or about to park); set back to 0 by whoever wakes it. The futex word.
   alignas(cache_line) atomic<std::uint32_t> sleep_word_{0};
 };
@@ -134,6 +137,9 @@ class scheduler {
   void park(worker& w, const wait_condition* done) noexcept;
 
   worker& worker_at(std::size_t i) noexcept { return *workers_[i]; }
+
+  /// Sets every worker thread's niceness (see pool::set_worker_nice).
+  void set_nice(int nice);
 
  private:
   void wake_one() noexcept;
