@@ -27,4 +27,16 @@
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
 #include <brigade/pool/task_group.hpp>
+#include <brigade/sim/explore.hpp>
+#include <brigade/sim/sim.hpp>
+#include <brigade/sync/async_mutex.hpp>
+#include <brigade/sync/barrier.hpp>
+#include <brigade/sync/channel.hpp>
+#include <brigade/sync/check.hpp>
+#include <brigade/sync/latch.hpp>
+#include <brigade/sync/mutex.hpp>
+#include <brigade/sync/select.hpp>
+#include <brigade/sync/semaphore.hpp>
+#include <brigade/sync/shared_mutex.hpp>
+#include <brigade/sync/timed_mutex.hpp>
 #include <brigade/trace/trace.hpp>

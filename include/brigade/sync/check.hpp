@@ -1,0 +1,57 @@
+// Checked mode: brigade's locks report potential and real deadlocks instead of hanging.
+//
+// Off by default. `BRIGADE_CHECK=locks` in the environment (read once, when the library loads)
+// or set_check_mode() in code turns it on. Then every brigade::mutex, timed_mutex and
+// shared_mutex acquisition updates a lock-order graph: the first acquisition that closes a
+// cycle (A taken while holding B somewhere, B taken while holding A elsewhere) is reported as a
+// POTENTIAL deadlock with the locks' names and acquisition sites, even when the run does not
+// hang. A thread about to sleep on a mutex whose owner (transitively) waits for a mutex this
+// thread holds is reported as a real deadlock. See src/sync/README.md for how it works.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace brigade {
+
+/// Thrown, in checked mode with check_action::throw_error, by the lock acquisition that closes
+/// a lock-order cycle or a wait-for cycle. The lock was not acquired. what() is the report.
+class deadlock_error : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+namespace sync {
+
+/// What checked mode does when it finds a (potential) deadlock.
+enum class check_action {
+  report,       ///< print the report to stderr and continue (a real deadlock then hangs)
+  throw_error,  ///< throw brigade::deadlock_error from the offending acquisition
+  abort,        ///< print the report and std::abort()
+};
+
+/// Checked-mode settings. All off: brigade locks cost one relaxed load and a branch extra.
+struct check_options {
+  bool lock_order = false;  ///< keep the lock-order graph; report cycles (potential deadlocks)
+  bool deadlocks = false;   ///< report threads blocked on brigade mutexes in a wait-for cycle
+  check_action action = check_action::report;
+};
+
+/// Sets checked mode for the whole process. `BRIGADE_CHECK=locks` sets
+/// {lock_order, deadlocks, report}; `locks,throw` and `locks,abort` choose the action.
+/// Thread safety: safe to call any time, but set it before the locks it should watch are
+/// taken: a lock taken while checks were off is not in the graph.
+void set_check_mode(check_options options) noexcept;
+/// The current settings.
+check_options check_mode() noexcept;
+
+/// How many (potential) deadlocks checked mode has reported since the process started.
+std::size_t deadlock_reports() noexcept;
+/// The text of the most recent report ("" if none). For tests and tools.
+std::string last_deadlock_report();
+/// Forgets the lock-order graph (edges learnt so far); the report count stays.
+void reset_lock_graph() noexcept;
+
+}  // namespace sync
+}  // namespace brigade

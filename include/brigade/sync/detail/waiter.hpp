@@ -1,0 +1,111 @@
+// The waiting machinery every brigade sync primitive shares: a parker a thread sleeps on, and
+// an intrusive waiter that is either a parked thread or a suspended coroutine. See
+// src/sync/README.md for the wake-up policy.
+#pragma once
+
+#include <brigade/core/detail/atomic.hpp>
+#include <brigade/core/detail/resume_context.hpp>
+#include <brigade/pool/detail/job.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <coroutine>
+#include <cstdint>
+#include <mutex>
+
+namespace brigade::detail {
+
+/// A one-shot flag one thread waits on until another sets it.
+class parker {
+ public:
+  parker() noexcept = default;
+  parker(const parker&) = delete;
+  parker& operator=(const parker&) = delete;
+
+  /// Waits until notify(). Returns only after notify() stopped touching *this.
+  void wait() noexcept;
+  /// Waits until notify() or `deadline`; true when notified.
+  bool wait_until(std::chrono::steady_clock::time_point deadline) noexcept;
+  /// Sets the flag and wakes the waiter. The parker may be destroyed as soon as this returns.
+  void notify() noexcept;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool set_ = false;  // guarded by mu_
+};
+
+/// Blocking waits for an event (a permit, a value, a latch) are for plain threads. On a pool
+/// worker they could wait for a job queued behind them, and running other jobs meanwhile
+/// (helping) can deadlock on FIFO hand-off; on an event loop (or in a simulation) they would
+/// stop every coroutine of that thread. There, this throws std::logic_error naming `what` and
+/// the co_await form to use instead.
+void check_may_block(const char* what, const char* instead);
+
+/// The waiters one select() registers on several channels share a group: the first channel
+/// to claim it delivers; the others skip its waiters.
+struct select_group {
+  // acq_rel: pairs between the claiming channels (and the selector's own timeout claim).
+  atomic<int> winner{-1};
+  static constexpr int timed_out = -2;
+  bool claim(int index) noexcept {
+    int none = -1;
+    return winner.compare_exchange_strong(none, index, memory_order_acq_rel, memory_order_acquire);
+  }
+};
+
+/// One waiting party, queued in a primitive's waiter_list under that primitive's lock.
+/// Exactly one of `thread` (a parked thread) and `coro` (a suspended coroutine) is set.
+struct waiter {
+  waiter* next = nullptr;
+  waiter* prev = nullptr;
+  bool linked = false;
+  parker* thread = nullptr;
+  std::coroutine_handle<> coro;
+  resume_context* context = nullptr;  // where coro resumes (captured when it suspended)
+  // Primitive-specific payload: a value slot, a result flag.
+  void* slot = nullptr;
+  bool closed = false;
+  select_group* group = nullptr;  // set for the waiters of a select()
+  int index = 0;                  // this waiter's position in its select()
+
+  /// Whether this waiter may be completed: always, unless another channel of its select()
+  /// won (then it must be skipped).
+  bool claim() noexcept { return group == nullptr || group->claim(index); }
+  // A coroutine woken on a pool worker without a resume context is queued as this job.
+  struct resume_job final : job {
+    resume_job() noexcept : job(&run_it) {}
+    std::coroutine_handle<> h;
+    static void run_it(job& j) noexcept { static_cast<resume_job&>(j).h.resume(); }
+  } job_;
+
+  /// Records the calling coroutine (and the calling thread's resume context) as the waiter.
+  void set_coroutine(std::coroutine_handle<> h) noexcept {
+    coro = h;
+    context = current_resume_context();
+  }
+  /// Wakes the waiter. Call it after releasing the primitive's lock: a coroutine may resume
+  /// inline. The waiter may be gone as soon as this returns.
+  void wake() noexcept;
+};
+
+/// A FIFO of waiters. Not thread-safe: guarded by the owning primitive's lock.
+class waiter_list {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  waiter* front() const noexcept { return head_; }
+  void push_back(waiter& w) noexcept;
+  waiter* pop_front() noexcept;
+  void remove(waiter& w) noexcept;
+  /// Moves all waiters to the returned chain (linked by next); the list becomes empty.
+  waiter* take_all() noexcept;
+
+ private:
+  waiter* head_ = nullptr;
+  waiter* tail_ = nullptr;
+};
+
+/// Wakes a chain returned by take_all() (or built by the caller through `next`).
+void wake_chain(waiter* first) noexcept;
+
+}  // namespace brigade::detail

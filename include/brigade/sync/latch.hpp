@@ -1,0 +1,70 @@
+// brigade::latch — a single-use countdown that threads and coroutines wait on.
+#pragma once
+
+#include <brigade/sync/detail/waiter.hpp>
+
+#include <chrono>
+#include <coroutine>
+#include <cstddef>
+#include <mutex>
+
+namespace brigade {
+
+/// A counter that opens for good when it reaches zero (like std::latch).
+///
+/// Thread safety: all members may be called concurrently.
+/// Memory ordering: every count_down() happens-before any wait that returns because of it.
+/// Blocking: wait(), wait_for() and arrive_and_wait() put the calling thread to sleep until the
+/// count is zero; they are for plain threads: on a pool worker, an event loop or in a
+/// simulation they throw std::logic_error. There `co_await latch` suspends the coroutine
+/// instead (it resumes on its resume context, else on the counting-down worker's pool, else
+/// inline).
+/// Errors: std::invalid_argument for a negative count or counting down past zero.
+class latch {
+ public:
+  explicit latch(std::ptrdiff_t count);
+  latch(const latch&) = delete;
+  latch& operator=(const latch&) = delete;
+
+  /// Decrements the count by n; at zero wakes every waiter.
+  void count_down(std::ptrdiff_t n = 1);
+  /// True when the count is zero. Never blocks.
+  bool try_wait() const noexcept;
+  /// Sleeps until the count is zero.
+  void wait() const;
+  /// Sleeps until the count is zero or `d` passed; true when zero.
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> d) const {
+    return wait_until(std::chrono::steady_clock::now() +
+                      std::chrono::ceil<std::chrono::steady_clock::duration>(d));
+  }
+  bool wait_until(std::chrono::steady_clock::time_point deadline) const;
+  /// count_down(n), then wait().
+  void arrive_and_wait(std::ptrdiff_t n = 1);
+
+  class awaiter {
+   public:
+    explicit awaiter(const latch& l) noexcept : l_(l) {}
+    bool await_ready() const noexcept { return l_.try_wait(); }
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+      w_.set_coroutine(h);
+      return l_.enqueue(w_);
+    }
+    void await_resume() const noexcept {}
+
+   private:
+    const latch& l_;
+    detail::waiter w_;
+  };
+  /// `co_await l`: resumes when the count is zero.
+  awaiter operator co_await() const noexcept { return awaiter{*this}; }
+
+ private:
+  bool enqueue(detail::waiter& w) const noexcept;  // false when already open
+
+  mutable std::mutex mu_;  // guards count_ and waiters_
+  std::ptrdiff_t count_;
+  mutable detail::waiter_list waiters_;
+};
+
+}  // namespace brigade

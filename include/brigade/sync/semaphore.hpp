@@ -1,0 +1,85 @@
+// brigade::semaphore — a counting semaphore for threads and coroutines.
+//
+// Names: `co_await sem.acquire()` is the coroutine form (the plain verb is the awaitable);
+// blocking_acquire() puts the calling thread to sleep; try_acquire() never blocks;
+// try_acquire_for/_until wait at most the given time (the standard library's names).
+#pragma once
+
+#include <brigade/sync/detail/waiter.hpp>
+
+#include <chrono>
+#include <coroutine>
+#include <cstddef>
+#include <mutex>
+
+namespace brigade {
+
+/// A counting semaphore: acquire takes one permit (waiting for one if none is left), release
+/// gives permits back.
+///
+/// Fairness: FIFO; release hands permits directly to the longest waiters (no barging).
+/// Thread safety: all members may be called concurrently.
+/// Memory ordering: a release() happens-before the acquisition that takes a permit it gave.
+/// Blocking: blocking_acquire() and the timed variants put the calling thread to sleep; they are
+/// for plain threads: on a pool worker, an event loop or in a simulation they throw
+/// std::logic_error (use `co_await acquire()` there). A coroutine waiting in `co_await acquire()`
+/// does not block its thread: it resumes on its resume context (the event loop or simulation it ran
+/// on), else on the releasing pool worker's pool, else inline in release(). Cancellation: waits are
+/// not cancellable; use a timed variant to bound them.
+class semaphore {
+ public:
+  /// A semaphore with `initial` permits. Errors: std::invalid_argument if initial < 0.
+  explicit semaphore(std::ptrdiff_t initial);
+  semaphore(const semaphore&) = delete;
+  semaphore& operator=(const semaphore&) = delete;
+
+  /// Takes a permit, sleeping until one is available.
+  void blocking_acquire();
+  /// Takes a permit if one is available now. Never blocks.
+  bool try_acquire() noexcept;
+  /// Takes a permit, waiting at most `d`; false on timeout.
+  template <class Rep, class Period>
+  bool try_acquire_for(std::chrono::duration<Rep, Period> d) {
+    return acquire_until(std::chrono::steady_clock::now() +
+                         std::chrono::ceil<std::chrono::steady_clock::duration>(d));
+  }
+  /// Takes a permit, waiting until `tp` at the latest; false on timeout.
+  template <class Clock, class Duration>
+  bool try_acquire_until(std::chrono::time_point<Clock, Duration> tp) {
+    return acquire_until(std::chrono::steady_clock::now() +
+                         std::chrono::ceil<std::chrono::steady_clock::duration>(tp - Clock::now()));
+  }
+  /// Gives back `n` permits. Errors: std::invalid_argument if n < 0.
+  void release(std::ptrdiff_t n = 1);
+
+  /// Permits available now (a snapshot).
+  std::ptrdiff_t available() const noexcept;
+
+  class acquire_awaiter {
+   public:
+    explicit acquire_awaiter(semaphore& s) noexcept : s_(s) {}
+    bool await_ready() noexcept { return s_.try_acquire(); }
+    bool await_suspend(std::coroutine_handle<> h) noexcept {
+      w_.set_coroutine(h);
+      return s_.enqueue(w_);
+    }
+    void await_resume() const noexcept {}
+
+   private:
+    semaphore& s_;
+    detail::waiter w_;
+  };
+  /// `co_await sem.acquire()`: takes a permit; suspends the coroutine until one is available.
+  [[nodiscard]] acquire_awaiter acquire() noexcept { return acquire_awaiter{*this}; }
+
+ private:
+  bool acquire_until(std::chrono::steady_clock::time_point deadline);
+  /// Takes a permit for w if one is free (false), else queues w (true).
+  bool enqueue(detail::waiter& w) noexcept;
+
+  mutable std::mutex mu_;  // guards count_ and waiters_
+  std::ptrdiff_t count_;
+  detail::waiter_list waiters_;
+};
+
+}  // namespace brigade

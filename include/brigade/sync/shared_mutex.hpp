@@ -1,0 +1,79 @@
+// brigade::shared_mutex — a readers-writer lock: many readers or one writer.
+#pragma once
+
+#include <brigade/sync/detail/lock_check.hpp>
+#include <brigade/sync/detail/waiter.hpp>
+
+#include <brigade/sync/detail/source_site.hpp>
+#include <chrono>
+#include <mutex>
+
+namespace brigade {
+
+/// A readers-writer lock. Satisfies SharedLockable (std::shared_lock works).
+///
+/// Fairness: writers are preferred: once a writer waits, new readers queue behind it, so a
+/// stream of readers cannot starve writers. A releasing writer hands over to the next writer,
+/// else to all queued readers.
+/// Thread safety: all members may be called concurrently; unlocks only by holders.
+/// Memory ordering: unlock() happens-before every later acquisition; unlock_shared()
+/// happens-before the next lock().
+/// Blocking: lock() and lock_shared() sleep while they must wait (as brigade::mutex). Checked mode:
+/// both take part in the lock-order graph; only exclusive holders are followed by the wait-for
+/// check.
+class shared_mutex {
+ public:
+  explicit shared_mutex(const char* name = nullptr) noexcept : name_(name) {}
+  shared_mutex(const shared_mutex&) = delete;
+  shared_mutex& operator=(const shared_mutex&) = delete;
+  ~shared_mutex() { detail::lock_check::forget_if_used(this); }
+
+  void lock(detail::source_site where = detail::source_site::current());
+  bool try_lock(detail::source_site where = detail::source_site::current()) noexcept;
+  void unlock() noexcept;
+
+  void lock_shared(detail::source_site where = detail::source_site::current());
+  bool try_lock_shared(detail::source_site where = detail::source_site::current()) noexcept;
+  void unlock_shared() noexcept;
+
+  /// lock() waiting at most `d`; false on timeout.
+  template <class Rep, class Period>
+  bool try_lock_for(std::chrono::duration<Rep, Period> d,
+                    detail::source_site where = detail::source_site::current()) {
+    return acquire(true, where, deadline_after(d));
+  }
+  /// lock_shared() waiting at most `d`; false on timeout.
+  template <class Rep, class Period>
+  bool try_lock_shared_for(std::chrono::duration<Rep, Period> d,
+                           detail::source_site where = detail::source_site::current()) {
+    return acquire(false, where, deadline_after(d));
+  }
+
+  const char* name() const noexcept { return name_; }
+
+ private:
+  template <class Rep, class Period>
+  static std::chrono::steady_clock::time_point deadline_after(
+      std::chrono::duration<Rep, Period> d) {
+    return std::chrono::steady_clock::now() +
+           std::chrono::ceil<std::chrono::steady_clock::duration>(d);
+  }
+  /// Takes the lock, waiting until `deadline` (forever when it is time_point::max()).
+  bool acquire(bool exclusive, const detail::source_site& where,
+               std::chrono::steady_clock::time_point deadline =
+                   std::chrono::steady_clock::time_point::max());
+  bool can_take(bool exclusive) const noexcept {
+    return !writer_ && (exclusive ? readers_ == 0 : writers_waiting_.empty());
+  }
+  void release_locked(detail::waiter*& wake) noexcept;
+  bool give_up(detail::waiter& w, bool exclusive);
+
+  const char* name_;
+  std::mutex mu_;  // guards everything below
+  unsigned long readers_ = 0;
+  bool writer_ = false;
+  detail::waiter_list writers_waiting_;
+  detail::waiter_list readers_waiting_;
+};
+
+}  // namespace brigade

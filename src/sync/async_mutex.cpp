@@ -1,0 +1,33 @@
+// brigade::async_mutex: a flag and a FIFO of suspended coroutines; unlock hands over.
+#include <brigade/sync/async_mutex.hpp>
+
+namespace brigade {
+
+bool async_mutex::try_lock() noexcept {
+  std::lock_guard lock(mu_);
+  if (locked_) return false;
+  locked_ = true;
+  return true;
+}
+
+bool async_mutex::enqueue(detail::waiter& w) noexcept {
+  std::lock_guard lock(mu_);
+  if (!locked_) {
+    locked_ = true;
+    return false;
+  }
+  waiters_.push_back(w);
+  return true;
+}
+
+void async_mutex::unlock() noexcept {
+  detail::waiter* next = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    next = waiters_.pop_front();
+    if (next == nullptr) locked_ = false;  // else: stays locked, now held by `next`
+  }
+  if (next != nullptr) next->wake();
+}
+
+}  // namespace brigade

@@ -1,0 +1,104 @@
+// Parking threads and waking waiters: the shared half of src/sync.
+#include <brigade/pool/detail/scheduler.hpp>
+#include <brigade/sync/detail/waiter.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace brigade::detail {
+
+void parker::wait() noexcept {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return set_; });
+}
+
+bool parker::wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
+  std::unique_lock lock(mu_);
+  return cv_.wait_until(lock, deadline, [this] { return set_; });
+}
+
+void parker::notify() noexcept {
+  // Notify under the lock: the waiter cannot return (and free *this) before we release it.
+  std::lock_guard lock(mu_);
+  set_ = true;
+  cv_.notify_one();
+}
+
+void check_may_block(const char* what, const char* instead) {
+  const char* where = current_worker() != nullptr           ? "a pool worker"
+                      : current_resume_context() != nullptr ? "an event loop or simulation thread"
+                                                            : nullptr;
+  if (where == nullptr) return;
+  throw std::logic_error(std::string("brigade::") + what + ": would block " + where +
+                         "; from a coroutine use " + instead + ", or call it from a plain thread");
+}
+
+void waiter::wake() noexcept {
+  if (thread != nullptr) {
+    thread->notify();
+    return;
+  }
+  if (context != nullptr) {
+    context->resume_later(coro);
+    return;
+  }
+  if (worker* w = current_worker()) {
+    // A chain of hand-offs (unlock resumes a waiter that unlocks ...) must not grow the stack:
+    // on a worker the coroutine is queued on its pool instead of resumed inline.
+    job_.h = coro;
+    w->push(&job_);
+    return;
+  }
+  coro.resume();
+}
+
+void waiter_list::push_back(waiter& w) noexcept {
+  w.next = nullptr;
+  w.prev = tail_;
+  w.linked = true;
+  if (tail_ != nullptr) {
+    tail_->next = &w;
+  } else {
+    head_ = &w;
+  }
+  tail_ = &w;
+}
+
+waiter* waiter_list::pop_front() noexcept {
+  waiter* w = head_;
+  if (w != nullptr) remove(*w);
+  return w;
+}
+
+void waiter_list::remove(waiter& w) noexcept {
+  if (!w.linked) return;
+  if (w.prev != nullptr) {
+    w.prev->next = w.next;
+  } else {
+    head_ = w.next;
+  }
+  if (w.next != nullptr) {
+    w.next->prev = w.prev;
+  } else {
+    tail_ = w.prev;
+  }
+  w.next = w.prev = nullptr;
+  w.linked = false;
+}
+
+waiter* waiter_list::take_all() noexcept {
+  waiter* first = head_;
+  for (waiter* w = first; w != nullptr; w = w->next) w->linked = false;
+  head_ = tail_ = nullptr;
+  return first;
+}
+
+void wake_chain(waiter* first) noexcept {
+  while (first != nullptr) {
+    waiter* next = first->next;  // read before waking: the waiter may be gone after
+    first->wake();
+    first = next;
+  }
+}
+
+}  // namespace brigade::detail
