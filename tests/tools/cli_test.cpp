@@ -159,6 +159,15 @@ TEST(cli, scale_json_at_one_and_two_threads) {
 #endif
 }
 
+TEST(cli, scale_recovers_a_known_serial_fraction) {
+  // known_fraction runs 0.2 s serially, then 0.8 s of pieces split over BRIGADE_THREADS.
+  const json j = parse_stdout(run_brigade(
+      {"scale", "--max-threads", "2", "--reps", "3", "--json", "--", BRIGADE_KNOWN_FRACTION}));
+  ASSERT_TRUE(j.at("serial_fraction").is_number()) << j.dump();
+  EXPECT_NEAR(j.at("serial_fraction").get<double>(), 0.2, 0.03) << j.dump();
+  EXPECT_NEAR(j.at("karp_flatt")[1].get<double>(), 0.2, 0.03) << j.dump();
+}
+
 TEST(cli, bench_runs_the_given_binary_and_collects_its_results) {
   const fs::path fake = scratch() / "fake_bench";
   {
