@@ -3,7 +3,7 @@
 #   tools/install-deps.sh           build + tests: Ninja, GoogleTest, pkg-config, liburing,
 #                                   Chromium (headless: renders the trace page in a test)
 #   tools/install-deps.sh --bench   also the peers the benchmarks compare with (oneTBB, OpenMP,
-#                                   Asio, libuv, nginx) and wrk
+#                                   Asio, libuv, moodycamel queues, nginx) and wrk
 #   tools/install-deps.sh --ci      also clang 14 (CI builds the sanitizer presets with it)
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(g++ cmake ninja-build libgtest-dev pkg-config liburing-dev libhttp-parser-dev libcli11-dev curl nlohmann-json3-dev chromium)
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev libasio-dev libuv1-dev wrk nginx-light) ;;
+    --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev libasio-dev libuv1-dev libconcurrentqueue-dev wrk nginx-light) ;;
     --ci) packages+=(clang libclang-rt-dev) ;;
     *) echo "install-deps.sh: unknown option '$arg' (use --bench or --ci)" >&2; exit 2 ;;
   esac
