@@ -1,4 +1,4 @@
-// The slow paths of brigade::mutex: queueing, hand-off, timeouts, checked mode and tracing.
+// The slow paths of brigade::mutex: sleeping, waking, timeouts, checked mode and tracing.
 #include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/sync/mutex.hpp>
 
@@ -35,82 +35,99 @@ bool mutex::lock_slow(bool checked, const std::chrono::steady_clock::time_point*
   if (owner_.load(detail::memory_order_relaxed) == detail::thread_tag())
     throw std::system_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
                             "brigade::mutex: locked by the thread that already holds it");
-  // A short spin first: critical sections are usually shorter than a sleep/wake round trip.
-  for (int i = 0; i < spin_tries; ++i) {
-    detail::cpu_relax();
-    if (state_.load(detail::memory_order_relaxed) == 0 && try_acquire()) return true;
-  }
   traced_wait trace(this, name_);
-  detail::parker p;
-  detail::waiter w;
-  w.thread = &p;
-  {
-    std::lock_guard lock(mu_);
-    std::uint32_t s = state_.load(detail::memory_order_relaxed);
-    for (;;) {
-      if (s == 0) {
-        // Free, so nobody is queued (unlock hands over while anyone is): take it.
-        if (state_.compare_exchange_weak(s, 1, detail::memory_order_acquire,
+  // Whether unlock_slow() woke us. That thread is the one that keeps the other sleepers from
+  // being forgotten: if it takes the lock, it marks it 2 (its unlock then wakes the next one);
+  // if another thread barged in first, it marks it 2 on its way back to sleep.
+  bool woken = false;
+  for (;;) {
+    // A short spin first: critical sections are usually shorter than a sleep/wake round trip.
+    for (int i = 0; i < spin_tries; ++i) {
+      detail::cpu_relax();
+      if (state_.load(detail::memory_order_relaxed) != 0) continue;
+      std::uint32_t zero = 0;
+      // Acquire pairs with the release of unlock() / unlock_slow().
+      if (state_.compare_exchange_strong(zero, woken ? 2 : 1, detail::memory_order_acquire,
                                          detail::memory_order_relaxed))
-          return true;
-      } else if (s == 1) {
-        // Relaxed: the owner's unlock() will fail its 1 -> 0 CAS and take mu_, which orders it.
-        if (state_.compare_exchange_weak(s, 2, detail::memory_order_relaxed,
-                                         detail::memory_order_relaxed))
-          break;
-      } else {
-        break;
+        return true;
+    }
+    detail::parker p;  // one-shot: a fresh one for every sleep
+    detail::waiter w;
+    w.thread = &p;
+    {
+      std::lock_guard lock(mu_);
+      std::uint32_t s = state_.load(detail::memory_order_relaxed);
+      bool queue = false;
+      while (!queue) {
+        if (s == 0) {
+          // Free: take it, marked 2 while others still sleep so that our unlock wakes one.
+          if (state_.compare_exchange_weak(s, waiters_.empty() ? 1 : 2,
+                                           detail::memory_order_acquire,
+                                           detail::memory_order_relaxed))
+            return true;
+        } else if (s == 1) {
+          // Relaxed: the owner's unlock() will fail its 1 -> 0 CAS and take mu_, which orders it.
+          queue = state_.compare_exchange_weak(s, 2, detail::memory_order_relaxed,
+                                               detail::memory_order_relaxed);
+        } else {
+          queue = true;
+        }
+      }
+      waiters_.push_back(w);
+    }
+    if (checked && deadline == nullptr) {
+      try {
+        detail::lock_check::before_wait(this);
+      } catch (...) {
+        leave_queue(w, p);
+        throw;
       }
     }
-    waiters_.push_back(w);
-  }
-  if (checked && deadline == nullptr) {
-    try {
-      detail::lock_check::before_wait(this);
-    } catch (...) {
-      bool handed = false;
-      {
-        std::lock_guard lock(mu_);
-        handed = !w.linked;
-        if (!handed) waiters_.remove(w);
-      }
-      if (handed) {
-        p.wait();  // handed the lock meanwhile: take the hand-off, then give it back
-        unlock();
-      }
-      throw;
+    if (deadline == nullptr) {
+      p.wait();
+    } else if (!p.wait_until(*deadline)) {
+      leave_queue(w, p);
+      // One last look: the lock may have come free just as the time ran out.
+      return state_.load(detail::memory_order_relaxed) == 0 && try_acquire();
     }
+    if (checked && deadline == nullptr) detail::lock_check::after_wait();
+    // Woken by unlock_slow(), which freed the lock: compete for it again (others may barge).
+    woken = true;
   }
-  bool granted = true;
-  if (deadline == nullptr) {
-    p.wait();
-  } else if (!p.wait_until(*deadline)) {
-    std::lock_guard lock(mu_);
-    if (w.linked) {
-      waiters_.remove(w);
-      granted = false;
-    } else {
-      p.wait();  // unlock_slow() handed it to us just now: its notify is on the way
-    }
-  }
-  if (checked && deadline == nullptr) detail::lock_check::after_wait();
-  // Ownership was handed over under mu_, whose release/acquire orders the previous owner's
-  // critical section before ours.
-  return granted;
 }
 
-void mutex::unlock_slow() noexcept {
+void mutex::leave_queue(detail::waiter& w, detail::parker& p) noexcept {
+  bool woken = false;
+  {
+    std::lock_guard lock(mu_);
+    woken = !w.linked;
+    if (!woken) waiters_.remove(w);
+  }
+  if (woken) {
+    p.wait();     // unlock_slow() chose us just now: let its notify finish with our parker...
+    wake_next();  // ...and pass the wake-up on, or a sleeper could wait for a free lock
+  }
+}
+
+void mutex::wake_next() noexcept {
   detail::waiter* next = nullptr;
   {
     std::lock_guard lock(mu_);
     next = waiters_.pop_front();
-    if (next == nullptr) {
-      // Release pairs with try_acquire()'s acquire CAS.
-      state_.store(0, detail::memory_order_release);
-    } else {
-      // Hand-off: the lock stays taken, now by `next`; 1 lets its unlock take the fast path.
-      state_.store(waiters_.empty() ? 1 : 2, detail::memory_order_relaxed);
-    }
+  }
+  if (next != nullptr) next->wake();
+}
+
+void mutex::unlock_slow() noexcept {
+  // No hand-off: the lock becomes free and the longest sleeper is woken to compete for it. A
+  // thread that locks meanwhile may take it first (barging), which keeps a busy lock from
+  // convoying: with hand-off, every unlock-then-lock of a contended lock waited for a wake-up.
+  detail::waiter* next = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    next = waiters_.pop_front();
+    // Release pairs with try_acquire()'s acquire CAS (and lock_slow()'s under mu_).
+    state_.store(0, detail::memory_order_release);
   }
   if (next != nullptr) next->wake();
 }

@@ -28,8 +28,10 @@ inline const void* thread_tag() noexcept {
 /// A non-recursive mutual-exclusion lock. Satisfies Lockable (works with std::lock_guard,
 /// std::unique_lock, std::scoped_lock).
 ///
-/// Fairness: uncontended it is one CAS to lock and one to unlock; once threads queue, unlock
-/// hands the lock to the longest waiter (FIFO, no barging).
+/// Fairness: uncontended it is one CAS to lock and one to unlock; once threads sleep on it,
+/// unlock frees the lock and wakes the longest sleeper, which competes with threads arriving
+/// meanwhile (barging, as std::mutex: a hand-off would make every contended unlock-then-lock
+/// wait for a wake-up). Starvation is possible in theory, not in practice.
 /// Thread safety: all members may be called concurrently; unlock() only by the owner.
 /// Memory ordering: unlock() happens-before the lock()/try_lock() that next acquires it.
 /// Blocking: lock() sleeps until the lock is free — on a pool worker too: a critical section is
@@ -107,6 +109,10 @@ class mutex {
 
  private:
   void unlock_slow() noexcept;
+  void wake_next() noexcept;
+  /// A sleeper giving up (timeout, checked-mode error): leaves the queue, or, if it was woken
+  /// already, passes the wake-up on.
+  void leave_queue(detail::waiter& w, detail::parker& p) noexcept;
 
   // 0 free; 1 locked, nobody queued; 2 locked, waiters may be queued (unlock takes mu_).
   detail::atomic<std::uint32_t> state_{0};
