@@ -19,5 +19,9 @@ option(BRIGADE_WERROR "Treat compiler warnings as errors" OFF)
 # them out for brigade and its users (BRIGADE_NO_TRACING), and brigade::trace::start() throws.
 option(BRIGADE_ENABLE_TRACING "Compile brigade's trace hooks in" ON)
 
+# Checked mode's hooks in brigade's locks (a relaxed load and a branch per lock operation while
+# checks are off). OFF compiles them out (BRIGADE_NO_LOCK_CHECKS) and BRIGADE_CHECK is ignored.
+option(BRIGADE_ENABLE_LOCK_CHECKS "Compile the deadlock checks of brigade's locks in" ON)
+
 # The io_uring backend (needs liburing at build time; epoll is used where it is missing).
 option(BRIGADE_ENABLE_IO_URING "Build the io_uring event-loop backend when liburing is found" ON)

@@ -126,7 +126,20 @@ void act(sync::check_action action, const std::string& text) {
 struct env_init {
   env_init() noexcept {
     const char* v = std::getenv("BRIGADE_CHECK");
-    if (v == nullptr || std::strstr(v, "locks") == nullptr) return;
+    if (v == nullptr || *v == '\0') return;
+    if (std::strstr(v, "locks") == nullptr) {  // before main(): say it, nobody could catch
+      std::fprintf(stderr,
+                   "brigade: ignoring BRIGADE_CHECK='%s' (expected locks, locks,throw or "
+                   "locks,abort)\n",
+                   v);
+      return;
+    }
+#ifdef BRIGADE_NO_LOCK_CHECKS
+    std::fprintf(stderr,
+                 "brigade: BRIGADE_CHECK is set, but this brigade was built without lock "
+                 "checks (BRIGADE_ENABLE_LOCK_CHECKS=OFF)\n");
+    return;
+#endif
     sync::check_options o{.lock_order = true, .deadlocks = true};
     if (std::strstr(v, "throw") != nullptr) o.action = sync::check_action::throw_error;
     if (std::strstr(v, "abort") != nullptr) o.action = sync::check_action::abort;

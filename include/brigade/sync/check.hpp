@@ -38,7 +38,8 @@ struct check_options {
   check_action action = check_action::report;
 };
 
-/// Sets checked mode for the whole process. `BRIGADE_CHECK=locks` sets
+/// Sets checked mode for the whole process (no effect in a build with
+/// BRIGADE_ENABLE_LOCK_CHECKS=OFF). `BRIGADE_CHECK=locks` sets
 /// {lock_order, deadlocks, report}; `locks,throw` and `locks,abort` choose the action.
 /// Thread safety: safe to call any time, but set it before the locks it should watch are
 /// taken: a lock taken while checks were off is not in the graph.

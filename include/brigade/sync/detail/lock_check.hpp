@@ -15,8 +15,14 @@ extern atomic<bool> enabled_flag;
 /// like enabled_flag.
 extern atomic<bool> ever_enabled;
 
+/// Built with BRIGADE_ENABLE_LOCK_CHECKS=OFF (BRIGADE_NO_LOCK_CHECKS defined for brigade and
+/// its users), a constant false: the hooks compile away and checked mode cannot be turned on.
 inline bool on() noexcept {
+#ifdef BRIGADE_NO_LOCK_CHECKS
+  return false;
+#else
   return enabled_flag.load(memory_order_relaxed);
+#endif
 }
 
 /// Before a blocking acquisition: adds held -> lock edges; reports a cycle (may throw).
