@@ -1,4 +1,5 @@
-// brigade::shared_mutex: a mutex-guarded state machine with two queues and hand-off.
+// brigade::shared_mutex: a mutex-guarded state machine with two queues; releases wake, not hand
+// off.
 #include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/sync/shared_mutex.hpp>
 
@@ -11,65 +12,63 @@ bool shared_mutex::acquire(bool exclusive, const detail::source_site& where,
   const bool checked = detail::lock_check::on();
   if (checked) [[unlikely]]
     detail::lock_check::before_lock(this, name_, where);
-  detail::parker p;
-  detail::waiter w;
-  w.thread = &p;
-  bool queued = false;
-  {
-    std::lock_guard lock(mu_);
-    if (can_take(exclusive)) {
-      if (exclusive) {
-        writer_ = true;
-      } else {
-        ++readers_;
+  bool woken = false;  // a writer woken by a release counts in writers_woken_ until it is back
+  for (;;) {
+    detail::parker p;  // one-shot: a fresh one for every sleep
+    detail::waiter w;
+    w.thread = &p;
+    {
+      std::lock_guard lock(mu_);
+      if (woken && exclusive) --writers_woken_;
+      if (can_take(exclusive)) {
+        if (exclusive) {
+          writer_ = true;
+        } else {
+          ++readers_;
+        }
+        break;
       }
-    } else {
       (exclusive ? writers_waiting_ : readers_waiting_).push_back(w);
-      queued = true;
     }
-  }
-  if (queued) {
     const bool traced = detail::tracing::on();
     const auto id = reinterpret_cast<std::uintptr_t>(this);
     if (traced)
       detail::tracing::record(detail::tracing::kind::lock_wait_begin, id, 0,
                               name_ != nullptr ? detail::tracing::intern_label(name_) : nullptr);
-    bool granted = true;
+    bool timed_out = false;
     if (deadline == std::chrono::steady_clock::time_point::max()) {
-      p.wait();  // the releasing holder counted us in before waking us
+      p.wait();
     } else if (!p.wait_until(deadline)) {
-      granted = !give_up(w, exclusive);
+      give_up(w, exclusive);
+      timed_out = true;
     }
     if (traced) detail::tracing::record(detail::tracing::kind::lock_wait_end, id, 0, nullptr);
-    if (!granted) return false;
+    if (timed_out) return false;
+    woken = true;  // a release freed the lock and woke us: compete for it again
   }
   if (checked) [[unlikely]]
     detail::lock_check::after_lock(this, name_, where, exclusive);
   return true;
 }
 
-// A timed-out waiter leaves the queue; true if it did (false: it was granted meanwhile and has
-// the lock after all). A writer leaving may let the readers queued behind it in.
-bool shared_mutex::give_up(detail::waiter& w, bool exclusive) {
+// A timed-out waiter leaves the queue. If a release woke it meanwhile, it passes that wake-up
+// on instead (the lock may be free with others asleep); a writer leaving may also let the
+// readers queued behind it in.
+void shared_mutex::give_up(detail::waiter& w, bool exclusive) {
   detail::waiter* wake = nullptr;
-  bool granted = false;
+  bool woken = false;
   {
     std::lock_guard lock(mu_);
-    granted = !w.linked;
-    if (!granted) {
+    woken = !w.linked;
+    if (woken) {
+      if (exclusive) --writers_woken_;
+    } else {
       (exclusive ? writers_waiting_ : readers_waiting_).remove(w);
-      if (exclusive && !writer_ && writers_waiting_.empty()) {
-        for (detail::waiter* r = readers_waiting_.front(); r != nullptr; r = r->next) ++readers_;
-        wake = readers_waiting_.take_all();
-      }
     }
+    release_locked(wake);
   }
-  if (granted) {
-    w.thread->wait();  // the grant's notify is on its way
-    return false;
-  }
+  if (woken) w.thread->wait();  // the wake-up's notify is on its way
   detail::wake_chain(wake);
-  return true;
 }
 
 void shared_mutex::lock(detail::source_site where) {
@@ -102,18 +101,21 @@ bool shared_mutex::try_lock_shared(detail::source_site where) noexcept {
   return true;
 }
 
-// With mu_ held and the lock free of holders: hands it to the next writer, else to every
-// queued reader. `wake` receives the chain to wake once mu_ is released.
+// With mu_ held: wakes whoever can now take the lock, to compete for it — the next writer if
+// the lock is free (unless a writer woken earlier is still on its way), else the queued readers
+// if no writer holds or waits for it (they share with the readers inside). `wake` receives the
+// chain to wake once mu_ is released.
 void shared_mutex::release_locked(detail::waiter*& wake) noexcept {
-  if (readers_ != 0 || writer_) return;
-  if (detail::waiter* w = writers_waiting_.pop_front()) {
-    writer_ = true;
-    w->next = nullptr;
-    wake = w;
-    return;
+  if (writer_ || writers_woken_ != 0) return;
+  if (readers_ == 0) {
+    if (detail::waiter* w = writers_waiting_.pop_front()) {
+      ++writers_woken_;
+      w->next = nullptr;
+      wake = w;
+      return;
+    }
   }
-  for (detail::waiter* r = readers_waiting_.front(); r != nullptr; r = r->next) ++readers_;
-  wake = readers_waiting_.take_all();
+  if (writers_waiting_.empty()) wake = readers_waiting_.take_all();
 }
 
 void shared_mutex::unlock() noexcept {

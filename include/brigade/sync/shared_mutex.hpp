@@ -13,8 +13,9 @@ namespace brigade {
 /// A readers-writer lock. Satisfies SharedLockable (std::shared_lock works).
 ///
 /// Fairness: writers are preferred: once a writer waits, new readers queue behind it, so a
-/// stream of readers cannot starve writers. A releasing writer hands over to the next writer,
-/// else to all queued readers.
+/// stream of readers cannot starve writers. A release that frees the lock wakes the next
+/// writer, else all queued readers, and they compete for it with threads arriving meanwhile
+/// (no hand-off: handing a contended lock to a sleeping thread convoys, see src/sync/README.md).
 /// Thread safety: all members may be called concurrently; unlocks only by holders.
 /// Memory ordering: unlock() happens-before every later acquisition; unlock_shared()
 /// happens-before the next lock().
@@ -63,15 +64,17 @@ class shared_mutex {
                std::chrono::steady_clock::time_point deadline =
                    std::chrono::steady_clock::time_point::max());
   bool can_take(bool exclusive) const noexcept {
-    return !writer_ && (exclusive ? readers_ == 0 : writers_waiting_.empty());
+    return !writer_ &&
+           (exclusive ? readers_ == 0 : writers_waiting_.empty() && writers_woken_ == 0);
   }
   void release_locked(detail::waiter*& wake) noexcept;
-  bool give_up(detail::waiter& w, bool exclusive);
+  void give_up(detail::waiter& w, bool exclusive);
 
   const char* name_;
   std::mutex mu_;  // guards everything below
   unsigned long readers_ = 0;
   bool writer_ = false;
+  unsigned long writers_woken_ = 0;  // writers woken to compete, not back yet: readers wait
   detail::waiter_list writers_waiting_;
   detail::waiter_list readers_waiting_;
 };
