@@ -1,6 +1,8 @@
 // Work, span and the rest of a trace's analysis: Cilkview's measures over the segment DAG.
 #include <brigade/trace/analysis.hpp>
 
+#include "time_math.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -14,16 +16,8 @@
 namespace brigade::trace {
 namespace {
 
-// Sums saturate instead of overflowing: a hand-made trace may hold absurd times.
-std::int64_t add(std::int64_t a, std::int64_t b) noexcept {
-  return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-// A stretch's length, 0 if it ends before it begins.
-std::int64_t length(std::int64_t begin, std::int64_t end) noexcept {
-  if (end <= begin) return 0;
-  const std::uint64_t d = static_cast<std::uint64_t>(end) - static_cast<std::uint64_t>(begin);
-  return static_cast<std::int64_t>(std::min<std::uint64_t>(d, INT64_MAX));
-}
+using detail::add;
+using detail::length;
 std::int64_t length(const trace_segment& s) noexcept {
   return length(s.begin_ns, s.end_ns);
 }

@@ -2,6 +2,8 @@
 // for zooming and panning; nothing is loaded from anywhere.
 #include <brigade/trace/html_page.hpp>
 
+#include "time_math.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -20,16 +22,8 @@ constexpr double lane_height = 26;
 constexpr double bar_height = 18;
 constexpr double axis_height = 24;  // tick labels above the lanes
 
-// A stretch's length, 0 if it ends before it begins, never overflowing (hand-made traces may
-// hold any times).
-std::int64_t length(std::int64_t begin, std::int64_t end) noexcept {
-  if (end <= begin) return 0;
-  const std::uint64_t d = static_cast<std::uint64_t>(end) - static_cast<std::uint64_t>(begin);
-  return static_cast<std::int64_t>(std::min<std::uint64_t>(d, INT64_MAX));
-}
-std::int64_t add(std::int64_t a, std::int64_t b) noexcept {
-  return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
+using detail::add;
+using detail::length;
 
 // Text from the trace file in HTML: markup characters escaped, control characters dropped.
 std::string escape(std::string_view s) {
@@ -158,18 +152,10 @@ std::string html_page(const trace_file& t, const analysis& a, const html_options
 
   // Labels by total time, the busiest first, as in the terminal timeline.
   const std::size_t labels = t.labels.size();
-  std::vector<std::int64_t> total(labels, 0);
-  std::vector<std::size_t> count(labels, 0);
-  for (const trace_segment& s : t.segments) {
-    if (s.label >= labels) continue;
-    total[s.label] = add(total[s.label], length(s.begin_ns, s.end_ns));
-    ++count[s.label];
-  }
-  std::vector<std::size_t> order;
-  for (std::size_t i = 0; i < labels; ++i)
-    if (count[i] > 0) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t x, std::size_t y) { return total[x] > total[y]; });
+  const detail::label_ranking ranking = detail::rank_labels(t);
+  const std::vector<std::int64_t>& total = ranking.total;
+  const std::vector<std::size_t>& count = ranking.count;
+  const std::vector<std::uint32_t>& order = ranking.order;
   std::vector<std::string> fill(labels, "#888");
   for (std::size_t r = 0; r < order.size(); ++r) fill[order[r]] = color(r);
 

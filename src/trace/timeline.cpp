@@ -1,7 +1,10 @@
 // The terminal timeline: each lane's time cut into columns, each column drawn as what filled most
 // of it, then a time axis and the legend.
-#include <brigade/trace/analysis.hpp>
 #include <brigade/trace/timeline.hpp>
+
+#include "time_math.hpp"
+
+#include <brigade/trace/analysis.hpp>
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -35,16 +38,8 @@ enum idle_key : std::uint32_t { parked_key, io_key, lock_key, idle_keys };
 constexpr std::string_view idle_glyphs[] = {"·", "~", "x"};
 constexpr std::string_view idle_names[] = {"parked", "waiting for I/O", "waiting for a lock"};
 
-// A stretch's length, 0 if it ends before it begins, never overflowing (hand-made traces may
-// hold any times).
-std::int64_t length(std::int64_t begin, std::int64_t end) noexcept {
-  if (end <= begin) return 0;
-  const std::uint64_t d = static_cast<std::uint64_t>(end) - static_cast<std::uint64_t>(begin);
-  return static_cast<std::int64_t>(std::min<std::uint64_t>(d, INT64_MAX));
-}
-std::int64_t add(std::int64_t a, std::int64_t b) noexcept {
-  return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
+using detail::add;
+using detail::length;
 
 bool continuation_byte(char c) noexcept {
   return (static_cast<unsigned char>(c) & 0xc0) == 0x80;
@@ -202,18 +197,10 @@ std::string draw_timeline(const trace_file& t, const timeline_options& options) 
 
   // Labels by total time, the busiest first: they get the most legible glyphs.
   const auto labels = static_cast<std::uint32_t>(t.labels.size());
-  std::vector<std::int64_t> total(labels, 0);
-  std::vector<std::size_t> count(labels, 0);
-  for (const trace_segment& s : t.segments) {
-    if (s.label >= labels) continue;
-    total[s.label] = add(total[s.label], length(s.begin_ns, s.end_ns));
-    ++count[s.label];
-  }
-  std::vector<std::uint32_t> order;
-  for (std::uint32_t i = 0; i < labels; ++i)
-    if (count[i] > 0) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return total[a] > total[b]; });
+  const detail::label_ranking ranking = detail::rank_labels(t);
+  const std::vector<std::int64_t>& total = ranking.total;
+  const std::vector<std::size_t>& count = ranking.count;
+  const std::vector<std::uint32_t>& order = ranking.order;
   std::vector<std::size_t> rank(labels, SIZE_MAX);
   for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
 
