@@ -52,16 +52,7 @@ bool latch::wait_until(std::chrono::steady_clock::time_point deadline) const {
   detail::waiter w;
   w.thread = &p;
   if (!enqueue(w)) return true;
-  if (p.wait_until(deadline)) return true;
-  {
-    std::lock_guard lock(mu_);
-    if (w.linked) {
-      waiters_.remove(w);
-      return false;
-    }
-  }
-  p.wait();  // opened just as we timed out
-  return true;
+  return detail::wait_until_or_unqueue(p, w, waiters_, mu_, deadline);
 }
 
 void latch::arrive_and_wait(std::ptrdiff_t n) {

@@ -42,17 +42,8 @@ bool semaphore::acquire_until(std::chrono::steady_clock::time_point deadline) {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  if (!enqueue(w)) return true;
-  if (p.wait_until(deadline)) return true;
-  {
-    std::lock_guard lock(mu_);
-    if (w.linked) {
-      waiters_.remove(w);
-      return false;
-    }
-  }
-  p.wait();  // granted just as we timed out: its notify is on the way
-  return true;
+  if (!enqueue(w)) return true;  // a permit was free
+  return detail::wait_until_or_unqueue(p, w, waiters_, mu_, deadline);
 }
 
 void semaphore::release(std::ptrdiff_t n) {

@@ -24,6 +24,20 @@ void parker::notify() noexcept {
   cv_.notify_one();
 }
 
+bool wait_until_or_unqueue(parker& p, waiter& w, waiter_list& list, std::mutex& mu,
+                           std::chrono::steady_clock::time_point deadline) noexcept {
+  if (p.wait_until(deadline)) return true;
+  {
+    std::lock_guard lock(mu);
+    if (w.linked) {
+      list.remove(w);
+      return false;
+    }
+  }
+  p.wait();  // completed just as we timed out: its notify is on the way
+  return true;
+}
+
 void check_may_block(const char* what, const char* instead) {
   const char* where = current_worker() != nullptr           ? "a pool worker"
                       : current_resume_context() != nullptr ? "an event loop or simulation thread"

@@ -285,18 +285,10 @@ class channel {
   template <class Rep, class Period>
   bool wait_or_unqueue(detail::parker& p, detail::waiter& w, detail::waiter_list& list,
                        std::chrono::duration<Rep, Period> d) {
-    if (p.wait_until(std::chrono::steady_clock::now() +
-                     std::chrono::ceil<std::chrono::steady_clock::duration>(d)))
-      return true;
-    {
-      std::lock_guard lock(mu_);
-      if (w.linked) {
-        list.remove(w);
-        return false;
-      }
-    }
-    p.wait();  // completed just as we timed out: its notify is on the way
-    return true;
+    return detail::wait_until_or_unqueue(
+        p, w, list, mu_,
+        std::chrono::steady_clock::now() +
+            std::chrono::ceil<std::chrono::steady_clock::duration>(d));
   }
 
   mutable std::mutex mu_;  // guards everything below

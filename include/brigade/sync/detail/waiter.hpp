@@ -108,4 +108,11 @@ class waiter_list {
 /// Wakes a chain returned by take_all() (or built by the caller through `next`).
 void wake_chain(waiter* first) noexcept;
 
+/// A thread's timed wait, for primitives that complete (hand over to) their waiters: sleeps on
+/// p until notified or `deadline`. On a timeout it takes `mu` (the primitive's lock, guarding
+/// `list`) and leaves `list` if still queued: false. If it is no longer queued, the waker
+/// already completed it and its notify is on the way: it waits for that, and returns true.
+bool wait_until_or_unqueue(parker& p, waiter& w, waiter_list& list, std::mutex& mu,
+                           std::chrono::steady_clock::time_point deadline) noexcept;
+
 }  // namespace brigade::detail
