@@ -18,7 +18,7 @@
 
 namespace {
 
-const std::vector<std::pair<std::string, bench::factory>> workloads = {
+const bench::workload_list<bench::factory> workloads = {
     {"fib", bench::fib::make},       {"mandelbrot", bench::mandelbrot::make},
     {"reduce", bench::reduce::make}, {"sort", bench::sort::make},
     {"uts", bench::uts::make},
@@ -41,9 +41,7 @@ void warn_if_busy() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> names;
-  for (const auto& w : workloads) names.push_back(w.first);
-
+  const std::vector<std::string> names = bench::workload_names(workloads);
   bench::options o;
   try {
     o = bench::parse_options(argc, argv, names);
@@ -57,27 +55,14 @@ int main(int argc, char** argv) {
   }
 
   warn_if_busy();
-  try {
-    bench::start_runtimes(o.threads);
-    std::vector<bench::result> all;
-    for (const std::string& name : o.workloads) {
-      for (const auto& [wname, make] : workloads) {
-        if (wname != name) continue;
-        std::fprintf(stderr, "%s: preparing inputs\n", name.c_str());
-        const bench::group g = make(bench::config{o.quick});
-        std::vector<bench::result> rs = bench::run_group(g, o);
-        for (const bench::result& r : rs) bench::print_json(stdout, r);
-        std::fflush(stdout);
-        all.insert(all.end(), rs.begin(), rs.end());
-      }
+  bool started = false;
+  return bench::run_workloads("brigade_bench", o.workloads, [&](const std::string& name) {
+    if (!started) {  // before the first workload, inside run_workloads' error handling
+      bench::start_runtimes(o.threads);
+      started = true;
     }
-    bench::print_table(stdout, all);
-  } catch (const bench::wrong_result& e) {
-    std::fprintf(stderr, "\nbrigade_bench: wrong result: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "\nbrigade_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    std::fprintf(stderr, "%s: preparing inputs\n", name.c_str());
+    const bench::group g = bench::workload_named(workloads, name)(bench::config{o.quick});
+    return bench::run_group(g, o);
+  });
 }

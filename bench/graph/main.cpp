@@ -17,7 +17,7 @@ namespace {
 
 using factory = bench::group (*)(const bench::config&, const std::vector<int>&);
 
-const std::vector<std::pair<std::string, factory>> workloads = {
+const bench::workload_list<factory> workloads = {
     {"wavefront", bench::graph::make_wavefront},
     {"chain", bench::graph::make_chain},
     {"random_dag", bench::graph::make_random_dag},
@@ -27,8 +27,7 @@ const std::vector<std::pair<std::string, factory>> workloads = {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> names;
-  for (const auto& w : workloads) names.push_back(w.first);
+  const std::vector<std::string> names = bench::workload_names(workloads);
   bench::options o;
   try {
     o = bench::parse_options(argc, argv, names);
@@ -40,30 +39,17 @@ int main(int argc, char** argv) {
     std::fputs(bench::usage_text(names).c_str(), stdout);
     return 0;
   }
-  try {
-    bench::graph::start_brigade(o.threads);
-    bench::start_tbb(o.threads);
-    std::vector<bench::result> all;
-    for (const std::string& name : o.workloads)
-      for (const auto& [wname, make] : workloads) {
-        if (wname != name) continue;
-        std::fprintf(stderr, "%s: building inputs and graphs\n", name.c_str());
-        std::vector<bench::result> rs;
-        {
-          const bench::group g = make(bench::config{o.quick}, o.threads);
-          rs = bench::run_group(g, o);
-        }
-        for (const bench::result& r : rs) bench::print_json(stdout, r);
-        std::fflush(stdout);
-        all.insert(all.end(), rs.begin(), rs.end());
-      }
-    bench::print_table(stdout, all);
-  } catch (const bench::wrong_result& e) {
-    std::fprintf(stderr, "\nbrigade_graph_bench: wrong result: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "\nbrigade_graph_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  bool started = false;
+  return bench::run_workloads("brigade_graph_bench", o.workloads, [&](const std::string& name) {
+    if (!started) {  // before the first workload, inside run_workloads' error handling
+      bench::graph::start_brigade(o.threads);
+      bench::start_tbb(o.threads);
+      started = true;
+    }
+    std::fprintf(stderr, "%s: building inputs and graphs\n", name.c_str());
+    // The group (its graphs and inputs) is freed before the next workload is built.
+    const bench::group g =
+        bench::workload_named(workloads, name)(bench::config{o.quick}, o.threads);
+    return bench::run_group(g, o);
+  });
 }

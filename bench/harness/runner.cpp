@@ -1,6 +1,8 @@
 // The repetition loop: interleaved implementations, pauses between runs, checks, statistics.
 #include "harness/runner.hpp"
 
+#include "harness/report.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -92,6 +94,27 @@ std::vector<result> run_group(const group& g, const options& o) {
   }
   if (g.annotate) g.annotate(results);
   return results;
+}
+
+int run_workloads(const char* program, const std::vector<std::string>& selected,
+                  const std::function<std::vector<result>(const std::string&)>& run) {
+  try {
+    std::vector<result> all;
+    for (const std::string& name : selected) {
+      const std::vector<result> rs = run(name);
+      for (const result& r : rs) print_json(stdout, r);
+      std::fflush(stdout);
+      all.insert(all.end(), rs.begin(), rs.end());
+    }
+    print_table(stdout, all);
+  } catch (const wrong_result& e) {
+    std::fprintf(stderr, "\n%s: wrong result: %s\n", program, e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\n%s: %s\n", program, e.what());
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace bench

@@ -16,7 +16,7 @@ namespace {
 
 using factory = bench::sync::workload (*)(const bench::config&);
 
-const std::vector<std::pair<std::string, factory>> workloads = {
+const bench::workload_list<factory> workloads = {
     {"mutex_uncontended", bench::sync::make_mutex_uncontended},
     {"mutex_contended", bench::sync::make_mutex_contended},
     {"channel", bench::sync::make_channel},
@@ -51,8 +51,7 @@ const char* usage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> names;
-  for (const auto& w : workloads) names.push_back(w.first);
+  const std::vector<std::string> names = bench::workload_names(workloads);
   bench::options o;
   try {
     refuse_unsupported(argc, argv);
@@ -66,29 +65,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   o.impls = {"brigade", "checked", "std", "tbb", "moody"};
-  try {
-    std::vector<bench::result> all;
-    for (const std::string& name : o.workloads)
-      for (const auto& [wname, make] : workloads) {
-        if (wname != name) continue;
-        std::vector<bench::result> rs;
-        {
-          const bench::sync::workload w = make(bench::config{o.quick});
-          bench::options wo = o;
-          wo.threads = w.threads;
-          rs = bench::run_group(w.g, wo);
-        }
-        for (const bench::result& r : rs) bench::print_json(stdout, r);
-        std::fflush(stdout);
-        all.insert(all.end(), rs.begin(), rs.end());
-      }
-    bench::print_table(stdout, all);
-  } catch (const bench::wrong_result& e) {
-    std::fprintf(stderr, "\nbrigade_sync_bench: wrong result: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "\nbrigade_sync_bench: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  return bench::run_workloads("brigade_sync_bench", o.workloads, [&](const std::string& name) {
+    const bench::sync::workload w = bench::workload_named(workloads, name)(bench::config{o.quick});
+    bench::options wo = o;
+    wo.threads = w.threads;  // each workload fixes its own thread counts
+    return bench::run_group(w.g, wo);
+  });
 }
