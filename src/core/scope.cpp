@@ -24,7 +24,10 @@ void scope::child_failed(std::exception_ptr e) noexcept {
 }
 
 scope::~scope() {
-  const std::size_t running = count_.load(detail::memory_order_acquire) - 1;
+  // count_ holds the children plus one for the scope itself, which a join in progress has
+  // already given up.
+  const std::size_t count = count_.load(detail::memory_order_acquire);
+  const std::size_t running = joiner_ ? count : count - 1;
   if (running != 0 || joiner_) {
     std::fprintf(stderr,
                  "brigade::scope destroyed with %zu child task(s) still running: "

@@ -297,6 +297,14 @@ void loop_core::resume_later(std::coroutine_handle<> h, std::uint64_t trace_afte
 }
 
 void loop_core::run(const bool* finished) {
+  turn_until(finished, false);
+}
+
+void loop_core::run_cancelling(const bool& finished) {
+  turn_until(&finished, true);
+}
+
+void loop_core::turn_until(const bool* finished, bool cancelling) {
   outer_loop_ = tls_loop;
   tls_loop = &owner_;
   if (!named_) {
@@ -305,12 +313,18 @@ void loop_core::run(const bool* finished) {
   }
   outer_context_ = set_current_resume_context(this);
   // A stop() that came before run() counts (a runtime may stop a loop whose thread has not
-  // reached run() yet); the request is used up when run() returns.
+  // reached run() yet); the request is used up when run() returns. While cancelling, stop
+  // requests change nothing: the loop is already on its way out.
   for (;;) {
     bool busy = run_posted();
     fire_timers();
     busy = run_ready() || busy;
-    if (stop_.load(std::memory_order_acquire) || (finished != nullptr && *finished)) break;
+    if (finished != nullptr && *finished) break;
+    const bool stopping = !cancelling && stop_.load(std::memory_order_acquire);
+    if (stopping) break;
+    // Operations started by what just ran are cancelled too: the turn after, their coroutines
+    // resume with operation_cancelled.
+    if (cancelling && cancel_all_pending()) busy = true;
     if (busy) continue;  // resumed code may have queued more: look again before blocking
     waiting_.store(true, std::memory_order_seq_cst);
     bool queued;
@@ -319,7 +333,7 @@ void loop_core::run(const bool* finished) {
       queued = post_head_ != nullptr;
     }
     const std::int64_t timeout =
-        queued || stop_.load(std::memory_order_acquire) ? 0 : wait_timeout();
+        queued || (!cancelling && stop_.load(std::memory_order_acquire)) ? 0 : wait_timeout();
     if (timeout != 0) tracing::record(tracing::kind::loop_wait_begin, 0, 0, nullptr);
     reactor_->wait(timeout);
     if (timeout != 0) tracing::record(tracing::kind::loop_wait_end, 0, 0, nullptr);
@@ -330,18 +344,23 @@ void loop_core::run(const bool* finished) {
   tls_loop = outer_loop_;
 }
 
+bool loop_core::cancel_all_pending() noexcept {
+  // Copied first: cancelling a timer edits the heap, and an epoll abort may edit the
+  // reactor's list. An op another thread claimed first ends through its posted cancel_node.
+  std::vector<io_op*> victims(timers_.begin(), timers_.end());
+  for (io_op* op : reactor_->pending()) victims.push_back(op);
+  for (io_op* op : victims)
+    if (claim(*op)) cancel_on_loop(*op);
+  return !victims.empty();
+}
+
 void loop_core::drain() noexcept {
   event_loop* saved = tls_loop;
   tls_loop = &owner_;
   for (int round = 0; round < 1000; ++round) {
     bool any = run_posted();
     any = run_ready() || any;
-    std::vector<io_op*> victims(timers_.begin(), timers_.end());
-    for (io_op* op : reactor_->pending()) victims.push_back(op);
-    for (io_op* op : victims) {
-      if (claim(*op)) cancel_on_loop(*op);
-    }
-    if (!victims.empty()) any = true;
+    any = cancel_all_pending() || any;
     if (pending_ops_ != 0) reactor_->wait(any ? 0 : 1'000'000);
     any = run_ready() || any;
     if (!any && pending_ops_ == 0) break;
@@ -425,11 +444,17 @@ event_loop& current_loop_or_throw(const char* what) {
                          ": not running on an event loop thread (pass the loop explicitly)");
 }
 
-void run_loop_until(event_loop& loop, std::coroutine_handle<> root, const bool& finished) {
+void run_loop_until(event_loop& loop, std::coroutine_handle<> root, const bool& finished,
+                    std::stop_source& stop) {
   resume_node start;
   start.waiter = root;
   loop.post_node(start);
   loop.core().run(&finished);
+  if (finished) return;
+  // Stopped from outside while the root still waits: its frame (and the frames it awaits)
+  // hold operations the loop refers to. End them by cancellation, and let the root finish.
+  stop.request_stop();
+  loop.core().run_cancelling(finished);
 }
 
 }  // namespace detail

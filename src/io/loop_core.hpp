@@ -37,6 +37,10 @@ class loop_core final : public resume_context {
   /// Loop thread: runs until stop is requested (and, if `finished` is given, until it is true).
   void run(const bool* finished);
 
+  /// Loop thread: runs until `finished`, ignoring stop requests and cancelling every
+  /// operation that is pending on the loop at each turn (run_until after an outside stop).
+  void run_cancelling(const bool& finished);
+
   /// Any thread: resumes h on the loop's thread (allocates one node).
   void resume_later(std::coroutine_handle<> h, std::uint64_t trace_after = 0) noexcept override;
 
@@ -58,6 +62,9 @@ class loop_core final : public resume_context {
   void report_blocking(const char* label, std::int64_t took_ms) noexcept;
   static std::int64_t coarse_now_ms() noexcept;
   bool run_posted() noexcept;  // true if it ran anything
+  // The loop body shared by run() and run_cancelling(); `cancelling` selects the latter.
+  void turn_until(const bool* finished, bool cancelling);
+  bool cancel_all_pending() noexcept;  // true if any operation was still pending
   void fire_timers() noexcept;
   std::int64_t wait_timeout() const noexcept;
 

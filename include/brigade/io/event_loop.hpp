@@ -16,6 +16,7 @@
 #include <coroutine>
 #include <exception>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -77,6 +78,14 @@ class event_loop {
 
   /// Runs t on this loop, on the calling thread, until t completes; returns its value or
   /// rethrows its exception. Other work on the loop runs meanwhile.
+  ///
+  /// Cancellation: a stop() while t runs (from any thread, or made before run_until) stops
+  /// the loop: t's stop token is triggered and every operation pending on the loop is
+  /// cancelled (each waiting coroutine resumes with operation_cancelled), and run_until keeps
+  /// the loop turning until t has finished, so nothing t owns is freed while an operation
+  /// still refers to it. It then returns t's value, or rethrows t's exception (usually
+  /// operation_cancelled). A t that ignores cancellation and waits for something the loop
+  /// does not own (a channel, another thread) delays run_until until that arrives.
   template <class T>
   T run_until(task<T> t);
 
@@ -154,6 +163,8 @@ class loop_root {
   struct promise_type {
     event_loop* loop = nullptr;
     bool finished = false;
+    std::stop_source stop;  // the task inherits its token; an outside stop() requests it
+    std::stop_token stop_token() const noexcept { return stop.get_token(); }
     loop_root get_return_object() noexcept {
       return loop_root{std::coroutine_handle<promise_type>::from_promise(*this)};
     }
@@ -198,8 +209,11 @@ loop_root loop_root_body(task<T>& t, Out& out) {
   }
 }
 
-/// Runs the loop on the calling thread: resumes `root` on it, then runs until `finished`.
-void run_loop_until(event_loop& loop, std::coroutine_handle<> root, const bool& finished);
+/// Runs the loop on the calling thread: resumes `root` on it, then runs until `finished`. If
+/// the loop is stopped first, requests `stop` and runs on, cancelling whatever is pending on
+/// the loop, until `finished` (the root's frame must not go while operations refer to it).
+void run_loop_until(event_loop& loop, std::coroutine_handle<> root, const bool& finished,
+                    std::stop_source& stop);
 
 }  // namespace detail
 
@@ -210,11 +224,8 @@ T event_loop::run_until(task<T> t) {
       out;
   detail::loop_root root = detail::loop_root_body(t, out);
   root.handle().promise().loop = this;
-  detail::run_loop_until(*this, root.handle(), root.handle().promise().finished);
-  // The root may have been started but not finished only if the loop was stopped from
-  // outside: then the task is still suspended and its result does not exist.
-  if (out.index() == 0)
-    throw operation_cancelled("brigade::event_loop::run_until: the loop was stopped first");
+  auto& promise = root.handle().promise();
+  detail::run_loop_until(*this, root.handle(), promise.finished, promise.stop);
   if (out.index() == 2) std::rethrow_exception(std::get<2>(out));
   if constexpr (!std::is_void_v<T>) return std::move(std::get<1>(out));
 }
