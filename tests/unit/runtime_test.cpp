@@ -73,6 +73,87 @@ TEST(runtime, offload_exception_reaches_the_coroutine) {
   EXPECT_THROW(rt.block_on(body()), std::range_error);
 }
 
+TEST(runtime, offload_cancelled_while_queued_never_runs_and_resumes_at_once) {
+  std::atomic<bool> release{false};
+  std::atomic<bool> victim_ran{false};
+  bool victim_cancelled = false;
+  {
+    brigade::runtime rt(brigade::runtime::options{.threads = 1});
+    std::stop_source stop;
+    auto body = [&]() -> brigade::task<void> {
+      // The one worker is held by the blocker, so the victim waits in the queue behind it.
+      auto blocker = [&]() -> brigade::task<void> {
+        co_await brigade::offload([&] {
+          while (!release.load()) std::this_thread::yield();
+        });
+      };
+      auto victim = [&]() -> brigade::task<void> {
+        try {
+          co_await brigade::offload([&] { victim_ran = true; });
+        } catch (const brigade::operation_cancelled&) {
+          victim_cancelled = true;
+        }
+        release = true;  // only now: the cancellation did not wait for the worker
+      };
+      auto canceller = [&]() -> brigade::task<void> {
+        co_await rt.loop().schedule();  // after both offloads have suspended
+        stop.request_stop();
+      };
+      co_await brigade::when_all(blocker(), brigade::with_stop_token(victim(), stop.get_token()),
+                                 canceller());
+    };
+    rt.block_on(body());
+  }  // the pool has popped (and dropped) the victim's job by now
+  EXPECT_TRUE(victim_cancelled);
+  EXPECT_FALSE(victim_ran.load());
+}
+
+TEST(runtime, offload_passes_the_stop_token_to_work_that_takes_one) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 1});
+  std::stop_source stop;
+  std::atomic<bool> started{false};
+  auto body = [&]() -> brigade::task<int> {
+    auto work = [&]() -> brigade::task<int> {
+      co_return co_await brigade::offload([&](std::stop_token token) {
+        started = true;
+        while (!token.stop_requested()) std::this_thread::yield();
+        return 5;  // stopped early, with an answer of its own
+      });
+    };
+    auto canceller = [&]() -> brigade::task<void> {
+      while (!started.load()) co_await rt.loop().schedule();
+      stop.request_stop();
+    };
+    auto [v, c] =
+        co_await brigade::when_all(brigade::with_stop_token(work(), stop.get_token()), canceller());
+    (void)c;
+    co_return v;
+  };
+  EXPECT_EQ(rt.block_on(body()), 5);
+}
+
+TEST(runtime, offload_with_a_stop_already_requested_runs_nothing) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 1});
+  std::stop_source stop;
+  stop.request_stop();
+  bool ran = false;
+  auto work = [&]() -> brigade::task<void> { co_await brigade::offload([&] { ran = true; }); };
+  EXPECT_THROW(rt.block_on(brigade::with_stop_token(work(), stop.get_token())),
+               brigade::operation_cancelled);
+  EXPECT_FALSE(ran);
+}
+
+TEST(runtime, offload_to_a_named_pool_runs_there_even_single_threaded) {
+  brigade::runtime rt(brigade::runtime::options{.single_threaded = true});
+  brigade::pool lane(1);
+  auto body = [&]() -> brigade::task<bool> {
+    const bool on_lane =
+        co_await brigade::offload(lane, [&] { return lane.owns_current_thread(); });
+    co_return on_lane&& rt.loop().on_loop_thread();
+  };
+  EXPECT_TRUE(rt.block_on(body()));
+}
+
 TEST(runtime, future_awaited_on_a_loop_resumes_on_the_loop) {
   brigade::runtime rt(brigade::runtime::options{.threads = 2});
   auto body = [&]() -> brigade::task<bool> {

@@ -28,6 +28,9 @@ class file : public detail::fd_owner {
   file() noexcept = default;
   /// Opens path (a quick system call on the calling thread).
   file(event_loop& loop, const std::string& path, mode m);
+  /// Adopts fd, a descriptor the caller opened (with openat2 beneath a directory, say); the
+  /// file closes it.
+  file(event_loop& loop, int fd) noexcept : fd_owner(loop, fd) {}
 
   /// Reads up to buf.size() bytes at offset; fewer at the end of the file, 0 past it.
   detail::transfer_awaiter read_at(std::span<std::byte> buf, std::uint64_t offset) noexcept {
