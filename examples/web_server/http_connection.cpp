@@ -5,6 +5,7 @@
 // brigade::operation_cancelled, and the connection closes.
 #include "http_connection.hpp"
 
+#include "http_body.hpp"
 #include "http_message.hpp"
 #include "loop_server.hpp"
 #include "routes.hpp"
@@ -18,8 +19,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace web {
@@ -51,14 +54,27 @@ struct connection : connection_entry {
 
 // What the parser's callbacks learn about the current request; they reach it via parser.data.
 struct parse_state {
-  explicit parse_state(const server_config& c) : config(c) {}
+  parse_state(const server_config& c, const char* buffer) : config(c), buffer_start(buffer) {}
   const server_config& config;
   request req;
-  std::uint64_t body_bytes = 0;
   int error_status = 0;  // set when a callback refuses the request
   std::string error_text;
-  bool in_message = false;  // between on_message_begin and on_message_complete
-  bool headers_done = false;
+  bool in_message = false;          // between on_message_begin and on_message_complete
+  std::optional<body_reader> body;  // the body to frame once the parser pauses
+
+  // Header lines as the callbacks see them (a name or value may come in pieces when it spans
+  // two reads): the name being collected, and what came last.
+  enum class last_piece : unsigned char { none, field, value };
+  last_piece last = last_piece::none;
+  std::string field;
+  int host_headers = 0;
+  // Where a piece starts a new line: the byte before it is LF. The read buffer's first byte
+  // follows the last byte of the previous read.
+  const char* buffer_start;
+  char byte_before_buffer = '\n';
+  bool starts_line(const char* at) const noexcept {
+    return (at > buffer_start ? at[-1] : byte_before_buffer) == '\n';
+  }
 };
 
 parse_state& state_of(http_parser* p) {
@@ -75,9 +91,10 @@ int refuse(parse_state& s, int status, std::string text) {
 int on_message_begin(http_parser* p) {
   parse_state& s = state_of(p);
   s.req = request{};
-  s.body_bytes = 0;
   s.in_message = true;
-  s.headers_done = false;
+  s.last = parse_state::last_piece::none;
+  s.field.clear();
+  s.host_headers = 0;
   return 0;
 }
 
@@ -87,28 +104,77 @@ int on_url(http_parser* p, const char* at, std::size_t n) {
   return 0;
 }
 
+bool is_tchar(char c) noexcept {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_host(std::string_view name) noexcept {
+  if (name.size() != 4) return false;
+  for (std::size_t i = 0; i < 4; ++i)
+    if ((name[i] | 0x20) != "host"[i]) return false;
+  return true;
+}
+
+// A header's name is complete. RFC 9112 §5.1: no whitespace between the name and the colon —
+// "Content-Length : 5", which http_parser honours, MUST be refused (a proxy may read it
+// otherwise). So must any name that is not a token.
+int finish_field(parse_state& s) {
+  if (s.field.empty() || !std::all_of(s.field.begin(), s.field.end(), is_tchar))
+    return refuse(s, 400, "invalid header field name (whitespace before the colon?)\n");
+  if (is_host(s.field)) ++s.host_headers;
+  return 0;
+}
+
+int on_header_field(http_parser* p, const char* at, std::size_t n) {
+  parse_state& s = state_of(p);
+  if (s.last == parse_state::last_piece::field && !s.starts_line(at)) {
+    s.field.append(at, n);  // the rest of a name split between two reads
+    return 0;
+  }
+  // A new line: the previous header (with an empty value, if no value came) is done.
+  if (s.last == parse_state::last_piece::field && finish_field(s) != 0) return -1;
+  s.field.assign(at, n);
+  s.last = parse_state::last_piece::field;
+  return 0;
+}
+
+int on_header_value(http_parser* p, const char* at, std::size_t n) {
+  (void)n;
+  parse_state& s = state_of(p);
+  if (s.last == parse_state::last_piece::field) {
+    s.last = parse_state::last_piece::value;
+    return finish_field(s);
+  }
+  // A value piece on a line of its own is obsolete line folding (RFC 9112 §5.2): refused.
+  if (s.starts_line(at)) return refuse(s, 400, "obsolete line folding in a header\n");
+  return 0;
+}
+
 int on_headers_complete(http_parser* p) {
   parse_state& s = state_of(p);
-  s.headers_done = true;
+  if (s.last == parse_state::last_piece::field && finish_field(s) != 0) return -1;
   s.req.head = p->method == HTTP_HEAD;
   s.req.keep_alive = http_should_keep_alive(p) != 0;
   if (p->http_major != 1) return refuse(s, 505, "only HTTP/1.0 and HTTP/1.1 are served\n");
+  // RFC 9112 §3.2: a 1.1 request without Host, or any request with two, MUST get 400.
+  if (s.host_headers > 1 || (p->http_minor >= 1 && s.host_headers == 0))
+    return refuse(s, 400, "an HTTP/1.1 request needs exactly one Host header\n");
   // Refused before the body arrives: a client waiting for "100 Continue" gets its answer.
   const std::uint64_t limit = s.config.max_body_bytes;
   if ((p->flags & F_CONTENTLENGTH) != 0 && p->content_length > limit)
     return refuse(s, 413, "request body over " + std::to_string(limit) + " bytes\n");
   if (p->method != HTTP_GET && p->method != HTTP_HEAD)
     return refuse(s, 405, "only GET and HEAD are served\n");
-  return 0;
-}
-
-// No route takes a body: it is counted (chunked bodies have no length up front) and dropped.
-int on_body(http_parser* p, const char*, std::size_t n) {
-  parse_state& s = state_of(p);
-  s.body_bytes += n;
-  if (s.body_bytes > s.config.max_body_bytes)
-    return refuse(s, 413,
-                  "request body over " + std::to_string(s.config.max_body_bytes) + " bytes\n");
+  // The body is framed by body_reader, strictly; 1 tells the parser to skip it.
+  if ((p->flags & F_CHUNKED) != 0) {
+    s.body = body_reader::chunked(limit, s.config.max_header_bytes);
+    return 1;
+  }
+  if ((p->flags & F_CONTENTLENGTH) != 0 && p->content_length > 0) {
+    s.body = body_reader::of_length(p->content_length);
+    return 1;
+  }
   return 0;
 }
 
@@ -125,8 +191,9 @@ const http_parser_settings parser_settings = [] {
   http_parser_settings_init(&s);
   s.on_message_begin = on_message_begin;
   s.on_url = on_url;
+  s.on_header_field = on_header_field;
+  s.on_header_value = on_header_value;
   s.on_headers_complete = on_headers_complete;
-  s.on_body = on_body;
   s.on_message_complete = on_message_complete;
   return s;
 }();
@@ -210,21 +277,25 @@ brigade::task<bool> serve_requests(connection& c) {
   std::size_t begin = 0;
   std::size_t end = 0;
   bool answered = false;
-  parse_state st(cfg);
+  parse_state st(cfg, buf.get());
   http_parser parser;
   http_parser_init(&parser, HTTP_REQUEST);
   parser.data = &st;
+  // Reads the next bytes into the buffer (all before them are consumed); false at the end.
+  auto refill = [&]() -> brigade::task<bool> {
+    if (end > 0) st.byte_before_buffer = buf[end - 1];
+    const std::size_t n = co_await c.stream.read(space);
+    begin = 0;
+    end = n;
+    co_return n != 0;
+  };
   // From a request's first byte to the end of its headers: one fixed deadline, not renewed by
   // progress, so that trickling bytes (slowloris) does not keep a connection.
   c.expire_after(cfg.header_timeout);
   for (;;) {
     if (begin == end) {
       if (answered && !st.in_message) co_return true;
-      const std::size_t n = co_await c.stream.read(space);
-      if (n == 0) co_return false;  // the client closed its side
-      begin = 0;
-      end = n;
-      if (st.headers_done) c.expire_after(cfg.idle_timeout);  // a body: progress counts
+      if (!co_await refill()) co_return false;  // the client closed its side
     }
     begin += http_parser_execute(&parser, &parser_settings, buf.get() + begin, end - begin);
     const auto err = HTTP_PARSER_ERRNO(&parser);
@@ -235,10 +306,30 @@ brigade::task<bool> serve_requests(connection& c) {
       co_await linger(c, space);
       co_return false;
     }
+    if (st.body) {  // the parser left the body to us: framed strictly, then dropped
+      for (;;) {
+        begin += st.body->feed(std::string_view(buf.get() + begin, end - begin));
+        const body_reader::status b = st.body->state();
+        if (b == body_reader::status::done) break;
+        if (b != body_reader::status::more) {
+          response res =
+              b == body_reader::status::too_large
+                  ? text_response(
+                        413, "request body over " + std::to_string(cfg.max_body_bytes) + " bytes\n")
+                  : text_response(400, "bad request: malformed chunked body\n");
+          co_await send_response(c, st.req, res, false);
+          co_await linger(c, space);
+          co_return false;
+        }
+        c.expire_after(cfg.idle_timeout);  // a body: progress counts
+        if (!co_await refill()) co_return false;
+      }
+      st.body.reset();
+    }
     c.no_deadline();  // computing the answer is our time, not the client's
     response res;
     try {
-      res = co_await route(st.req, cfg);
+      res = co_await route(st.req, c.server.shared(), c.fd);
     } catch (const brigade::operation_cancelled&) {
       throw;
     } catch (const std::exception&) {
@@ -263,10 +354,10 @@ brigade::task<void> serve_connection(brigade::tcp_stream stream, loop_server& se
   try {
     for (;;) {
       // Idle: this frame and the socket are all the connection costs.
-      c.waiting = true;
+      server.set_waiting(c, true);
       c.expire_after(server.config().idle_timeout);
       co_await c.stream.wait_readable();
-      c.waiting = false;
+      server.set_waiting(c, false);
       if (!co_await serve_requests(c)) break;
     }
   } catch (const brigade::operation_cancelled&) {

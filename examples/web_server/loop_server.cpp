@@ -93,7 +93,12 @@ brigade::task<void> loop_server::accept_loop() {
 }
 
 void loop_server::admit(brigade::tcp_stream s) {
-  if (shared_.connections.fetch_add(1, std::memory_order_relaxed) >= config().max_connections) {
+  // At the limit, the connection idle longest makes room, as nginx does; 503 only when none of
+  // this loop's connections waits between requests. The replaced one gives its slot back when
+  // it has closed, a turn of the loop later: until then the count exceeds the limit by the
+  // connections being replaced.
+  if (shared_.connections.fetch_add(1, std::memory_order_relaxed) >= config().max_connections &&
+      !evict_longest_idle()) {
     shared_.connections.fetch_sub(1, std::memory_order_relaxed);
     refuse(s);
     return;
@@ -119,11 +124,37 @@ void loop_server::enter(connection_entry& e) noexcept {
 }
 
 void loop_server::leave(connection_entry& e) noexcept {
+  set_waiting(e, false);
   (e.prev != nullptr ? e.prev->next : head_) = e.next;
   if (e.next != nullptr) e.next->prev = e.prev;
   --count_;
   shared_.connections.fetch_sub(1, std::memory_order_relaxed);
   if (draining_ && count_ == 0) background_stop_.request_stop();
+}
+
+void loop_server::set_waiting(connection_entry& e, bool waiting) noexcept {
+  if (e.waiting == waiting) return;
+  e.waiting = waiting;
+  if (waiting) {
+    e.idle_prev = idle_tail_;
+    e.idle_next = nullptr;
+    (idle_tail_ != nullptr ? idle_tail_->idle_next : idle_head_) = &e;
+    idle_tail_ = &e;
+  } else {
+    (e.idle_prev != nullptr ? e.idle_prev->idle_next : idle_head_) = e.idle_next;
+    (e.idle_next != nullptr ? e.idle_next->idle_prev : idle_tail_) = e.idle_prev;
+    e.idle_prev = e.idle_next = nullptr;
+  }
+}
+
+bool loop_server::evict_longest_idle() noexcept {
+  for (connection_entry* e = idle_head_; e != nullptr; e = e->idle_next) {
+    if (has_unread_input(e->fd)) continue;  // its next request is here: it is not idle
+    set_waiting(*e, false);                 // chosen once
+    e->stop.request_stop();  // its wait ends with operation_cancelled: it closes without a word
+    return true;
+  }
+  return false;
 }
 
 brigade::task<void> loop_server::sweep() {

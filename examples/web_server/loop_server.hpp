@@ -3,6 +3,7 @@
 #pragma once
 
 #include "server_config.hpp"
+#include "server_shared.hpp"
 
 #include <brigade/core/scope.hpp>
 #include <brigade/core/task.hpp>
@@ -17,20 +18,15 @@
 
 namespace web {
 
-/// What every loop shares: the settings and the count that --max-connections caps.
-struct server_shared {
-  explicit server_shared(server_config c) : config(std::move(c)) {}
-  const server_config config;
-  std::atomic<std::size_t> connections{0};
-};
-
 /// A live connection as its loop tracks it. It lives inside the connection's coroutine frame,
 /// so tracking allocates nothing; only the loop's thread touches it.
 struct connection_entry {
   connection_entry* prev = nullptr;
   connection_entry* next = nullptr;
+  connection_entry* idle_prev = nullptr;  ///< the idle list, while waiting
+  connection_entry* idle_next = nullptr;
   std::int64_t deadline_ns = 0;  ///< past it the sweeper stops the connection; 0: none
-  bool waiting = false;          ///< between requests: a drain may close it at once
+  bool waiting = false;          ///< between requests: a drain or a newcomer may close it at once
   int fd = -1;
   std::stop_source stop{std::nostopstate};  ///< the connection's own: cancels what it awaits
 
@@ -58,17 +54,23 @@ class loop_server {
 
   bool draining() const noexcept { return draining_; }
   const server_config& config() const noexcept { return shared_.config; }
+  server_shared& shared() noexcept { return shared_; }
   brigade::endpoint local_endpoint() const { return listener_.local_endpoint(); }
 
   /// Connections register for their lifetime (loop thread).
   void enter(connection_entry& e) noexcept;
   void leave(connection_entry& e) noexcept;
+  /// A connection starts or stops waiting between requests (loop thread). Waiting ones are
+  /// kept in the order they began to wait: at the connection limit, a newcomer replaces the
+  /// one idle longest.
+  void set_waiting(connection_entry& e, bool waiting) noexcept;
 
  private:
   brigade::task<void> accept_loop();
   brigade::task<void> sweep();
   brigade::task<void> drain_deadline();
   void admit(brigade::tcp_stream s);
+  bool evict_longest_idle() noexcept;
   void stop_all() noexcept;
 
   server_shared& shared_;
@@ -78,6 +80,8 @@ class loop_server {
   std::stop_source accept_stop_;      // the drain stops accepting
   std::stop_source background_stop_;  // the sweeper and the drain deadline, once all are closed
   connection_entry* head_ = nullptr;
+  connection_entry* idle_head_ = nullptr;  // idle longest
+  connection_entry* idle_tail_ = nullptr;  // idle since the latest
   std::size_t count_ = 0;
   bool draining_ = false;
 };

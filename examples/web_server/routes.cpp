@@ -4,13 +4,18 @@
 
 #include "static_files.hpp"
 
+#include <brigade/core/errors.hpp>
+#include <brigade/core/when_all.hpp>
 #include <brigade/io/offload.hpp>
+#include <brigade/io/timer.hpp>
 #include <brigade/par/parallel_reduce.hpp>
 
 #include <http_parser.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -42,7 +47,25 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
-brigade::task<response> compute(std::string_view query, const server_config& cfg) {
+// Ends when the client hangs up (closes or shuts down its side), checked every few
+// milliseconds: POLLRDHUP reports it even with unread input (a pipelined request) in front.
+brigade::task<void> until_hang_up(int fd) {
+  using namespace std::chrono_literals;
+  for (;;) {
+    co_await brigade::sleep_for(50ms);
+    pollfd p{fd, POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) co_return;
+  }
+}
+
+brigade::task<std::uint64_t> primes_on_the_pool(std::uint64_t n) {
+  // The stop token reaches the work: queued, it is dropped; running, it stops between
+  // segments.
+  co_return co_await brigade::offload(
+      [n](std::stop_token stop) { return count_primes_below(n, std::move(stop)); });
+}
+
+brigade::task<response> compute(std::string_view query, const server_config& cfg, int client_fd) {
   const std::optional<std::string_view> text = query_param(query, "n");
   if (!text) co_return text_response(400, "missing query parameter n: try /compute?n=1000000\n");
   std::uint64_t n = 0;
@@ -53,15 +76,19 @@ brigade::task<response> compute(std::string_view query, const server_config& cfg
   if (ec == std::errc::result_out_of_range || n > cfg.max_compute_n)
     co_return text_response(400, "n = " + quoted(*text) + " is too large: at most " +
                                      std::to_string(cfg.max_compute_n) + "\n");
-  // The hybrid case: this connection waits for the pool while the loop serves the others.
-  const std::uint64_t primes = co_await brigade::offload([n] { return count_primes_below(n); });
+  // The hybrid case: this connection waits for the pool while the loop serves the others. A
+  // client that hangs up meanwhile takes its computation with it: the work is cancelled
+  // instead of burning CPU for nobody (and delaying everyone queued behind it).
+  auto done = co_await brigade::when_any(primes_on_the_pool(n), until_hang_up(client_fd));
+  if (done.index() == 1) throw brigade::operation_cancelled("the client hung up");
+  const std::uint64_t primes = std::get<0>(done);
   co_return text_response(
       200, "primes below " + std::to_string(n) + ": " + std::to_string(primes) + "\n");
 }
 
 }  // namespace
 
-std::uint64_t count_primes_below(std::uint64_t n) {
+std::uint64_t count_primes_below(std::uint64_t n, std::stop_token stop) {
   if (n <= 2) return 0;
   std::uint64_t root = 1;  // the largest r with r * r < n
   while ((root + 1) * (root + 1) < n) ++root;
@@ -77,6 +104,7 @@ std::uint64_t count_primes_below(std::uint64_t n) {
   auto count = [&](std::size_t b, std::size_t e, std::uint64_t acc) {
     std::vector<char> composite(segment);
     for (std::size_t s = b; s < e; ++s) {
+      if (stop.stop_requested()) throw brigade::operation_cancelled("count_primes_below");
       const std::uint64_t lo = 2 + s * segment;
       const std::uint64_t hi = std::min(n, lo + segment);
       std::fill(composite.begin(), composite.end(), 0);
@@ -94,7 +122,8 @@ std::uint64_t count_primes_below(std::uint64_t n) {
                                   [](std::uint64_t a, std::uint64_t b) { return a + b; });
 }
 
-brigade::task<response> route(const request& req, const server_config& cfg) {
+brigade::task<response> route(const request& req, server_shared& shared, int client_fd) {
+  const server_config& cfg = shared.config;
   http_parser_url url;
   http_parser_url_init(&url);
   if (http_parser_parse_url(req.target.data(), req.target.size(), 0, &url) != 0 ||
@@ -106,8 +135,8 @@ brigade::task<response> route(const request& req, const server_config& cfg) {
   };
   const std::string_view path = field(UF_PATH);
   if (path == "/") co_return text_response(200, "Hello, World!");
-  if (path == "/compute") co_return co_await compute(field(UF_QUERY), cfg);
-  if (!cfg.root.empty()) co_return co_await static_file(path, cfg.root);
+  if (path == "/compute") co_return co_await compute(field(UF_QUERY), cfg, client_fd);
+  if (shared.root) co_return co_await static_file(path, *shared.root, *shared.file_lane);
   co_return text_response(404, "not found\n");
 }
 

@@ -1,9 +1,16 @@
 // Static files: percent-decoding, containment in the root (checked on the lexical path, then
-// again on the real path after symbolic links), content types, and opening on the pool.
+// enforced by the kernel while opening beneath the root's descriptor), content types, and
+// opening on the file lane.
 #include "static_files.hpp"
 
 #include <brigade/io/event_loop.hpp>
 #include <brigade/io/offload.hpp>
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -43,16 +50,6 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
-// Whether p is root or below it, by whole components ("/srv/www2" is not under "/srv/www").
-bool inside(const fs::path& p, const fs::path& root) {
-  auto at = p.begin();
-  for (const fs::path& part : root) {
-    if (at == p.end() || *at != part) return false;
-    ++at;
-  }
-  return true;
-}
-
 const char* content_type(const fs::path& p) {
   static constexpr std::pair<std::string_view, const char*> types[] = {
       {".html", "text/html; charset=utf-8"},
@@ -75,13 +72,13 @@ const char* content_type(const fs::path& p) {
   return "application/octet-stream";
 }
 
-// What the pool hands back to the loop.
+// What the file lane hands back to the loop.
 struct opened {
   int status = 200;
   std::string why;
-  std::optional<brigade::file> file;
+  int fd = -1;  // owned by the receiver
   std::uint64_t size = 0;
-  fs::path real;
+  fs::path name;  // the file's path under the root, as asked for (index.html for a directory)
 };
 
 opened failure(int status) {
@@ -91,44 +88,89 @@ opened failure(int status) {
   return o;
 }
 
-opened failure(const std::error_code& ec) {
-  const int e = ec.value();
+opened failure_from_errno(int e) {
   if (e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) return failure(404);
-  if (e == EACCES || e == EPERM || e == ELOOP) return failure(403);
+  // EXDEV: the path (a link in it) leads out of the root; ELOOP: too many links.
+  if (e == EXDEV || e == ELOOP || e == EACCES || e == EPERM || e == ENXIO || e == EAGAIN)
+    return failure(403);
   return failure(500);
 }
 
-// On a pool worker: resolve, check, open. Only regular files are opened (a FIFO would block).
-opened open_under(const std::string& decoded, const fs::path& root, brigade::event_loop& loop) {
-  const fs::path wanted = (root / fs::path(decoded).relative_path()).lexically_normal();
-  if (!inside(wanted, root)) return failure(403);  // ".." climbing out: refused without a look
-  std::error_code ec;
-  fs::path real = fs::canonical(wanted, ec);  // follows every symbolic link
-  if (ec) return failure(ec);
-  if (fs::is_directory(real, ec)) real = fs::canonical(real / "index.html", ec);
-  if (ec) return failure(ec);
-  if (!inside(real, root)) return failure(403);  // a link that leads out of the root
-  if (!fs::is_regular_file(real, ec)) return ec ? failure(ec) : failure(403);
-  try {
-    brigade::file f(loop, real.string(), brigade::file::mode::read);
-    const std::uint64_t size = f.size();
-    return opened{200, {}, std::move(f), size, std::move(real)};
-  } catch (const std::system_error& e) {
-    return failure(e.code());
+// Opens `rel` (relative, normalized) beneath the root: read only, non-blocking (a FIFO opens
+// without waiting for a writer), no controlling terminal, no /proc-style magic links.
+int open_beneath(int root_fd, const fs::path& rel) {
+  open_how how{};
+  how.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  const std::string name = rel.empty() ? std::string(".") : rel.string();
+  for (;;) {
+    const long fd = ::syscall(SYS_openat2, root_fd, name.c_str(), &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN) return static_cast<int>(fd);
+    // EAGAIN from RESOLVE_BENEATH: a rename raced with the lookup; the kernel asks to retry.
   }
+}
+
+// On the file lane: resolve, open beneath the root, and check what was opened.
+opened open_under(const std::string& decoded, const static_root& root) {
+  fs::path rel = fs::path(decoded).relative_path().lexically_normal();
+  if (rel == ".") rel.clear();
+  // ".." climbing out is refused without a look; the kernel would refuse it too (EXDEV).
+  if (!rel.empty() && *rel.begin() == "..") return failure(403);
+  int fd = open_beneath(root.fd(), rel);
+  if (fd < 0) return failure_from_errno(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    rel /= "index.html";
+    fd = open_beneath(root.fd(), rel);
+    if (fd < 0) return failure_from_errno(errno);
+  }
+  // What was opened decides, not what the path looked like a moment before.
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return failure(403);
+  }
+  opened o;
+  o.fd = fd;
+  o.size = static_cast<std::uint64_t>(st.st_size);
+  o.name = std::move(rel);
+  return o;
 }
 
 }  // namespace
 
-brigade::task<response> static_file(std::string_view url_path, const fs::path& root) {
+static_root::static_root(const fs::path& dir) : path_(dir) {
+  fd_ = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "--root " + dir.string());
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH;
+  const long probe = ::syscall(SYS_openat2, fd_, ".", &how, sizeof how);
+  if (probe < 0) {
+    const int e = errno;
+    ::close(fd_);
+    throw std::system_error(e, std::generic_category(),
+                            "--root needs openat2 (Linux 5.6 or later) to open files safely "
+                            "beneath " +
+                                dir.string());
+  }
+  ::close(static_cast<int>(probe));
+}
+
+static_root::~static_root() {
+  ::close(fd_);
+}
+
+brigade::task<response> static_file(std::string_view url_path, const static_root& root,
+                                    brigade::pool& lane) {
   const std::optional<std::string> decoded = percent_decode(url_path);
   if (!decoded) co_return text_response(400, "malformed percent-encoding in the path\n");
   brigade::event_loop& loop = *brigade::event_loop::current();
-  opened o = co_await brigade::offload([&] { return open_under(*decoded, root, loop); });
+  opened o = co_await brigade::offload(lane, [&] { return open_under(*decoded, root); });
   if (o.status != 200) co_return text_response(o.status, std::move(o.why));
   response r;
-  r.content_type = content_type(o.real);
-  r.file = std::move(o.file);
+  r.content_type = content_type(o.name);
+  r.file.emplace(loop, o.fd);
   r.file_size = o.size;
   co_return r;
 }

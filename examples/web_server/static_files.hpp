@@ -1,20 +1,48 @@
-// Static files under a root directory, with path traversal refused.
+// Static files under a root directory: every file is opened beneath the root's descriptor, so
+// no path, link or race leads out of it.
 #pragma once
 
 #include "http_message.hpp"
 
 #include <brigade/core/task.hpp>
+#include <brigade/pool/pool.hpp>
 
 #include <filesystem>
 #include <string_view>
 
 namespace web {
 
-/// The response for url_path (still percent-encoded, without the query) under root, which
-/// must be canonical: 200 with the file open for streaming; 400 for a malformed path; 403 for a
-/// path that resolves outside root (through "..", percent-encoded dots or a symbolic link) or
-/// that is not a readable regular file; 404 when nothing is there. A directory stands for its
-/// index.html. The file system work runs on the pool: the loop never waits for the disk.
-brigade::task<response> static_file(std::string_view url_path, const std::filesystem::path& root);
+/// The directory files are served from, held open for the server's life. Files are opened
+/// relative to this descriptor with openat2(RESOLVE_BENEATH): the kernel resolves the path,
+/// symbolic links included, and refuses any step that would leave the directory, in the same
+/// system call that opens the file. A link swapped between a check and the open (a race a
+/// client who can write under the root could win) therefore cannot lead out: there is no
+/// separate check. Renaming the root itself changes nothing either: the descriptor stays.
+class static_root {
+ public:
+  /// Opens dir. std::system_error naming it when that fails, or when the kernel has no
+  /// openat2 (before Linux 5.6): the server then refuses --root rather than serve it unsafely.
+  explicit static_root(const std::filesystem::path& dir);
+  ~static_root();
+  static_root(const static_root&) = delete;
+  static_root& operator=(const static_root&) = delete;
+
+  int fd() const noexcept { return fd_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+/// The response for url_path (still percent-encoded, without the query) under root: 200 with
+/// the file open for streaming; 400 for a malformed path; 403 for a path that leads out of
+/// the root (through "..", percent-encoded dots or a symbolic link) or that names anything but
+/// a readable regular file (a FIFO, a device, a socket); 404 when nothing is there. A directory
+/// stands for its index.html. Opening runs on `lane`, a pool of its own, never on the pool
+/// that runs computations: a file is never stuck behind them, and opens are non-blocking (a
+/// FIFO cannot hold a worker).
+brigade::task<response> static_file(std::string_view url_path, const static_root& root,
+                                    brigade::pool& lane);
 
 }  // namespace web

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,12 +63,21 @@ int decode(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// The child's exit code, or -1 if it is still running at `deadline` (it is then killed).
-int wait_until(pid_t pid, steady::time_point deadline) {
+double seconds_of(const timeval& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+}
+
+// The child's exit code, or -1 if it is still running at `deadline` (it is then killed). The
+// CPU time it used goes to *cpu when it exits in time.
+int wait_until(pid_t pid, steady::time_point deadline, double* cpu = nullptr) {
   for (;;) {
     int status = 0;
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return decode(status);
+    rusage usage{};
+    const pid_t r = ::wait4(pid, &status, WNOHANG, &usage);
+    if (r == pid) {
+      if (cpu != nullptr) *cpu = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
+      return decode(status);
+    }
     if (r < 0 && errno != EINTR) return -1;
     if (steady::now() >= deadline) {
       ::kill(pid, SIGKILL);
@@ -195,9 +205,25 @@ int server_process::stop(int sig, std::chrono::seconds limit) {
 
 int server_process::wait_for_exit(std::chrono::seconds limit) {
   if (!running()) return -1;
-  const int code = wait_until(pid_, steady::now() + limit);
+  const int code = wait_until(pid_, steady::now() + limit, &cpu_at_exit_);
   pid_ = -1;
   return code;
+}
+
+double server_process::cpu_seconds() const {
+  if (!running()) return cpu_at_exit_;
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  // After the command name (in parentheses, which may hold spaces): state is field 3, utime
+  // and stime are fields 14 and 15, in clock ticks.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string skip;
+  for (int field = 3; field < 14; ++field) fields >> skip;
+  double utime = 0;
+  double stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 std::string server_process::log() const {

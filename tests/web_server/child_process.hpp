@@ -56,12 +56,16 @@ class server_process {
   std::string log() const;
   /// The server's resident memory (VmRSS), in bytes.
   long rss_bytes() const;
+  /// The CPU time (user + system) the server has used, in seconds; after it exited (and was
+  /// waited for in time), all it used.
+  double cpu_seconds() const;
 
  private:
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string log_path_;
   std::uint16_t port_ = 0;
+  double cpu_at_exit_ = -1;
 };
 
 }  // namespace web_test

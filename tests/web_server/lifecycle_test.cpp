@@ -157,6 +157,63 @@ TEST_P(lifecycle, the_loop_serves_others_while_the_pool_computes) {
                                           : "primes below 100000000: 5761455\n");
 }
 
+// A computation heavy enough to measure, light enough for a sanitized build.
+std::string heavy_compute() {
+  return get_request(WEB_SERVER_SANITIZED ? "/compute?n=20000000" : "/compute?n=100000000");
+}
+
+// The CPU one heavy computation costs this server, measured by running one to the end.
+double cpu_of_one_computation(server_process& server) {
+  const double before = server.cpu_seconds();
+  raw_connection c(server.port());
+  EXPECT_TRUE(c.send(heavy_compute()));
+  const auto r = c.read_response(120s);
+  EXPECT_TRUE(r && r->status == 200);
+  return server.cpu_seconds() - before;
+}
+
+TEST_P(lifecycle, computations_whose_clients_hang_up_are_cancelled) {
+  start({"--loops", "1", "--threads", "1"});
+  const double one = cpu_of_one_computation(server());
+  const double before = server().cpu_seconds();
+  for (int i = 0; i < 20; ++i) {  // each client asks for the heavy work and hangs up at once
+    raw_connection c(port());
+    ASSERT_TRUE(c.send(heavy_compute()));
+  }
+  // On the one worker, this waits behind whatever of the abandoned work still runs.
+  raw_connection after(port());
+  ASSERT_TRUE(after.send(get_request("/compute?n=10")));
+  const auto r = after.read_response(120s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "primes below 10: 4\n");
+  // Without cancellation: 20 computations' worth. With it: each is dropped from the queue, or
+  // stopped within a poll interval of the hang-up.
+  const double spent = server().cpu_seconds() - before;
+  EXPECT_LT(spent, 4 * one) << "20 abandoned computations cost " << spent << " s of CPU; one costs "
+                            << one << " s";
+}
+
+TEST_P(lifecycle, the_drain_deadline_cancels_queued_and_running_computations) {
+  start({"--loops", "1", "--threads", "1", "--drain-timeout", "1"});
+  const double one = cpu_of_one_computation(server());
+  const double before = server().cpu_seconds();
+  std::vector<std::unique_ptr<raw_connection>> waiting;
+  for (int i = 0; i < 10; ++i) {  // clients that stay: their work is in flight at the drain
+    waiting.push_back(std::make_unique<raw_connection>(port()));
+    ASSERT_TRUE(waiting.back()->send(heavy_compute()));
+  }
+  ASSERT_TRUE(fetch(port(), "/"));  // the loop has read the requests above by now
+  ASSERT_EQ(::kill(server().pid(), SIGTERM), 0);
+  EXPECT_EQ(server().wait_for_exit(120s), 0) << server().log();
+  EXPECT_NE(server().log().find("drain deadline passed"), std::string::npos) << server().log();
+  // Without cancellation the exit waits for ten computations; with it, the one worker
+  // computes until the deadline (1 s) and then stops.
+  const double spent = server().cpu_seconds() - before;
+  EXPECT_LT(spent, 1.0 + 2 * one) << "the drain cost " << spent << " s of CPU; one computation costs "
+                            << one << " s";
+  for (auto& c : waiting) EXPECT_TRUE(c->closed_within(20s));
+}
+
 TEST_P(lifecycle, an_idle_connection_costs_little_memory) {
   constexpr int idle = 1000;
   rlimit r{};

@@ -140,6 +140,78 @@ TEST_P(protocol, malformed_requests_get_400_and_others_are_still_served) {
   EXPECT_EQ(fresh->status, 200);
 }
 
+// Framing that http_parser alone would accept, each a way to make a proxy in front and this
+// server disagree on where a request ends (request smuggling): 400, then closed, and the
+// request hidden behind it is never answered.
+TEST_P(protocol, lax_framing_and_host_headers_get_400) {
+  const std::string hidden = get_request("/compute?n=10");
+  const std::vector<std::string> lax = {
+      // whitespace between a field name and its colon (RFC 9112 §5.1)
+      "GET / HTTP/1.1\r\nHost: x\r\nContent-Length : " + std::to_string(hidden.size()) +
+          "\r\n\r\n" + hidden,
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n" + hidden,
+      "GET / HTTP/1.1\r\nHost: x\r\nContent-Length\t: 3\r\n\r\nabc" + hidden,
+      // chunk data not followed by CRLF, and bare LFs in the chunked framing
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n" +
+          hidden,
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n" +
+          hidden,
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n" +
+          hidden,
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\n" + hidden,
+      // a malformed trailer, and obsolete line folding
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX : y\r\n\r\n" + hidden,
+      "GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n" + hidden,
+      // HTTP/1.1 without a Host, or with two (RFC 9112 §3.2)
+      "GET / HTTP/1.1\r\n\r\n" + hidden,
+      "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n" + hidden,
+      "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n" + hidden,
+  };
+  for (const std::string& bad : lax) {
+    raw_connection c(port());
+    ASSERT_TRUE(c.send(bad));
+    const auto r = c.read_response();
+    ASSERT_TRUE(r) << "no answer to " << testing::PrintToString(bad);
+    EXPECT_EQ(r->status, 400) << testing::PrintToString(bad);
+    EXPECT_EQ(r->header("connection"), "close") << testing::PrintToString(bad);
+    EXPECT_TRUE(c.closed_within(20s)) << testing::PrintToString(bad);
+    EXPECT_FALSE(c.read_response(100ms))
+        << "answered what was smuggled in " << testing::PrintToString(bad);
+  }
+}
+
+TEST_P(protocol, strict_framing_still_takes_every_valid_form) {
+  raw_connection c(port());
+  const std::string chunked_head =
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::vector<std::string> valid = {
+      chunked_head + "5;name=value\r\nhello\r\nA\r\n0123456789\r\n0\r\n\r\n",  // extensions
+      chunked_head + "3\r\nabc\r\n0\r\nX-Checksum: 1\r\nX-Other:\r\n\r\n",     // trailers
+      chunked_head + "000\r\n\r\n",                                            // empty
+      "GET / HTTP/1.1\r\nhOsT: x\r\nContent-Length: 0\r\n\r\n",  // names are case-insensitive
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-B: 2\r\n\r\n",
+  };
+  for (const std::string& req : valid) {
+    ASSERT_TRUE(c.send(req));
+    const auto r = c.read_response();
+    ASSERT_TRUE(r) << testing::PrintToString(req);
+    EXPECT_EQ(r->status, 200) << testing::PrintToString(req);
+  }
+  // The same, one byte per write: every piece of the framing may be split anywhere.
+  for (const std::string& req : valid) {
+    for (const char ch : req) ASSERT_TRUE(c.send(std::string(1, ch)));
+    const auto r = c.read_response();
+    ASSERT_TRUE(r) << testing::PrintToString(req);
+    EXPECT_EQ(r->status, 200) << testing::PrintToString(req);
+  }
+  // HTTP/1.0 needs no Host.
+  raw_connection old(port());
+  ASSERT_TRUE(old.send("GET / HTTP/1.0\r\n\r\n"));
+  const auto r = old.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
 TEST_P(protocol, unsupported_versions_get_505) {
   raw_connection c(port());
   ASSERT_TRUE(c.send("GET / HTTP/2.0\r\n\r\n"));

@@ -2,7 +2,14 @@
 // way out of the root we know of (.., percent-encoded dots and slashes, symbolic links).
 #include "server_fixture.hpp"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -111,6 +118,65 @@ TEST_P(static_files, dots_and_links_that_stay_inside_are_fine) {
   EXPECT_EQ(get("/sub/%2e%2e/hello.txt"), hello);
   EXPECT_EQ(get("/%68ello.txt"), hello);
   EXPECT_EQ(get("/./hello.txt"), hello);
+}
+
+// A client who can write under the root swaps a link between a file inside and one outside
+// while it asks for the link, as fast as it can: the check and the open are one system call
+// (openat2 beneath the root), so no answer ever carries the outside file.
+TEST_P(static_files, a_link_swapped_during_the_request_never_leads_out) {
+  const fs::path www = base_ / "www";
+  std::atomic<bool> done{false};
+  std::thread swapper([&] {
+    for (unsigned i = 0; !done.load(std::memory_order_relaxed); ++i) {
+      const fs::path tmp = www / ("race.tmp" + std::to_string(i % 2));
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      fs::create_symlink(i % 2 == 0 ? fs::path("hello.txt") : fs::path("../secret.txt"), tmp, ec);
+      fs::rename(tmp, www / "race", ec);  // atomic: "race" always names one of the two
+    }
+  });
+  raw_connection c(port());
+  int inside = 0;
+  int refused = 0;
+  int leaked = 0;
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_TRUE(c.send(get_request("/race")));
+    const auto r = c.read_response();
+    ASSERT_TRUE(r) << "request " << i;
+    if (r->body.find("TOP SECRET") != std::string::npos) ++leaked;
+    if (r->status == 200 && r->body == "hello from a file\n") ++inside;
+    if (r->status == 403 || r->status == 404) ++refused;
+  }
+  done = true;
+  swapper.join();
+  EXPECT_EQ(leaked, 0);
+  EXPECT_EQ(inside + refused, 4000);
+  EXPECT_GT(inside, 0);  // the race was run: both links were seen
+  EXPECT_GT(refused, 0);
+}
+
+// What is not a regular file is refused at once: a FIFO would block whoever opens it without
+// O_NONBLOCK (the pool, for good), and a socket or a directory without an index is no file.
+TEST_P(static_files, fifos_sockets_and_bare_directories_are_refused_without_blocking) {
+  const fs::path www = base_ / "www";
+  ASSERT_EQ(::mkfifo((www / "fifo").c_str(), 0644), 0);
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string sock_path = (www / "sock").string();
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::copy(sock_path.begin(), sock_path.end(), addr.sun_path);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  fs::create_directories(www / "empty");
+  for (int round = 0; round < 20; ++round) {  // more than the file lane has workers
+    EXPECT_EQ(get("/fifo").first, 403);
+    EXPECT_EQ(get("/sock").first, 403);
+  }
+  EXPECT_EQ(get("/empty/").first, 404);
+  // Nothing is stuck: files are still served, and the drain (TearDown) exits cleanly.
+  EXPECT_EQ(get("/hello.txt"), std::make_pair(200, std::string("hello from a file\n")));
+  ::close(sock);
 }
 
 TEST_P(static_files, missing_files_are_404_and_bad_escapes_400) {
