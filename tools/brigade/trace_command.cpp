@@ -68,7 +68,9 @@ int run_trace(const trace_settings& s) {
   const trace::analysis a = trace::analyse(t);
   if (!s.html.empty()) write_file(s.html, trace::html_page(t, a, {.title = s.file}));
   if (s.json) {
-    std::cout << to_json(t, a).dump(2) << '\n';
+    // Names in a trace are not checked to be UTF-8; JSON must be (U+FFFD replaces bad bytes).
+    std::cout << to_json(t, a).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << '\n';
     return 0;
   }
   const unsigned width = s.width != 0 ? s.width : trace::terminal_width(1);
