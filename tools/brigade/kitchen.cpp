@@ -1,5 +1,6 @@
 // `brigade kitchen`: cooks the same dishes four ways and shows why the brigade is fastest.
 #include "commands.hpp"
+#include "finite_number.hpp"
 #include "input_file.hpp"
 #include "kitchen_ways.hpp"
 
@@ -143,9 +144,11 @@ void add_kitchen_command(CLI::App& app, action& chosen) {
       ->check(CLI::Range(1U, 256U))
       ->capture_default_str();
   sub->add_option("--cpu-ms", s->kitchen.cpu_ms, "Milliseconds of CPU time per chop or stir")
+      ->check(finite_number())
       ->check(CLI::Range(0.0, 10000.0))
       ->capture_default_str();
   sub->add_option("--wait-ms", s->kitchen.wait_ms, "Milliseconds per oven or simmer wait")
+      ->check(finite_number())
       ->check(CLI::Range(0.0, 10000.0))
       ->capture_default_str();
   sub->add_option("--out", s->out,
