@@ -22,6 +22,11 @@ TEST(cli_options, floating_point_options_refuse_what_is_not_finite) {
       {{"kitchen", "--wait-ms", "1e999"}, "--wait-ms: 1e999 is not a finite number"},
       {{"kitchen", "--cpu-ms", "-1"}, "--cpu-ms"},
       {{"kitchen", "--cpu-ms", "fast"}, "--cpu-ms: fast is not a number"},
+      {{"scale", "--timeout", "nan", "--", "true"}, "--timeout: nan is not a finite number"},
+      {{"scale", "--timeout", "infinity", "--", "true"},
+       "--timeout: infinity is not a finite number"},
+      {{"scale", "--timeout", "0", "--", "true"}, "--timeout"},
+      {{"scale", "--timeout", "-5", "--", "true"}, "--timeout"},
   };
   for (const bad& c : cases) {
     SCOPED_TRACE(c.args[1] + " " + c.args[2]);

@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
   }
   try {
     return chosen();
+  } catch (const brigade::cli::exit_error& e) {
+    print_error(e.what());
+    return e.status();
   } catch (const std::exception& e) {
     print_error(e.what());
     return 1;
