@@ -1,6 +1,7 @@
 // Work, span and the rest of a trace's analysis: Cilkview's measures over the segment DAG.
 #include <brigade/trace/analysis.hpp>
 
+#include "printable.hpp"
 #include "time_math.hpp"
 
 #include <algorithm>
@@ -58,8 +59,8 @@ csr make_csr(std::size_t nodes, const std::vector<std::pair<std::size_t, std::si
 }
 
 std::string segment_name(const trace_file& t, const trace_segment& s) {
-  return std::to_string(s.id) + " (\"" + t.labels.at(s.label) + "\" on " + lane_title(t, s.lane) +
-         ")";
+  return std::to_string(s.id) + " (\"" + detail::printable(t.labels.at(s.label)) + "\" on " +
+         detail::printable(lane_title(t, s.lane)) + ")";
 }
 
 // The edges left after Kahn's algorithm contain a cycle: every node still waiting has a
@@ -320,11 +321,12 @@ std::string describe(const analysis& a, const trace_file& t) {
     line("missing edges",
          std::to_string(a.missing_edges) + " edges name segments outside the recording (ignored)");
   out += "threads:\n";
+  // Names come from the trace file: printable, so a name cannot drive the terminal.
   std::size_t name_width = 0;
   for (const thread_usage& u : a.threads)
-    name_width = std::max(name_width, lane_title(t, u.lane).size());
+    name_width = std::max(name_width, detail::printable(lane_title(t, u.lane)).size());
   for (const thread_usage& u : a.threads) {
-    std::string name = lane_title(t, u.lane);
+    std::string name = detail::printable(lane_title(t, u.lane));
     name.resize(name_width, ' ');
     std::string text = "  " + name + "  busy " + format_duration(u.busy_ns) + " (" +
                        percent(u.utilization) + ") in " + std::to_string(u.segments) + " segments";
@@ -340,7 +342,7 @@ std::string describe(const analysis& a, const trace_file& t) {
   line("lock waits", std::to_string(a.lock_waits) + " (" + format_duration(a.lock_wait_ns) + ")");
   for (std::size_t i = 0; i < a.locks.size() && i < 5; ++i) {
     const lock_usage& l = a.locks[i];
-    const std::string& name = l.label < t.labels.size() ? t.labels[l.label] : "?";
+    const std::string name = l.label < t.labels.size() ? detail::printable(t.labels[l.label]) : "?";
     out += "  " + name + ": " + std::to_string(l.waits) + " waits, " + format_duration(l.wait_ns) +
            " in all, longest " + format_duration(l.max_wait_ns) + "\n";
   }

@@ -2,6 +2,7 @@
 // for zooming and panning; nothing is loaded from anywhere.
 #include <brigade/trace/html_page.hpp>
 
+#include "printable.hpp"
 #include "time_math.hpp"
 
 #include <algorithm>
@@ -25,11 +26,12 @@ constexpr double axis_height = 24;  // tick labels above the lanes
 using detail::add;
 using detail::length;
 
-// Text from the trace file in HTML: markup characters escaped, control characters dropped.
-std::string escape(std::string_view s) {
+// Text from the trace file in HTML: written out as the terminal shows it (detail::printable), then
+// markup characters escaped. keep_newlines: for the multi-line analysis report.
+std::string escape(std::string_view text, bool keep_newlines = false) {
   std::string out;
-  out.reserve(s.size());
-  for (const char ch : s) {
+  out.reserve(text.size());
+  for (const char ch : detail::printable(text, keep_newlines)) {
     switch (ch) {
       case '&':
         out += "&amp;";
@@ -47,10 +49,7 @@ std::string escape(std::string_view s) {
         out += "&#39;";
         break;
       default:
-        if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\n' || ch == '\t')
-          out += ch;
-        else
-          out += '?';
+        out += ch;
     }
   }
   return out;
@@ -225,7 +224,7 @@ std::string html_page(const trace_file& t, const analysis& a, const html_options
   out +=
       "<span><i class=\"idle\" style=\"background:#bbb\"></i>parked / waiting for I/O</span>"
       "<span><i style=\"background:#d33\"></i>waiting for a lock</span></div>\n";
-  out += "<h2>Analysis</h2>\n<pre>" + escape(describe(a, t)) + "</pre>\n";
+  out += "<h2>Analysis</h2>\n<pre>" + escape(describe(a, t), true) + "</pre>\n";
   out += script;
   out += "</body>\n</html>\n";
   return out;

@@ -1,6 +1,7 @@
 // The JSON reader behind parse_trace_file: strict RFC 8259 syntax, bounded nesting, exact
 // conversion of the integers and microsecond times brigade writes.
 #include "json_reader.hpp"
+#include "printable.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -263,7 +264,8 @@ std::string json_reader::string() {
         break;
       }
       default:
-        fail_at(pos_ - 1, std::string("unknown escape '\\") + e + "' in a string");
+        fail_at(pos_ - 1,
+                "unknown escape '\\" + printable(std::string_view(&e, 1)) + "' in a string");
     }
   }
 }

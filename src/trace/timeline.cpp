@@ -2,6 +2,7 @@
 // of it, then a time axis and the legend.
 #include <brigade/trace/timeline.hpp>
 
+#include "printable.hpp"
 #include "time_math.hpp"
 
 #include <brigade/trace/analysis.hpp>
@@ -58,18 +59,18 @@ std::size_t display_width(std::string_view s) noexcept {
   return n;
 }
 
-// Text from the trace file, made safe for a terminal (no control characters, so no escapes),
-// cut to at most `columns` code points and padded to exactly that many when pad is set.
-std::string fit(std::string_view s, std::size_t columns, bool pad) {
+// Text from the trace file, made printable (so it holds no escapes of its own), cut to at most
+// `columns` code points and padded to exactly that many when pad is set.
+std::string fit(std::string_view text, std::size_t columns, bool pad) {
+  const std::string s = detail::printable(text);
   std::string out;
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
     if (!continuation_byte(s[i])) {
       if (n == columns) break;
       ++n;
     }
-    out += c < 0x20 || c == 0x7f ? '?' : s[i];
+    out += s[i];
   }
   if (pad) out.append(columns - n, ' ');
   return out;
@@ -189,7 +190,7 @@ std::string draw_timeline(const trace_file& t, const timeline_options& options) 
   std::vector<std::string> titles;
   std::size_t name_width = 1;
   for (std::uint32_t l = 0; l < t.lanes.size(); ++l) {
-    titles.push_back(lane_title(t, l));
+    titles.push_back(detail::printable(lane_title(t, l)));
     name_width = std::max(name_width, display_width(titles.back()));
   }
   name_width = std::min(name_width, width / 3);

@@ -1,6 +1,7 @@
 // Reads brigade's Chrome Trace Event JSON back into a trace_file: segments, edges, idle and lock
 // slices, steals, timers and loop lags; checks that the file is a brigade trace at all.
 #include "json_reader.hpp"
+#include "printable.hpp"
 
 #include <brigade/trace/trace_file.hpp>
 
@@ -87,7 +88,8 @@ class builder {
     if (producer == nullptr || !producer->is_string())
       not_brigade("no otherData.producer (a Chrome trace from another tool?)");
     if (producer->text != "brigade")
-      not_brigade("otherData.producer is \"" + producer->text + "\", not \"brigade\"");
+      not_brigade("otherData.producer is \"" + detail::printable(producer->text) +
+                  "\", not \"brigade\"");
     const json_value* version = other_.find("version");
     std::uint64_t v = 0;
     if (version == nullptr || !detail::to_uint64(*version, v) || v != 1)

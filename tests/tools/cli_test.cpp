@@ -1,78 +1,18 @@
 // The built `brigade` binary, run as a child: its JSON output, the traces it writes, its errors.
+#include "cli_run.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
-namespace fs = std::filesystem;
+using namespace brigade_cli_test;
 using nlohmann::json;
-
-struct outcome {
-  int status = -1;  // the exit status, or -1 when it did not exit normally
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A fresh directory for one test.
-fs::path scratch() {
-  std::string pattern = (fs::path(testing::TempDir()) / "brigade-cli-XXXXXX").string();
-  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
-  return pattern;
-}
-
-outcome run_brigade(const std::vector<std::string>& args) {
-  const fs::path dir = scratch();
-  const std::string out = (dir / "stdout").string(), err = (dir / "stderr").string();
-  std::vector<std::string> strings{BRIGADE_CLI};
-  strings.insert(strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  EXPECT_EQ(rc, 0) << "cannot start " << BRIGADE_CLI;
-  outcome o;
-  int status = 0;
-  if (rc == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
-    o.status = WEXITSTATUS(status);
-  o.out = slurp(out);
-  o.err = slurp(err);
-  return o;
-}
-
-// A failure must be exactly one line on stderr that names the bad value.
-void expect_one_line_error(const outcome& o, const std::string& names) {
-  EXPECT_NE(o.status, 0);
-  EXPECT_NE(o.status, -1) << "crashed: " << o.err;
-  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
-  EXPECT_NE(o.err.find(names), std::string::npos) << o.err;
-}
 
 json parse_stdout(const outcome& o) {
   EXPECT_EQ(o.status, 0) << o.err;

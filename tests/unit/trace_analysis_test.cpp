@@ -524,6 +524,45 @@ TEST(trace_timeline, labels_cannot_inject_terminal_escapes) {
   EXPECT_EQ(drawing.find('\x07'), std::string::npos);
 }
 
+// Every printer of trace text writes control characters out visibly, the same way: the summary
+// (describe), the timeline, the HTML page, and the cycle error that names segments.
+TEST(trace_text, control_characters_are_written_out_by_every_printer) {
+  builder b;
+  b.seg(1, 0, "red\x1b[31m", 0, 10)
+      .seg(2, 1,
+           "csi\xc2\x9b"
+           "2J bad\xff",
+           10, 20)
+      .edge(1, 2);
+  b.t.lanes[1].name = "\x1b]0;title\x07";
+  b.t.slices.push_back({tr::trace_slice::kind::lock_wait, 0, b.label("lock\r\x1b[K"), 10, 20});
+  const tr::analysis a = tr::analyse(b.t);
+  const std::string summary = tr::describe(a, b.t);
+  const std::string drawing = tr::draw_timeline(b.t, {.width = 100});
+  const std::string page = tr::html_page(b.t, a);
+  for (const std::string* text : {&summary, &drawing, &page}) {
+    for (const char raw : {'\x1b', '\x07', '\r'})
+      EXPECT_EQ(text->find(raw), std::string::npos) << int(raw) << " in\n" << *text;
+    EXPECT_EQ(text->find("\xc2\x9b"), std::string::npos) << *text;  // U+009B: CSI too
+    EXPECT_EQ(text->find('\xff'), std::string::npos) << *text;
+  }
+  EXPECT_NE(summary.find("\\x1b]0;title\\x07"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("lock\\x0d\\x1b[K"), std::string::npos) << summary;
+  EXPECT_NE(drawing.find("red\\x1b[31m"), std::string::npos) << drawing;
+  EXPECT_NE(drawing.find("csi\\u009b2J bad\\xff"), std::string::npos) << drawing;
+  EXPECT_NE(page.find("\\x1b]0;title\\x07"), std::string::npos);
+
+  b.edge(2, 1);  // a cycle: the error names both segments
+  try {
+    tr::analyse(b.t);
+    ADD_FAILURE() << "a cycle was not reported";
+  } catch (const tr::trace_error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
+    EXPECT_NE(what.find("red\\x1b[31m"), std::string::npos) << what;
+  }
+}
+
 // Checks that the tags of an HTML page nest (script bodies skipped, void elements allowed).
 ::testing::AssertionResult tags_nest(const std::string& html) {
   static const std::set<std::string> void_elements = {"meta", "br", "hr", "img", "input", "link"};

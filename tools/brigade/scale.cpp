@@ -1,6 +1,7 @@
 // `brigade scale -- CMD ARGS`: runs a program at 1..N threads and fits Amdahl's law.
 #include "child_process.hpp"
 #include "commands.hpp"
+#include "finite_number.hpp"
 #include "scale_math.hpp"
 #include "scale_plot.hpp"
 
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -26,24 +28,40 @@ namespace {
 struct scale_settings {
   unsigned max_threads = 0;  // 0: the hardware's
   unsigned reps = 3;
+  double timeout = 600;  // seconds per run
   bool json = false;
   std::string svg;  // empty: no plot
   std::vector<std::string> command;
 };
 
 // One run of the command with BRIGADE_THREADS=threads; its wall time in seconds.
-double time_one_run(const std::vector<std::string>& command, unsigned threads) {
+double time_one_run(const scale_settings& s, unsigned threads, held_signals& signals) {
   const auto t0 = std::chrono::steady_clock::now();
   // stdout goes nowhere: the measured program's output would mix with ours (and our JSON).
-  child_process child({.argv = command,
+  child_process child({.argv = s.command,
                        .env = {"BRIGADE_THREADS=" + std::to_string(threads)},
-                       .out = child_process::output::discard});
-  const int status = child.wait();
+                       .out = child_process::output::discard,
+                       .signals = &signals});
+  const child_process::ending e =
+      child.wait_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::duration<double>(s.timeout)));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!succeeded(status))
-    throw std::runtime_error("\"" + command_line(command) + "\" " + describe_status(status) +
-                             " at BRIGADE_THREADS=" + std::to_string(threads));
+  const std::string run =
+      "\"" + command_line(s.command) + "\" at BRIGADE_THREADS=" + std::to_string(threads);
+  if (e.stop_signal != 0) {
+    // As a shell reports a command killed by signal N: 128 + N.
+    throw exit_error(std::string("stopped by ") + (e.stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                         " while running " + run + " (passed on: it " + describe_status(e.status) +
+                         ")",
+                     128 + e.stop_signal);
+  }
+  if (e.timed_out) {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", s.timeout);
+    throw std::runtime_error(run + " timed out after " + limit + " s (--timeout) and was stopped");
+  }
+  if (!succeeded(e.status)) throw std::runtime_error(run + " " + describe_status(e.status));
   return seconds;
 }
 
@@ -110,15 +128,19 @@ int run_scale(const scale_settings& s) {
       s.max_threads != 0 ? s.max_threads : std::max(1U, std::thread::hardware_concurrency());
   std::vector<unsigned> threads;
   std::vector<double> medians;
-  for (unsigned p = 1; p <= n; ++p) {
-    std::vector<double> times;
-    for (unsigned k = 1; k <= s.reps; ++k) {
-      times.push_back(time_one_run(s.command, p));
-      std::fprintf(stderr, "scale: %u of %u threads, run %u of %u: %.4f s\n", p, n, k, s.reps,
-                   times.back());
+  {
+    // While commands run, SIGINT and SIGTERM are passed on to the running one, then we stop.
+    held_signals signals;
+    for (unsigned p = 1; p <= n; ++p) {
+      std::vector<double> times;
+      for (unsigned k = 1; k <= s.reps; ++k) {
+        times.push_back(time_one_run(s, p, signals));
+        std::fprintf(stderr, "scale: %u of %u threads, run %u of %u: %.4f s\n", p, n, k, s.reps,
+                     times.back());
+      }
+      threads.push_back(p);
+      medians.push_back(median(times));
     }
-    threads.push_back(p);
-    medians.push_back(median(times));
   }
   const scaling r = analyse_scaling(threads, medians);
   if (!s.svg.empty()) {
@@ -149,6 +171,11 @@ void add_scale_command(CLI::App& app, action& chosen) {
       ->check(CLI::Range(1U, 4096U));
   sub->add_option("--reps", s->reps, "Runs per thread count (the median is kept)")
       ->check(CLI::Range(1U, 1000U))
+      ->capture_default_str();
+  sub->add_option("--timeout", s->timeout,
+                  "Seconds one run may take; a run past it is stopped and scale fails")
+      ->check(finite_number())
+      ->check(CLI::Range(0.001, 1e7))
       ->capture_default_str();
   sub->add_flag("--json", s->json, "Print the results as JSON");
   sub->add_option("--svg", s->svg, "Write the speedup plot (measured, Amdahl, ideal) here");

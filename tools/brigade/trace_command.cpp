@@ -1,5 +1,6 @@
 // `brigade trace FILE`: draws a recorded trace and prints what it says about speed.
 #include "commands.hpp"
+#include "input_file.hpp"
 
 #include <brigade/trace/analysis.hpp>
 #include <brigade/trace/html_page.hpp>
@@ -9,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -23,6 +25,7 @@ struct trace_settings {
   std::string file;
   std::string html;    // empty: no page
   unsigned width = 0;  // 0: the terminal's
+  std::uint64_t max_bytes = default_max_bytes;
   bool json = false;
   bool color = false;
 };
@@ -64,11 +67,13 @@ void write_file(const std::string& path, const std::string& text) {
 }
 
 int run_trace(const trace_settings& s) {
-  const trace::trace_file t = trace::read_trace_file(s.file);
+  const trace::trace_file t = trace::parse_trace_file(read_input_file(s.file, s.max_bytes), s.file);
   const trace::analysis a = trace::analyse(t);
   if (!s.html.empty()) write_file(s.html, trace::html_page(t, a, {.title = s.file}));
   if (s.json) {
-    std::cout << to_json(t, a).dump(2) << '\n';
+    // Names in a trace are not checked to be UTF-8; JSON must be (U+FFFD replaces bad bytes).
+    std::cout << to_json(t, a).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << '\n';
     return 0;
   }
   const unsigned width = s.width != 0 ? s.width : trace::terminal_width(1);
@@ -91,6 +96,12 @@ void add_trace_command(CLI::App& app, action& chosen) {
   sub->add_option("--html", s->html, "Also write a self-contained HTML page of the trace here");
   sub->add_option("--width", s->width, "Columns of the timeline (default: the terminal's)")
       ->check(CLI::Range(20U, 1000U));
+  sub->add_option("--max-bytes", s->max_bytes,
+                  "Refuse a trace file larger than this (bytes, or with a unit: 512MiB, 4GiB)")
+      ->type_name("BYTES")
+      ->transform(CLI::AsSizeValue(true).description(""))
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 50))
+      ->default_str("1GiB");
   sub->add_flag("--color", s->color, "Colour the timeline with ANSI escapes");
   sub->add_flag("--json", s->json, "Print the analysis as JSON instead of the timeline");
   sub->callback([s, &chosen] { chosen = [s] { return run_trace(*s); }; });
