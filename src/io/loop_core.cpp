@@ -296,12 +296,37 @@ void loop_core::resume_later(std::coroutine_handle<> h, std::uint64_t trace_afte
   post(*n);
 }
 
-void loop_core::run(const bool* finished) {
-  turn_until(finished, false);
+void loop_core::claim_run() {
+  if (running_.exchange(true, std::memory_order_acq_rel))
+    throw std::logic_error(
+        "brigade::event_loop: run() or run_until() while the loop is already running (on "
+        "another thread, or from inside the loop itself): a loop has one thread");
 }
 
-void loop_core::run_cancelling(const bool& finished) {
-  turn_until(&finished, true);
+void loop_core::release_run() noexcept {
+  running_.store(false, std::memory_order_release);
+}
+
+void loop_core::run() {
+  claim_run();
+  turn_until(nullptr, false);
+  release_run();
+}
+
+void loop_core::run_root(std::coroutine_handle<> root, const bool& finished,
+                         std::stop_source& stop) {
+  claim_run();  // before the root is queued: a refused run leaves nothing behind
+  resume_node start;
+  start.waiter = root;
+  post(start);
+  turn_until(&finished, false);
+  if (!finished) {
+    // Stopped from outside while the root still waits: its frame (and the frames it awaits)
+    // hold operations the loop refers to. End them by cancellation, and let the root finish.
+    stop.request_stop();
+    turn_until(&finished, true);
+  }
+  release_run();
 }
 
 void loop_core::turn_until(const bool* finished, bool cancelling) {
@@ -446,15 +471,7 @@ event_loop& current_loop_or_throw(const char* what) {
 
 void run_loop_until(event_loop& loop, std::coroutine_handle<> root, const bool& finished,
                     std::stop_source& stop) {
-  resume_node start;
-  start.waiter = root;
-  loop.post_node(start);
-  loop.core().run(&finished);
-  if (finished) return;
-  // Stopped from outside while the root still waits: its frame (and the frames it awaits)
-  // hold operations the loop refers to. End them by cancellation, and let the root finish.
-  stop.request_stop();
-  loop.core().run_cancelling(finished);
+  loop.core().run_root(root, finished, stop);
 }
 
 }  // namespace detail
@@ -476,7 +493,7 @@ const char* event_loop::backend_name() const noexcept {
 }
 
 void event_loop::run() {
-  core_->run(nullptr);
+  core_->run();
 }
 
 void event_loop::stop() noexcept {

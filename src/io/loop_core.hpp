@@ -34,12 +34,14 @@ class loop_core final : public resume_context {
   /// Loop thread: the I/O of op is over with `result`; resumes it per the rules.
   void finish(io_op& op, std::int64_t result) noexcept;
 
-  /// Loop thread: runs until stop is requested (and, if `finished` is given, until it is true).
-  void run(const bool* finished);
+  /// Runs the loop on the calling thread until stop is requested. std::logic_error if the
+  /// loop is running already (on another thread, or this one further up the stack).
+  void run();
 
-  /// Loop thread: runs until `finished`, ignoring stop requests and cancelling every
-  /// operation that is pending on the loop at each turn (run_until after an outside stop).
-  void run_cancelling(const bool& finished);
+  /// Runs the loop on the calling thread: resumes `root`, then runs until `finished`. If the
+  /// loop is stopped first, requests `stop` and keeps turning, cancelling every operation
+  /// pending on the loop at each turn, until `finished`. std::logic_error as run().
+  void run_root(std::coroutine_handle<> root, const bool& finished, std::stop_source& stop);
 
   /// Any thread: resumes h on the loop's thread (allocates one node).
   void resume_later(std::coroutine_handle<> h, std::uint64_t trace_after = 0) noexcept override;
@@ -62,8 +64,11 @@ class loop_core final : public resume_context {
   void report_blocking(const char* label, std::int64_t took_ms) noexcept;
   static std::int64_t coarse_now_ms() noexcept;
   bool run_posted() noexcept;  // true if it ran anything
-  // The loop body shared by run() and run_cancelling(); `cancelling` selects the latter.
+  // The loop body shared by run() and run_root(); `cancelling`: see run_root.
   void turn_until(const bool* finished, bool cancelling);
+  // Claims the loop for the calling thread (std::logic_error if taken); release gives it up.
+  void claim_run();
+  void release_run() noexcept;
   bool cancel_all_pending() noexcept;  // true if any operation was still pending
   void fire_timers() noexcept;
   std::int64_t wait_timeout() const noexcept;
@@ -88,6 +93,9 @@ class loop_core final : public resume_context {
   // re-check of the queue on the other: one of them sees the other.
   std::atomic<bool> waiting_{false};
   std::atomic<bool> stop_{false};
+  // True while a thread runs the loop. acq_rel exchange: a second runner sees the first's
+  // claim; the release at the end orders the loop's state before the next runner's claim.
+  std::atomic<bool> running_{false};
 
   std::vector<io_op*> timers_;  // 4-ary min-heap by (deadline, sequence)
   std::uint64_t timer_seq_ = 0;

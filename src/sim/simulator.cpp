@@ -5,14 +5,19 @@
 #include <brigade/sim/sim.hpp>
 #include <brigade/sync/check.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -204,11 +209,27 @@ bool active() noexcept {
   return detail::tls_sim != nullptr;
 }
 
+namespace {
+
+// BRIGADE_SEED: a whole decimal number, nothing else (not "", "-1", "12abc" or "0x10").
+std::uint64_t parse_seed(const char* text) {
+  const std::string_view v(text);
+  std::uint64_t seed = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seed);
+  if (v.empty() || ec != std::errc{} || end != v.data() + v.size())
+    throw std::invalid_argument("BRIGADE_SEED=\"" + std::string(v) +
+                                "\" is invalid: expected a seed, a whole number from 0 to " +
+                                std::to_string(std::numeric_limits<std::uint64_t>::max()));
+  return seed;
+}
+
+}  // namespace
+
 std::optional<failure> explore(const explore_options& options, std::function<task<>()> body) {
   std::uint64_t first = options.first_seed;
   std::size_t count = options.seeds;
   if (const char* s = std::getenv("BRIGADE_SEED")) {
-    first = std::strtoull(s, nullptr, 10);
+    first = parse_seed(s);
     count = 1;
   }
   for (std::size_t i = 0; i < count; ++i) {

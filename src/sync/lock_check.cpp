@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -103,10 +104,11 @@ bool find_path(const void* from, const void* to, std::set<const void*>& seen,
 }
 
 // Records the report and returns the action to take (outside graph_mu).
-sync::check_action record_report(std::string text) {
+// Counts and keeps the report; the action for it (a real deadlock's or a potential one's).
+sync::check_action record_report(std::string text, bool real) {
   ++reports;
   last_report = std::move(text);
-  return options.action;
+  return real ? options.deadlock_action : options.action;
 }
 
 void act(sync::check_action action, const std::string& text) {
@@ -123,16 +125,32 @@ void act(sync::check_action action, const std::string& text) {
   }
 }
 
+// BRIGADE_CHECK's grammar: "locks" with at most one action after a comma.
+std::optional<sync::check_options> parse_check(std::string_view v) {
+  sync::check_options o{.lock_order = true, .deadlocks = true};
+  if (v == "locks") return o;
+  const auto with = [&](sync::check_action a) {
+    o.action = o.deadlock_action = a;
+    return o;
+  };
+  if (v == "locks,throw") return with(sync::check_action::throw_error);
+  if (v == "locks,abort") return with(sync::check_action::abort);
+  if (v == "locks,report") return with(sync::check_action::report);
+  return std::nullopt;
+}
+
 struct env_init {
   env_init() noexcept {
     const char* v = std::getenv("BRIGADE_CHECK");
     if (v == nullptr || *v == '\0') return;
-    if (std::strstr(v, "locks") == nullptr) {  // before main(): say it, nobody could catch
+    const std::optional<sync::check_options> o = parse_check(v);
+    if (!o) {  // before main(): nobody could catch an exception, and running unchecked would
+               // hide the mistake, so stop here
       std::fprintf(stderr,
-                   "brigade: ignoring BRIGADE_CHECK='%s' (expected locks, locks,throw or "
-                   "locks,abort)\n",
+                   "brigade: BRIGADE_CHECK=\"%s\" is invalid: expected locks, locks,throw, "
+                   "locks,abort or locks,report\n",
                    v);
-      return;
+      std::exit(2);
     }
 #ifdef BRIGADE_NO_LOCK_CHECKS
     std::fprintf(stderr,
@@ -140,10 +158,7 @@ struct env_init {
                  "checks (BRIGADE_ENABLE_LOCK_CHECKS=OFF)\n");
     return;
 #endif
-    sync::check_options o{.lock_order = true, .deadlocks = true};
-    if (std::strstr(v, "throw") != nullptr) o.action = sync::check_action::throw_error;
-    if (std::strstr(v, "abort") != nullptr) o.action = sync::check_action::abort;
-    sync::set_check_mode(o);
+    sync::set_check_mode(*o);
   }
 };
 const env_init read_env_once;
@@ -175,7 +190,7 @@ void before_lock(const void* lock, const char* name, const detail::source_site& 
                 "\n    while holding " + lock_name(path[i]) + " acquired at " + e.from_site +
                 (i == 0 ? "   <- this acquisition closes the cycle\n" : "\n");
       }
-      found.emplace(record_report(text), std::move(text));
+      found.emplace(record_report(text, false), std::move(text));
       break;
     }
   }
@@ -226,7 +241,7 @@ void before_wait(const void* lock) {
       l = owner->waiting_on;
     }
     self.waiting_on = nullptr;
-    action = record_report(text);
+    action = record_report(text, true);
   }
   act(action, text);
   if (action == sync::check_action::report) {

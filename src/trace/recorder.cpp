@@ -3,9 +3,11 @@
 
 #include <brigade/trace/trace.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 #include <set>
@@ -195,17 +197,20 @@ void write_env_trace_at_exit() {
 // BRIGADE_TRACE=FILE: record from program start, write at exit. Runs when the library's trace
 // recorder is linked in, i.e. in every program that uses the pool or an event loop.
 const bool env_started = [] {
+  // Before main(): nobody could catch an exception, and a setting silently ignored would cost
+  // the user the run they meant to trace, so a bad one stops the program here.
   if (const char* n = std::getenv("BRIGADE_TRACE_EVENTS")) {
     char* end = nullptr;
+    errno = 0;
     const long v = std::strtol(n, &end, 10);
-    if (v > 0 && end != n && *end == '\0') {
-      buffer_capacity = static_cast<std::size_t>(v);
-    } else {  // before main(): nobody could catch an exception, so say it and go on
+    if (v <= 0 || end == n || *end != '\0' || errno == ERANGE) {
       std::fprintf(stderr,
-                   "brigade: ignoring BRIGADE_TRACE_EVENTS='%s' (expected a positive integer; "
-                   "using %zu)\n",
-                   n, buffer_capacity);
+                   "brigade: BRIGADE_TRACE_EVENTS=\"%s\" is invalid: expected a positive "
+                   "number of events per thread\n",
+                   n);
+      std::exit(2);
     }
+    buffer_capacity = static_cast<std::size_t>(v);
   }
   const char* path = std::getenv("BRIGADE_TRACE");
   if (path == nullptr || *path == '\0') return false;
@@ -215,6 +220,14 @@ const bool env_started = [] {
                "(BRIGADE_ENABLE_TRACING=OFF): no trace is written\n");
   return false;
 #endif
+  // The trace is written at exit; a path that cannot be written fails now, not after the work.
+  if (std::FILE* f = std::fopen(path, "a")) {
+    std::fclose(f);
+  } else {
+    std::fprintf(stderr, "brigade: BRIGADE_TRACE=\"%s\" cannot be written: %s\n", path,
+                 std::strerror(errno));
+    std::exit(2);
+  }
   env_trace_path() = path;
   brigade::trace::start();
   std::atexit(write_env_trace_at_exit);

@@ -204,6 +204,28 @@ TEST_P(loop_basics, destroying_the_loop_cancels_pending_operations) {
   EXPECT_EQ(s.active(), 0u);
 }
 
+TEST_P(loop_basics, a_second_runner_is_a_logic_error) {
+  auto ok = []() -> brigade::task<int> { co_return 1; };
+  std::atomic<bool> running{false};
+  loop().post([&] { running = true; });  // runs once the loop has been claimed by `runner`
+  std::thread runner([&] { loop().run(); });
+  while (!running.load()) std::this_thread::yield();
+  EXPECT_THROW(loop().run(), std::logic_error);
+  EXPECT_THROW(loop().run_until(ok()), std::logic_error);
+  loop().stop();
+  runner.join();
+  auto nested = [&]() -> brigade::task<bool> {  // from inside the loop itself
+    try {
+      loop().run();
+    } catch (const std::logic_error&) {
+      co_return true;
+    }
+    co_return false;
+  };
+  EXPECT_TRUE(loop().run_until(nested()));
+  EXPECT_EQ(loop().run_until(ok()), 1);  // refused runs leave the loop as it was
+}
+
 BRIGADE_INSTANTIATE_ON_BACKENDS(loop_basics);
 
 TEST(event_loop, invalid_brigade_io_is_an_error_naming_it) {

@@ -97,7 +97,7 @@ TEST_F(lock_order, ordered_philosophers_are_clean) {
 
 TEST_F(lock_order, real_deadlock_is_reported_not_hung) {
   // Only the wait-for check: the order check would (rightly) fire first otherwise.
-  brigade::sync::set_check_mode({.deadlocks = true, .action = check_action::throw_error});
+  brigade::sync::set_check_mode({.deadlocks = true, .deadlock_action = check_action::throw_error});
   table t;
   std::barrier all_hold_left(seats);
   std::atomic<int> reported{0}, ate{0};
@@ -119,6 +119,28 @@ TEST_F(lock_order, real_deadlock_is_reported_not_hung) {
   EXPECT_EQ(ate.load(), seats - 1);
   EXPECT_NE(report.find("DEADLOCK"), std::string::npos) << report;
   EXPECT_NE(report.find("\"fork 0\""), std::string::npos) << report;
+}
+
+// Two threads, each holding one mutex and taking the other's: a real deadlock.
+void deadlock_two_threads() {
+  brigade::sync::set_check_mode({.deadlocks = true});  // the default action for a real one
+  brigade::mutex a("a");
+  brigade::mutex b("b");
+  std::barrier both_hold_one(2);
+  std::thread other([&] {
+    auto hold_b = b.guard();
+    both_hold_one.arrive_and_wait();
+    auto then_a = a.guard();
+  });
+  auto hold_a = a.guard();
+  both_hold_one.arrive_and_wait();
+  auto then_b = b.guard();  // one of the two closes the cycle: reported, then abort()
+  other.join();
+}
+
+TEST(lock_order_death, a_real_deadlock_ends_the_process_by_default_instead_of_hanging) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(deadlock_two_threads(), "DEADLOCK: threads wait for each other in a cycle");
 }
 
 TEST_F(lock_order, off_by_default_and_switchable) {

@@ -165,4 +165,24 @@ TEST(sim, explore_finds_the_race_and_its_seed_replays_it) {
   EXPECT_FALSE(sim::explore({.seeds = 200}, deposits(true)).has_value());
 }
 
+TEST(sim, brigade_seed_must_be_a_whole_number) {
+  for (const char* bad : {"abc", "", "-1", "12abc", "0x10", "99999999999999999999999"}) {
+    ASSERT_EQ(setenv("BRIGADE_SEED", bad, 1), 0);
+    try {
+      (void)sim::explore({.seeds = 1}, deposits(true));
+      ADD_FAILURE() << "BRIGADE_SEED=\"" << bad << "\" was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("BRIGADE_SEED=\"" + std::string(bad) + "\""),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  ASSERT_EQ(setenv("BRIGADE_SEED", "7", 1), 0);  // a good one runs exactly that seed
+  EXPECT_FALSE(sim::explore({.seeds = 100}, deposits(true)).has_value());
+  const std::uint64_t explored = sim::last_run().schedule_hash;
+  unsetenv("BRIGADE_SEED");
+  sim::run(7, deposits(true));
+  EXPECT_EQ(sim::last_run().schedule_hash, explored);
+}
+
 }  // namespace

@@ -114,6 +114,26 @@ TEST(task, with_stop_token_replaces_the_inherited_one) {
                std::invalid_argument);
 }
 
+TEST(task, awaiting_an_empty_task_is_a_logic_error) {
+  auto one = []() -> brigade::task<int> { co_return 1; };
+  auto twice = [&]() -> brigade::task<int> {
+    brigade::task<int> t = one();
+    int first = co_await std::move(t);
+    try {
+      (void)co_await std::move(t);  // awaited already: the result is gone
+    } catch (const std::logic_error& e) {
+      if (std::string(e.what()).find("empty task") != std::string::npos) first += 10;
+    }
+    co_return first;
+  };
+  EXPECT_EQ(brigade::sync_wait(twice()), 11);
+  brigade::task<int> moved = one();
+  brigade::task<int> into = std::move(moved);
+  EXPECT_THROW(brigade::sync_wait(std::move(moved)), std::logic_error);       // moved from
+  EXPECT_THROW(brigade::sync_wait(brigade::task<void>{}), std::logic_error);  // never had one
+  EXPECT_EQ(brigade::sync_wait(std::move(into)), 1);
+}
+
 TEST(when_all, returns_every_result_in_order) {
   auto [a, b, c] = brigade::sync_wait(brigade::when_all(twice(1), nothing(), twice(3)));
   EXPECT_EQ(a, 2);

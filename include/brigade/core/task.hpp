@@ -123,24 +123,39 @@ class [[nodiscard]] task {
   /// True when this object holds a coroutine (not moved from or default constructed).
   explicit operator bool() const noexcept { return static_cast<bool>(h_); }
 
-  /// Awaiting a task starts it (symmetric transfer) and resumes the awaiter when it is done.
+  /// Awaiting a task starts it (symmetric transfer) and resumes the awaiter when it is done;
+  /// the result is taken and the frame freed, so the task is empty afterwards.
   class awaiter {
    public:
-    explicit awaiter(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
-    bool await_ready() const noexcept { return !h_ || h_.done(); }
+    explicit awaiter(task& t) noexcept : t_(t) {}
+    bool await_ready() const noexcept { return t_.h_.done(); }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
-      h_.promise().set_continuation(parent);
-      if (!h_.promise().stop_token().stop_possible())
-        h_.promise().set_stop_token(detail::stop_token_of(parent));
-      return h_;
+      promise_type& p = t_.h_.promise();
+      p.set_continuation(parent);
+      if (!p.stop_token().stop_possible()) p.set_stop_token(detail::stop_token_of(parent));
+      return t_.h_;
     }
-    T await_resume() { return h_.promise().take(); }
+    T await_resume() {
+      struct free_frame {  // after the result (or the exception) has been taken out
+        task& t;
+        ~free_frame() { t.destroy(); }
+      } after{t_};
+      return t_.h_.promise().take();
+    }
 
    private:
-    std::coroutine_handle<promise_type> h_;
+    task& t_;
   };
-  awaiter operator co_await() && noexcept { return awaiter{h_}; }
+  /// Errors: std::logic_error for an empty task (moved from, default-constructed, or
+  /// awaited already: a task is awaited once).
+  awaiter operator co_await() && {
+    if (!h_)
+      throw std::logic_error(
+          "brigade::task: co_await on an empty task (moved from, default-constructed, or "
+          "awaited already: a task can be awaited once)");
+    return awaiter{*this};
+  }
 
   /// Internal: the coroutine handle (for starters such as sync_wait and when_all).
   std::coroutine_handle<promise_type> handle() const noexcept { return h_; }

@@ -74,6 +74,8 @@ class event_loop {
   const char* backend_name() const noexcept;
 
   /// Runs the loop on the calling thread until stop().
+  /// Errors: std::logic_error when the loop is running already — on another thread, or on
+  /// this one (run() from inside a coroutine of the same loop): a loop has one thread.
   void run();
 
   /// Runs t on this loop, on the calling thread, until t completes; returns its value or
@@ -86,6 +88,7 @@ class event_loop {
   /// still refers to it. It then returns t's value, or rethrows t's exception (usually
   /// operation_cancelled). A t that ignores cancellation and waits for something the loop
   /// does not own (a channel, another thread) delays run_until until that arrives.
+  /// Errors: std::logic_error as run(), and for an empty t.
   template <class T>
   T run_until(task<T> t);
 

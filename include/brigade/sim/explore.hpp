@@ -29,6 +29,8 @@ struct failure {
 /// Runs `body` under each seed (a fresh call of body() per run); stops at the first run that
 /// throws (an assertion of the body, an exception of a task, a deadlock) and returns it, or
 /// nothing when all pass. Thread safety: runs on the calling thread.
+/// Errors: std::invalid_argument naming the value when BRIGADE_SEED is set to anything but a
+/// whole number.
 std::optional<failure> explore(const explore_options& options, std::function<task<>()> body);
 
 }  // namespace brigade::sim

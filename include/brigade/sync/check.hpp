@@ -35,12 +35,18 @@ enum class check_action {
 struct check_options {
   bool lock_order = false;  ///< keep the lock-order graph; report cycles (potential deadlocks)
   bool deadlocks = false;   ///< report threads blocked on brigade mutexes in a wait-for cycle
+  /// For a potential deadlock (a lock-order cycle): the run may well go on fine.
   check_action action = check_action::report;
+  /// For a real deadlock (threads in a wait-for cycle): by default the process ends with the
+  /// report instead of hanging; `report` lets it hang after the report.
+  check_action deadlock_action = check_action::abort;
 };
 
 /// Sets checked mode for the whole process (no effect in a build with
-/// BRIGADE_ENABLE_LOCK_CHECKS=OFF). `BRIGADE_CHECK=locks` sets
-/// {lock_order, deadlocks, report}; `locks,throw` and `locks,abort` choose the action.
+/// BRIGADE_ENABLE_LOCK_CHECKS=OFF). `BRIGADE_CHECK=locks` sets {lock_order, deadlocks,
+/// report potential ones, abort on real ones}; `locks,throw`, `locks,abort` and
+/// `locks,report` choose one action for both. Any other value is an error: the program
+/// prints one line naming it and exits with status 2 when the library loads.
 /// Thread safety: safe to call any time, but set it before the locks it should watch are
 /// taken: a lock taken while checks were off is not in the graph.
 void set_check_mode(check_options options) noexcept;
