@@ -6,6 +6,7 @@
 #include <brigade/io/event_loop.hpp>
 
 #include "reactor.hpp"
+#include "timer_heap.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -73,12 +74,6 @@ class loop_core final : public resume_context {
   void fire_timers() noexcept;
   std::int64_t wait_timeout() const noexcept;
 
-  void heap_push(io_op& op);
-  void heap_remove(io_op& op) noexcept;
-  void heap_sift_up(std::size_t i) noexcept;
-  void heap_sift_down(std::size_t i) noexcept;
-  bool heap_less(const io_op* a, const io_op* b) const noexcept;
-
   event_loop& owner_;
   unsigned number_;                // 0 for the first loop created: names its thread in traces
   std::int64_t warn_blocking_ms_;  // 0: off
@@ -97,8 +92,7 @@ class loop_core final : public resume_context {
   // claim; the release at the end orders the loop's state before the next runner's claim.
   std::atomic<bool> running_{false};
 
-  std::vector<io_op*> timers_;  // 4-ary min-heap by (deadline, sequence)
-  std::uint64_t timer_seq_ = 0;
+  timer_heap timers_;
   std::size_t pending_ops_ = 0;  // started and not yet resumed (loop thread)
   io_op* ready_head_ = nullptr;  // finished ops to resume, FIFO through io_op::next
   io_op* ready_tail_ = nullptr;
