@@ -46,11 +46,12 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
   app.add_option("--loops", cfg.loops, "event loops, each with its own SO_REUSEPORT listener")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  app.add_option("--threads", cfg.threads, "pool workers (0: BRIGADE_THREADS, else one per core)")
+  app.add_option("--threads", cfg.threads,
+                 "workers of the pool that runs /compute (0: BRIGADE_THREADS, else one per core)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   app.add_option("--pool-nice", cfg.pool_nice,
-                 "niceness of the pool's workers, so that /compute never delays the loops")
+                 "niceness of the /compute pool's workers, so that it never delays the loops")
       ->check(CLI::Range(0, 19))
       ->capture_default_str();
   app.add_option("--root", root, "serve the files under this directory")
@@ -149,16 +150,16 @@ int main(int argc, char** argv) {
   // Process-wide, so set before any thread parses: the header limit (431) is the parser's.
   http_parser_set_max_header_size(static_cast<std::uint32_t>(cfg.max_header_bytes));
   try {
-    brigade::runtime rt(brigade::runtime::options{
-        .threads = cfg.threads, .loops = cfg.loops, .pool_nice = cfg.pool_nice});
+    // The runtime's pool (the process's) does file work; /compute gets a pool of its own.
+    brigade::runtime rt(brigade::runtime::options{.loops = cfg.loops});
     brigade::signal_set signals(rt.loop(0), {SIGTERM, SIGINT});
-    web::server_shared shared(cfg);
+    web::server_shared shared(cfg, rt.pool());
     server_list all = listen(rt, shared, at);
     std::printf("listening on %s\n", all[0]->local_endpoint().to_string().c_str());
     std::fflush(stdout);
-    std::fprintf(stderr, "web_server: %zu loop(s) (%s), %zu pool thread(s)%s%s\n", rt.loop_count(),
-                 rt.loop(0).backend_name(), rt.pool().size(), cfg.root.empty() ? "" : ", root ",
-                 cfg.root.c_str());
+    std::fprintf(stderr, "web_server: %zu loop(s) (%s), %zu computing thread(s)%s%s\n",
+                 rt.loop_count(), rt.loop(0).backend_name(), shared.compute->size(),
+                 cfg.root.empty() ? "" : ", root ", cfg.root.c_str());
     rt.block_on(serve(rt, all, signals));
     std::fprintf(stderr, "web_server: drained, exiting\n");
   } catch (const std::exception& e) {

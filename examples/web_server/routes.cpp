@@ -58,14 +58,15 @@ brigade::task<void> until_hang_up(int fd) {
   }
 }
 
-brigade::task<std::uint64_t> primes_on_the_pool(std::uint64_t n) {
+brigade::task<std::uint64_t> primes_on_the_pool(std::uint64_t n, brigade::pool& pool) {
   // The stop token reaches the work: queued, it is dropped; running, it stops between
   // segments.
   co_return co_await brigade::offload(
-      [n](std::stop_token stop) { return count_primes_below(n, std::move(stop)); });
+      pool, [n](std::stop_token stop) { return count_primes_below(n, std::move(stop)); });
 }
 
-brigade::task<response> compute(std::string_view query, const server_config& cfg, int client_fd) {
+brigade::task<response> compute(std::string_view query, server_shared& shared, int client_fd) {
+  const server_config& cfg = shared.config;
   const std::optional<std::string_view> text = query_param(query, "n");
   if (!text) co_return text_response(400, "missing query parameter n: try /compute?n=1000000\n");
   std::uint64_t n = 0;
@@ -79,7 +80,8 @@ brigade::task<response> compute(std::string_view query, const server_config& cfg
   // The hybrid case: this connection waits for the pool while the loop serves the others. A
   // client that hangs up meanwhile takes its computation with it: the work is cancelled
   // instead of burning CPU for nobody (and delaying everyone queued behind it).
-  auto done = co_await brigade::when_any(primes_on_the_pool(n), until_hang_up(client_fd));
+  auto done =
+      co_await brigade::when_any(primes_on_the_pool(n, *shared.compute), until_hang_up(client_fd));
   if (done.index() == 1) throw brigade::operation_cancelled("the client hung up");
   const std::uint64_t primes = std::get<0>(done);
   co_return text_response(
@@ -123,7 +125,6 @@ std::uint64_t count_primes_below(std::uint64_t n, std::stop_token stop) {
 }
 
 brigade::task<response> route(const request& req, server_shared& shared, int client_fd) {
-  const server_config& cfg = shared.config;
   http_parser_url url;
   http_parser_url_init(&url);
   if (http_parser_parse_url(req.target.data(), req.target.size(), 0, &url) != 0 ||
@@ -135,8 +136,8 @@ brigade::task<response> route(const request& req, server_shared& shared, int cli
   };
   const std::string_view path = field(UF_PATH);
   if (path == "/") co_return text_response(200, "Hello, World!");
-  if (path == "/compute") co_return co_await compute(field(UF_QUERY), cfg, client_fd);
-  if (shared.root) co_return co_await static_file(path, *shared.root, *shared.file_lane);
+  if (path == "/compute") co_return co_await compute(field(UF_QUERY), shared, client_fd);
+  if (shared.root) co_return co_await static_file(path, *shared.root, shared.file_lane);
   co_return text_response(404, "not found\n");
 }
 

@@ -1,5 +1,6 @@
 // What every loop of the server shares: the settings, the connection count that
-// --max-connections caps, the static root and the lane that opens its files.
+// --max-connections caps, the static root, and the two pools: one for files, one that
+// computes.
 #pragma once
 
 #include "server_config.hpp"
@@ -14,19 +15,24 @@
 namespace web {
 
 struct server_shared {
-  explicit server_shared(server_config c)
+  /// `files` opens static files (and, under epoll, reads them): the runtime's pool.
+  server_shared(server_config c, brigade::pool& files)
       : config(std::move(c)),
         root(config.root.empty() ? nullptr : std::make_unique<static_root>(config.root)),
-        file_lane(root ? std::make_unique<brigade::pool>(file_lane_threads) : nullptr) {}
-
-  /// Workers that open files: opens are quick and non-blocking for FIFOs, but a cold disk
-  /// can still make one wait, and they must never queue behind /compute.
-  static constexpr std::size_t file_lane_threads = 2;
+        file_lane(files),
+        compute(config.threads == 0 ? std::make_unique<brigade::pool>()
+                                    : std::make_unique<brigade::pool>(config.threads)) {
+    if (config.pool_nice != 0) compute->set_worker_nice(config.pool_nice);
+  }
 
   const server_config config;
   std::atomic<std::size_t> connections{0};
-  const std::unique_ptr<const static_root> root;   ///< null without --root
-  const std::unique_ptr<brigade::pool> file_lane;  ///< null without --root
+  const std::unique_ptr<const static_root> root;  ///< null without --root
+  /// File system work: quick and non-blocking for FIFOs, but a cold disk can still make a
+  /// worker wait, so never on the pool that computes, and no file waits behind /compute.
+  brigade::pool& file_lane;
+  /// /compute's own pool (--threads workers, at --pool-nice).
+  const std::unique_ptr<brigade::pool> compute;
 };
 
 }  // namespace web

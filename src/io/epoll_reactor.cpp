@@ -235,23 +235,35 @@ class epoll_reactor final : public reactor {
     }
   }
 
-  // Regular files: run the blocking call on the global pool, post the completion back.
+  static std::int64_t file_transfer(io_op& op) noexcept {
+    ssize_t n;
+    do {
+      n = op.kind == io_kind::pread
+              ? ::pread(op.fd, op.buf, op.len, static_cast<off_t>(op.offset))
+              : ::pwrite(op.fd, op.buf, op.len, static_cast<off_t>(op.offset));
+    } while (n < 0 && errno == EINTR);
+    return n >= 0 ? n : neg_errno();
+  }
+
+  // Regular files: epoll cannot wait for them, so the blocking call runs on the loop's pool
+  // (its runtime's, else the process's) and posts the completion back. A single-threaded
+  // loop has no pool: the call runs right here (regular files rarely make it wait long).
   void start_file(io_op& op) noexcept {
+    event_loop& loop = core_.owner();
+    if (loop.single_threaded()) {
+      core_.finish(op, file_transfer(op));
+      return;
+    }
     op.submit_node.ctx = &op;
     op.submit_node.run = [](post_node& n) noexcept {
       auto& o = *static_cast<io_op*>(n.ctx);
       o.loop->core().finish(o, o.result);
     };
     try {
-      if (!files_) files_.emplace(pool::global());  // only loops that touch files start the pool
+      if (!files_)  // only loops that touch files start a pool
+        files_.emplace(loop.attached_pool() != nullptr ? *loop.attached_pool() : pool::global());
       files_->run([&op] {
-        ssize_t n;
-        do {
-          n = op.kind == io_kind::pread
-                  ? ::pread(op.fd, op.buf, op.len, static_cast<off_t>(op.offset))
-                  : ::pwrite(op.fd, op.buf, op.len, static_cast<off_t>(op.offset));
-        } while (n < 0 && errno == EINTR);
-        op.result = n >= 0 ? n : neg_errno();
+        op.result = file_transfer(op);
         op.loop->core().post(op.submit_node);  // publishes op.result (post's mutex)
       });
     } catch (...) {

@@ -15,13 +15,19 @@ runtime::runtime(options o) {
     throw std::invalid_argument("brigade::runtime: single_threaded takes one loop, got " +
                                 std::to_string(o.loops));
   if (!o.single_threaded) {
-    pool_ = o.threads == 0 ? std::make_unique<brigade::pool>()
-                           : std::make_unique<brigade::pool>(o.threads);
+    // One pool per process unless asked for another: a runtime beside free parallel_for
+    // calls shares their workers instead of doubling the threads that compete for the cores.
+    if (o.threads == 0) {
+      pool_ = &brigade::pool::global();
+    } else {
+      own_pool_ = std::make_unique<brigade::pool>(o.threads);
+      pool_ = own_pool_.get();
+    }
     if (o.pool_nice != 0) pool_->set_worker_nice(o.pool_nice);
   }
   for (std::size_t i = 0; i < o.loops; ++i) {
     loops_.push_back(std::make_unique<event_loop>(event_loop::options{o.backend}));
-    loops_.back()->attach_pool(pool_.get());
+    loops_.back()->attach_pool(pool_);
     loops_.back()->set_single_threaded(o.single_threaded);
   }
   const detail::async_signals_blocked masked;  // the loop threads start with it in place
@@ -35,8 +41,8 @@ runtime::runtime(options o) {
 runtime::~runtime() {
   for (std::size_t i = 1; i < loops_.size(); ++i) loops_[i]->stop();
   for (auto& t : threads_) t.join();
-  loops_.clear();  // each loop cancels what is still pending on it
-  pool_.reset();   // finishes queued work, joins the workers
+  loops_.clear();     // each loop cancels what is still pending on it
+  own_pool_.reset();  // finishes queued work, joins the workers (the process's pool stays)
 }
 
 brigade::pool& runtime::pool() {

@@ -6,11 +6,20 @@
 #include <brigade/io/timer.hpp>
 #include <brigade/pool/future.hpp>
 
+#include <brigade/io/file.hpp>
+#include <brigade/par/parallel_for.hpp>
+#include <brigade/par/parallel_reduce.hpp>
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <span>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace {
@@ -189,6 +198,66 @@ TEST(runtime, several_loops_run_on_their_own_threads) {
     co_return distinct;
   };
   EXPECT_EQ(rt.block_on(body()), 2);
+}
+
+// The threads of this process, from /proc.
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task"))
+    ++n;
+  return n;
+}
+
+TEST(runtime, uses_the_process_pool_so_free_algorithms_beside_it_add_no_threads) {
+  brigade::pool& process_pool = brigade::pool::global();
+  const std::size_t before = thread_count();
+  {
+    brigade::runtime rt;  // one loop (on this thread) and the process's pool
+    EXPECT_EQ(&rt.pool(), &process_pool);
+    auto body = [&]() -> brigade::task<long> {
+      co_return co_await brigade::offload([] {
+        return brigade::parallel_reduce(
+            0L, 1000L, 0L,
+            [](long b, long e, long acc) {
+              for (long i = b; i < e; ++i) acc += i;
+              return acc;
+            },
+            [](long a, long b) { return a + b; });
+      });
+    };
+    EXPECT_EQ(rt.block_on(body()), 499500);
+    std::atomic<long> sum{0};
+    brigade::parallel_for(0, 100, [&](std::size_t i) { sum += static_cast<long>(i); });
+    EXPECT_EQ(sum.load(), 4950);
+    EXPECT_EQ(thread_count(), before);
+  }
+  EXPECT_EQ(thread_count(), before);  // and it leaves the process's pool running
+}
+
+TEST(runtime, threads_asks_for_a_pool_of_its_own) {
+  brigade::runtime rt(brigade::runtime::options{.threads = 3});
+  EXPECT_NE(&rt.pool(), &brigade::pool::global());
+  EXPECT_EQ(rt.pool().size(), 3u);
+}
+
+TEST(runtime, single_threaded_starts_no_thread_even_for_files_on_epoll) {
+  const std::size_t before = thread_count();
+  brigade::runtime rt(
+      brigade::runtime::options{.single_threaded = true, .backend = brigade::io_backend::epoll});
+  const std::string path = "/tmp/brigade_runtime_test_" + std::to_string(::getpid());
+  auto body = [&]() -> brigade::task<std::string> {
+    brigade::file f(rt.loop(), path, brigade::file::mode::write);
+    const std::string text = "on the loop itself";
+    co_await f.write_at(std::as_bytes(std::span(text)), 0);
+    brigade::file r(rt.loop(), path, brigade::file::mode::read);
+    std::string back(text.size(), '\0');
+    const std::size_t n = co_await r.read_at(std::as_writable_bytes(std::span(back)), 0);
+    back.resize(n);
+    co_return back;
+  };
+  EXPECT_EQ(rt.block_on(body()), "on the loop itself");
+  EXPECT_EQ(thread_count(), before);
+  std::remove(path.c_str());
 }
 
 TEST(runtime, bad_options_are_errors) {

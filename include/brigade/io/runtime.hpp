@@ -19,8 +19,10 @@
 
 namespace brigade {
 
-/// Owns a pool and event loops. Loop 0 runs on the thread that calls block_on(); the others
-/// run on threads of their own (one per core is the usual choice, with SO_REUSEPORT listeners).
+/// Owns event loops, and a pool when asked for one of its own (by default it uses the
+/// process's pool). Loop 0 runs on the thread that calls block_on(); the others run on threads
+/// of their own (one per core is the usual choice, with SO_REUSEPORT listeners). A
+/// single-threaded runtime starts no pool at all: offload() and file I/O run on its loop.
 ///
 /// Thread safety: pool(), loop() and loop_count() from any thread; block_on() from one thread
 /// at a time. Shutdown (destructor): stops the extra loops and joins their threads (each loop
@@ -28,13 +30,17 @@ namespace brigade {
 class runtime {
  public:
   struct options {
-    std::size_t threads = 0;       ///< pool workers; 0: BRIGADE_THREADS, else the hardware's
+    /// 0: the process's pool, pool::global() (BRIGADE_THREADS workers, else one per hardware
+    /// thread), shared with the free algorithms, so a runtime adds no threads of its own;
+    /// n: a pool of the runtime's own with n workers.
+    std::size_t threads = 0;
     std::size_t loops = 1;         ///< event loops (at least 1)
     bool single_threaded = false;  ///< one loop and no pool: everything on one thread
     io_backend backend = io_backend::automatic;
     /// Niceness of the pool's workers (pool::set_worker_nice); 0 leaves them as they are. A
     /// server whose loops share cores with heavy pool work sets it (e.g. 10) so that a loop
     /// woken by I/O preempts the computation at once instead of waiting for a time slice.
+    /// With threads == 0 this renices the process's pool.
     int pool_nice = 0;
   };
 
@@ -58,7 +64,8 @@ class runtime {
   }
 
  private:
-  std::unique_ptr<brigade::pool> pool_;
+  std::unique_ptr<brigade::pool> own_pool_;  // threads != 0
+  brigade::pool* pool_ = nullptr;            // own_pool_, pool::global(), or none
   std::vector<std::unique_ptr<event_loop>> loops_;
   std::vector<std::thread> threads_;  // loops 1..n-1
 };
