@@ -250,21 +250,23 @@ class epoll_reactor final : public reactor {
   // loop has no pool: the call runs right here (regular files rarely make it wait long).
   void start_file(io_op& op) noexcept {
     event_loop& loop = core_.owner();
-    if (loop.single_threaded()) {
+    if (loop_access::single_threaded(loop)) {
       core_.finish(op, file_transfer(op));
       return;
     }
     op.submit_node.ctx = &op;
     op.submit_node.run = [](post_node& n) noexcept {
       auto& o = *static_cast<io_op*>(n.ctx);
-      o.loop->core().finish(o, o.result);
+      loop_access::core(*o.loop).finish(o, o.result);
     };
     try {
       if (!files_)  // only loops that touch files start a pool
-        files_.emplace(loop.attached_pool() != nullptr ? *loop.attached_pool() : pool::global());
+        files_.emplace(loop_access::attached_pool(loop) != nullptr
+                           ? *loop_access::attached_pool(loop)
+                           : pool::global());
       files_->run([&op] {
         op.result = file_transfer(op);
-        op.loop->core().post(op.submit_node);  // publishes op.result (post's mutex)
+        loop_access::core(*op.loop).post(op.submit_node);  // publishes op.result (post's mutex)
       });
     } catch (...) {
       core_.finish(op, -ENOMEM);

@@ -165,7 +165,7 @@ bool loop_core::submit(io_op& op) noexcept {
     op.submit_node.ctx = &op;
     op.submit_node.run = [](post_node& n) noexcept {
       auto& o = *static_cast<io_op*>(n.ctx);
-      o.loop->core().start_on_loop(o);
+      loop_access::core(*o.loop).start_on_loop(o);
     };
     post(op.submit_node);
     return false;
@@ -400,9 +400,9 @@ void cancel_op(io_op& op) noexcept {
   op.cancel_node.ctx = &op;
   op.cancel_node.run = [](post_node& n) noexcept {
     auto& o = *static_cast<io_op*>(n.ctx);
-    o.loop->core().cancel_on_loop_public(o);
+    loop_access::core(*o.loop).cancel_on_loop_public(o);
   };
-  op.loop->core().post(op.cancel_node);
+  loop_access::core(*op.loop).post(op.cancel_node);
 }
 
 event_loop& current_loop_or_throw(const char* what) {
@@ -413,7 +413,7 @@ event_loop& current_loop_or_throw(const char* what) {
 
 void run_loop_until(event_loop& loop, std::coroutine_handle<> root, const bool& finished,
                     std::stop_source& stop) {
-  loop.core().run_root(root, finished, stop);
+  loop_access::core(loop).run_root(root, finished, stop);
 }
 
 }  // namespace detail
@@ -450,8 +450,8 @@ void event_loop::post_node(detail::post_node& n) noexcept {
   core_->post(n);
 }
 
-bool event_loop::submit(detail::io_op& op) noexcept {
-  return core_->submit(op);
+bool detail::loop_access::submit(event_loop& l, io_op& op) noexcept {
+  return l.core_->submit(op);
 }
 
 std::int64_t event_loop::now_ns() noexcept {

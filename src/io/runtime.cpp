@@ -27,8 +27,8 @@ runtime::runtime(options o) {
   }
   for (std::size_t i = 0; i < o.loops; ++i) {
     loops_.push_back(std::make_unique<event_loop>(event_loop::options{o.backend}));
-    loops_.back()->attach_pool(pool_);
-    loops_.back()->set_single_threaded(o.single_threaded);
+    detail::loop_access::attach_pool(*loops_.back(), pool_);
+    detail::loop_access::set_single_threaded(*loops_.back(), o.single_threaded);
   }
   const detail::async_signals_blocked masked;  // the loop threads start with it in place
   for (std::size_t i = 1; i < loops_.size(); ++i)

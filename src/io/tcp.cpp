@@ -23,7 +23,7 @@ void fd_owner::close() noexcept {
   if (fd_ < 0) return;
   const int fd = std::exchange(fd_, -1);
   if (loop_->on_loop_thread()) {
-    loop_->core().backend().forget_fd(fd);
+    detail::loop_access::core(*loop_).backend().forget_fd(fd);
     ::close(fd);
     return;
   }
@@ -33,7 +33,7 @@ void fd_owner::close() noexcept {
     closer(event_loop& l, int f) : loop(l), fd(f) {
       run = [](post_node& n) noexcept {
         auto* self = static_cast<closer*>(&n);
-        self->loop.core().backend().forget_fd(self->fd);
+        detail::loop_access::core(self->loop).backend().forget_fd(self->fd);
         ::close(self->fd);
         delete self;
       };
@@ -41,7 +41,7 @@ void fd_owner::close() noexcept {
     event_loop& loop;
     int fd;
   };
-  loop_->post_node(*new closer(*loop_, fd));
+  detail::loop_access::post(*loop_, *new closer(*loop_, fd));
 }
 
 }  // namespace detail

@@ -43,7 +43,8 @@ enum class io_backend { automatic, epoll, uring };
 
 namespace detail {
 class loop_core;
-}
+struct loop_access;
+}  // namespace detail
 
 /// A single-threaded event loop with timers, sockets, files and signals.
 ///
@@ -135,28 +136,36 @@ class event_loop {
     post_node(*new node(std::forward<F>(fn)));
   }
 
-  /// The pool that offload() uses from this loop (a runtime attaches its own); nullptr means
-  /// pool::global(). Set it before the loop runs.
-  void attach_pool(brigade::pool* p) noexcept { pool_ = p; }
-  brigade::pool* attached_pool() const noexcept { return pool_; }
-  /// True when the loop was told it has no pool at all (single-threaded runtime): offload()
-  /// then runs the function on the loop itself.
-  void set_single_threaded(bool on) noexcept { single_threaded_ = on; }
-  bool single_threaded() const noexcept { return single_threaded_; }
-
-  /// Internal: the loop's machinery.
-  void post_node(detail::post_node& n) noexcept;
-  /// Internal: starts op; true if it already completed (no suspension needed).
-  bool submit(detail::io_op& op) noexcept;
-  detail::loop_core& core() noexcept { return *core_; }
   /// The loop's clock, in nanoseconds (steady).
   static std::int64_t now_ns() noexcept;
 
  private:
+  friend struct detail::loop_access;
+  void post_node(detail::post_node& n) noexcept;
+
   std::unique_ptr<detail::loop_core> core_;
-  brigade::pool* pool_ = nullptr;
-  bool single_threaded_ = false;
+  brigade::pool* pool_ = nullptr;  // what offload() and epoll's file I/O use; null: the global
+  bool single_threaded_ = false;   // no pool at all: offload() and file I/O run on the loop
 };
+
+namespace detail {
+
+/// Internal access to a loop's machinery, for brigade's own awaitables and for the runtime's
+/// wiring; not part of the API (as Asio's and oneTBB's detail accessors).
+struct loop_access {
+  static void post(event_loop& l, post_node& n) noexcept { l.post_node(n); }
+  /// Starts op; true if it already completed (no suspension needed). Any thread.
+  static bool submit(event_loop& l, io_op& op) noexcept;
+  static loop_core& core(event_loop& l) noexcept { return *l.core_; }
+  /// The pool offload() uses from this loop (set before the loop runs); nullptr: the global.
+  static void attach_pool(event_loop& l, pool* p) noexcept { l.pool_ = p; }
+  static pool* attached_pool(const event_loop& l) noexcept { return l.pool_; }
+  /// A loop told it has no pool at all (single-threaded runtime) runs offloads itself.
+  static void set_single_threaded(event_loop& l, bool on) noexcept { l.single_threaded_ = on; }
+  static bool single_threaded(const event_loop& l) noexcept { return l.single_threaded_; }
+};
+
+}  // namespace detail
 
 namespace detail {
 

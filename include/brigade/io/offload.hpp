@@ -55,12 +55,12 @@ class offload_awaiter {
   bool await_ready() noexcept {
     if (target_ != nullptr) return false;  // the caller named the pool
     event_loop* loop = event_loop::current();
-    if (loop != nullptr && loop->single_threaded()) {
+    if (loop != nullptr && loop_access::single_threaded(*loop)) {
       run();  // no pool: the chef does it himself
       return true;
     }
-    target_ = loop != nullptr && loop->attached_pool() != nullptr ? loop->attached_pool()
-                                                                  : &pool::global();
+    pool* attached = loop != nullptr ? loop_access::attached_pool(*loop) : nullptr;
+    target_ = attached != nullptr ? attached : &pool::global();
     return false;
   }
 

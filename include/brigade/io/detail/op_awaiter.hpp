@@ -45,7 +45,7 @@ class op_awaiter {
     // Register before submitting: the op is then never submitted without a way to cancel it.
     // A cancellation that lands before submit() is handled there (see io_op).
     if (token.stop_possible()) stop_.emplace(std::move(token), canceller{&op_});
-    return !op_.loop->submit(op_);
+    return !loop_access::submit(*op_.loop, op_);
   }
 
  protected:
