@@ -1,4 +1,5 @@
-# Installs headers, the library, a CMake package (find_package(brigade CONFIG)) and brigade.pc.
+# Installs headers, the library, the license, a CMake package (find_package(brigade CONFIG)) and
+# brigade.pc.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS brigade EXPORT brigade-targets
@@ -6,12 +7,15 @@ install(TARGETS brigade EXPORT brigade-targets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/brigade DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(brigade_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/brigade)
 install(EXPORT brigade-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/brigade-config.cmake.in
                               ${PROJECT_BINARY_DIR}/brigade-config.cmake
                               INSTALL_DESTINATION ${brigade_cmake_dir})
+# SameMinorVersion: before 1.0 a new minor version may break the API (CHANGELOG.md), so
+# find_package(brigade 0.2) accepts 0.2.x only; SameMajorVersion would let 0.2 accept 0.9.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/brigade-config-version.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/brigade-config.cmake
