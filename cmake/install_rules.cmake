@@ -9,8 +9,25 @@ install(TARGETS brigade EXPORT brigade-targets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/brigade DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
+# Whether the library links liburing (src/CMakeLists.txt decides), and what that means for
+# consumers: a static library's link interface names liburing::liburing, so brigade-config.cmake
+# finds it with find_dependency (and the find module installed here); a shared one needs nothing.
+get_target_property(brigade_type brigade TYPE)
+get_target_property(brigade_links brigade LINK_LIBRARIES)
+set(BRIGADE_LINKS_LIBURING FALSE)
+if("liburing::liburing" IN_LIST brigade_links)
+  set(BRIGADE_LINKS_LIBURING TRUE)
+endif()
+set(BRIGADE_CONFIG_FINDS_LIBURING FALSE)
+if(BRIGADE_LINKS_LIBURING AND brigade_type STREQUAL "STATIC_LIBRARY")
+  set(BRIGADE_CONFIG_FINDS_LIBURING TRUE)
+endif()
+
 set(brigade_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/brigade)
 install(EXPORT brigade-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
+if(BRIGADE_CONFIG_FINDS_LIBURING)
+  install(FILES ${PROJECT_SOURCE_DIR}/cmake/Findliburing.cmake DESTINATION ${brigade_cmake_dir})
+endif()
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/brigade-config.cmake.in
                               ${PROJECT_BINARY_DIR}/brigade-config.cmake
                               INSTALL_DESTINATION ${brigade_cmake_dir})
@@ -47,9 +64,8 @@ set(BRIGADE_PC_REQUIRES "")
 set(BRIGADE_PC_REQUIRES_PRIVATE "")
 set(BRIGADE_PC_LIBS "")
 set(BRIGADE_PC_LIBS_PRIVATE "")
-if(BRIGADE_URING_LIBRARY AND BRIGADE_URING_INCLUDE_DIR AND BRIGADE_ENABLE_IO_URING)
-  get_target_property(brigade_type brigade TYPE)
-  get_filename_component(uring_libdir ${BRIGADE_URING_LIBRARY} DIRECTORY)
+if(BRIGADE_LINKS_LIBURING)
+  get_filename_component(uring_libdir ${liburing_LIBRARY} DIRECTORY)
   if(EXISTS ${uring_libdir}/pkgconfig/liburing.pc)
     set(uring_field REQUIRES)
     set(uring_value liburing)

@@ -1,5 +1,6 @@
 # Installs the build tree into a scratch prefix, then builds and runs a consumer project through
-# find_package(brigade CONFIG), and the same program through pkg-config.
+# find_package(brigade CONFIG), and the same program through pkg-config; then checks that a
+# project using brigade as a subproject installs nothing of it.
 cmake_minimum_required(VERSION 3.25)  # policies for this script (IN_LIST)
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
@@ -42,6 +43,19 @@ foreach(request 9.0 0.1)
     message(FATAL_ERROR "find_package(brigade ${request}) failed, but not for the version:\n${out}")
   endif()
 endforeach()
+
+# The static library needs liburing: brigade-config.cmake looks for it with find_dependency, and
+# says so when it is missing (made so here by hiding the folder of liburing.h the build found).
+if(EXISTS ${prefix}/lib/cmake/brigade/Findliburing.cmake)
+  load_cache(${BINARY} READ_WITH_PREFIX build_ liburing_INCLUDE_DIR)
+  execute_process(COMMAND ${CMAKE_COMMAND} ${consumer_args} -B ${WORK}/consumer_no_liburing
+                          -DCMAKE_IGNORE_PATH=${build_liburing_INCLUDE_DIR}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  string(REGEX REPLACE "[ \n]+" " " out_flat "${out}")
+  if(rc EQUAL 0 OR NOT out_flat MATCHES "Could NOT find liburing")
+    message(FATAL_ERROR "find_package(brigade) without liburing did not fail for it:\n${out}")
+  endif()
+endif()
 
 # 2. pkg-config
 find_program(PKG_CONFIG pkg-config REQUIRED)
@@ -129,4 +143,16 @@ foreach(compiler IN LISTS compilers)
     run(${exe})
   endforeach()
 endforeach()
-message(STATUS "installed package works through find_package and pkg-config")
+
+# 3. brigade as a subproject: installing the project above it installs nothing of brigade.
+set(super_prefix ${WORK}/superproject_prefix)
+run(${CMAKE_COMMAND} -S ${SOURCE}/tests/install/superproject -B ${WORK}/superproject
+    -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX} -DBRIGADE_SOURCE=${SOURCE})
+run(${CMAKE_COMMAND} --install ${WORK}/superproject --prefix ${super_prefix})
+file(GLOB_RECURSE installed RELATIVE ${super_prefix} ${super_prefix}/*)
+if(NOT installed STREQUAL "share/brigade_superproject/marker.txt")
+  message(FATAL_ERROR "installing a project that uses brigade as a subproject installed "
+                      "${installed}, not only its own share/brigade_superproject/marker.txt")
+endif()
+message(STATUS "installed package works through find_package and pkg-config; a subproject "
+               "installs nothing")
