@@ -8,11 +8,16 @@ option(BRIGADE_BUILD_EXAMPLES "Build the example programs under examples/" ${PRO
 # nlohmann-json).
 option(BRIGADE_BUILD_TOOLS "Build the brigade command line under tools/brigade" ${PROJECT_IS_TOP_LEVEL})
 option(BRIGADE_BUILD_BENCH "Build the benchmarks under bench/ (needs oneTBB and OpenMP)" OFF)
+# Install rules (library, headers, CMake package, brigade.pc, license, the brigade command). Off by
+# default in a subproject (add_subdirectory, FetchContent): installing the parent project then
+# installs only what the parent asks for.
+option(BRIGADE_INSTALL "Generate brigade's install rules" ${PROJECT_IS_TOP_LEVEL})
 
 # Sanitizers for brigade's own targets (never exported): "" (none), "address;undefined", "thread".
 set(BRIGADE_SANITIZE "" CACHE STRING "Sanitizers for brigade's own targets: address;undefined or thread")
 
-# Turns warnings into errors; on in CI and the presets.
+# Turns warnings into errors; on in the presets CI runs (debug, asan, tsan), off in release and
+# bench, which users build (a warning a newer compiler adds must not stop them).
 option(BRIGADE_WERROR "Treat compiler warnings as errors" OFF)
 
 # Tracing hooks compiled in (a relaxed load and a branch each while tracing is off). OFF compiles

@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
 # Installs what building and testing brigade needs on Debian 12, as root (or through sudo).
-#   tools/install-deps.sh           build + tests: Ninja, GoogleTest, pkg-config, liburing,
-#                                   Chromium (headless: renders the trace page in a test)
+#   tools/install-deps.sh           building brigade and the main job (cmake --preset release,
+#                                   brigade kitchen): g++, CMake, Ninja, liburing, CLI11,
+#                                   nlohmann-json, http_parser, GoogleTest (the release preset
+#                                   configures the tests too)
+#   tools/install-deps.sh --tests   also what only the tests use: curl (web_server tests),
+#                                   Chromium (headless: renders the trace page in a test),
+#                                   pkg-config (the install test)
 #   tools/install-deps.sh --bench   also the peers the benchmarks compare with (oneTBB, OpenMP,
 #                                   Asio, libuv, moodycamel queues, nginx) and wrk
-#   tools/install-deps.sh --ci      also clang 14 (CI builds the sanitizer presets with it)
+#   tools/install-deps.sh --ci      --tests, and clang 14 (CI builds the sanitizer presets with it)
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build libgtest-dev pkg-config liburing-dev libhttp-parser-dev libcli11-dev curl nlohmann-json3-dev chromium)
+packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev)
+test_packages=(curl chromium pkg-config)
 for arg in "$@"; do
   case "$arg" in
+    --tests) packages+=("${test_packages[@]}") ;;
     --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev libasio-dev libuv1-dev libconcurrentqueue-dev wrk nginx-light) ;;
-    --ci) packages+=(clang libclang-rt-dev) ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --bench or --ci)" >&2; exit 2 ;;
+    --ci) packages+=("${test_packages[@]}" clang libclang-rt-dev) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --tests, --bench or --ci)" >&2; exit 2 ;;
   esac
 done
 

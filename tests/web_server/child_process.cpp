@@ -1,11 +1,13 @@
-// Spawning, reading from and stopping child processes: posix_spawn, pipes, and waitpid with a
-// deadline (a child that hangs fails the test instead of hanging it).
+// Spawning (brigade::cli::spawn, shared with the command line), reading from and stopping child
+// processes: pipes, and waitpid with a deadline (a child that hangs fails the test instead of
+// hanging it).
 #include "child_process.hpp"
+
+#include "spawn.hpp"  // tools/brigade: the command line starts its children the same way
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,42 +23,17 @@
 #include <system_error>
 #include <thread>
 
-extern char** environ;
-
 namespace web_test {
 namespace {
 
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
-// Our environment with `extra` ("NAME=value") added; an addition replaces a same-named one.
-std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
-  auto name_of = [](std::string_view v) { return v.substr(0, v.find('=') + 1); };
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    bool replaced = false;
-    for (const std::string& x : extra) replaced = replaced || name_of(x) == name_of(*e);
-    if (!replaced) env.emplace_back(*e);
-  }
-  env.insert(env.end(), extra.begin(), extra.end());
-  return env;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (std::string& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env,
-            const posix_spawn_file_actions_t* actions) {
-  std::vector<char*> args = c_strings(argv);
-  std::vector<char*> envp = c_strings(env);
-  pid_t pid = -1;
-  const int err = ::posix_spawn(&pid, argv[0].c_str(), actions, nullptr, args.data(), envp.data());
-  if (err != 0) throw std::system_error(err, std::generic_category(), "posix_spawn " + argv[0]);
-  return pid;
+pid_t spawn(std::vector<std::string> argv, const std::vector<std::string>& env,
+            std::vector<std::pair<int, int>> redirects) {
+  // stdin is /dev/null: a child never waits for input that no test gives it.
+  return brigade::cli::spawn(
+      {.argv = std::move(argv), .env = env, .dev_null = {0}, .dup2 = std::move(redirects)});
 }
 
 int decode(int status) {
@@ -109,22 +86,12 @@ struct pipe_pair {
   int fds[2] = {-1, -1};
 };
 
-struct file_actions {
-  file_actions() { ::posix_spawn_file_actions_init(&a); }
-  ~file_actions() { ::posix_spawn_file_actions_destroy(&a); }
-  posix_spawn_file_actions_t a;
-};
-
 }  // namespace
 
 run_result run_program(const std::vector<std::string>& argv, std::chrono::seconds limit,
                        const std::vector<std::string>& env) {
   pipe_pair out, err;
-  file_actions fa;
-  ::posix_spawn_file_actions_addopen(&fa.a, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&fa.a, out.fds[1], 1);
-  ::posix_spawn_file_actions_adddup2(&fa.a, err.fds[1], 2);
-  const pid_t pid = spawn(argv, environment_with(env), &fa.a);
+  const pid_t pid = spawn(argv, env, {{out.fds[1], 1}, {err.fds[1], 2}});
   out.close_write();
   err.close_write();
   const auto deadline = steady::now() + limit;
@@ -156,16 +123,12 @@ server_process::server_process(std::vector<std::string> flags, std::vector<std::
   if (log_fd < 0) throw std::system_error(errno, std::generic_category(), "mkstemp");
   log_path_ = path;
   pipe_pair out;
-  file_actions fa;
-  ::posix_spawn_file_actions_addopen(&fa.a, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&fa.a, out.fds[1], 1);
-  ::posix_spawn_file_actions_adddup2(&fa.a, log_fd, 2);
   std::vector<std::string> argv = std::move(prefix);
   argv.push_back(server_binary());
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.insert(argv.end(), {"--port", "0"});
   try {
-    pid_ = spawn(argv, environment_with(env), &fa.a);
+    pid_ = spawn(std::move(argv), env, {{out.fds[1], 1}, {log_fd, 2}});
   } catch (...) {
     ::close(log_fd);
     throw;

@@ -12,7 +12,8 @@ class with_curl : public server_test {
   void SetUp() override {
     server_test::SetUp();
     if (IsSkipped()) return;
-    if (!have_curl()) GTEST_FAIL() << "curl is not installed (tools/install-deps.sh installs it)";
+    if (!have_curl())
+      GTEST_FAIL() << "curl is not installed (tools/install-deps.sh --tests installs it)";
     start();
   }
 

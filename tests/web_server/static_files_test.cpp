@@ -39,7 +39,8 @@ class static_files : public server_test {
   void SetUp() override {
     server_test::SetUp();
     if (IsSkipped()) return;
-    if (!have_curl()) GTEST_FAIL() << "curl is not installed (tools/install-deps.sh installs it)";
+    if (!have_curl())
+      GTEST_FAIL() << "curl is not installed (tools/install-deps.sh --tests installs it)";
     char tmpl[] = "/tmp/web_server_root_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     base_ = tmpl;

@@ -1,11 +1,11 @@
-// posix_spawn with an edited environment and a chosen stdout, waits with a timeout that pass
-// SIGINT and SIGTERM on to the child, and readable exit statuses.
+// Children started through spawn() with a chosen stdout, waits with a timeout that pass SIGINT
+// and SIGTERM on to the child, and readable exit statuses.
 #include "child_process.hpp"
+#include "spawn.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,49 +17,8 @@
 #include <cstring>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace brigade::cli {
 namespace {
-
-// Our environment with each "NAME=value" of `overrides` replacing NAME (or added).
-std::vector<std::string> merged_environment(const std::vector<std::string>& overrides) {
-  std::vector<std::string> env;
-  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry = *e;
-    bool replaced = false;
-    for (const std::string& o : overrides) replaced = replaced || name_of(o) == name_of(entry);
-    if (!replaced) env.push_back(entry);
-  }
-  env.insert(env.end(), overrides.begin(), overrides.end());
-  return env;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-// Owns a posix_spawn_file_actions_t.
-struct file_actions {
-  posix_spawn_file_actions_t fa;
-  file_actions() { posix_spawn_file_actions_init(&fa); }
-  ~file_actions() { posix_spawn_file_actions_destroy(&fa); }
-  file_actions(const file_actions&) = delete;
-  file_actions& operator=(const file_actions&) = delete;
-};
-
-// Owns a posix_spawnattr_t.
-struct spawn_attributes {
-  posix_spawnattr_t attr;
-  spawn_attributes() { posix_spawnattr_init(&attr); }
-  ~spawn_attributes() { posix_spawnattr_destroy(&attr); }
-  spawn_attributes(const spawn_attributes&) = delete;
-  spawn_attributes& operator=(const spawn_attributes&) = delete;
-};
 
 // SIGCHLD, and SIGINT and SIGTERM unless they are ignored: a shell starts a background job of a
 // script with SIGINT ignored so that ^C stops only the script, and that must stay so.
@@ -115,36 +74,26 @@ int held_signals::next(std::chrono::milliseconds timeout) {
 }
 
 child_process::child_process(const options& o) {
-  if (o.argv.empty()) throw std::invalid_argument("no command to run");
-  std::vector<std::string> args = o.argv;
-  std::vector<std::string> env = merged_environment(o.env);
-  std::vector<char*> argv = c_strings(args);
-  std::vector<char*> envp = c_strings(env);
-
-  file_actions actions;
-  spawn_attributes attributes;
-  if (o.signals != nullptr) {
-    // The child must not inherit the signals we hold, or SIGTERM could never stop it.
-    posix_spawnattr_setsigmask(&attributes.attr, &o.signals->old_mask());
-    posix_spawnattr_setflags(&attributes.attr, POSIX_SPAWN_SETSIGMASK);
-  }
+  spawn_options so{.argv = o.argv, .env = o.env};
+  // The child must not inherit the signals we hold, or SIGTERM could never stop it.
+  if (o.signals != nullptr) so.signal_mask = &o.signals->old_mask();
   signals_ = o.signals;
   int pipe_fds[2] = {-1, -1};
   if (o.out == output::discard) {
-    posix_spawn_file_actions_addopen(&actions.fa, 1, "/dev/null", O_WRONLY, 0);
+    so.dev_null.push_back(1);
   } else if (o.out == output::pipe) {
     if (pipe2(pipe_fds, O_CLOEXEC) != 0)
       throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
-    // dup2 onto 1 clears close-on-exec on the copy; both originals close at exec.
-    posix_spawn_file_actions_adddup2(&actions.fa, pipe_fds[1], 1);
+    so.dup2.emplace_back(pipe_fds[1], 1);  // both originals close at exec
   }
-  const int err =
-      posix_spawnp(&pid_, argv[0], &actions.fa, &attributes.attr, argv.data(), envp.data());
+  try {
+    pid_ = spawn(so);
+  } catch (...) {
+    for (const int fd : pipe_fds)
+      if (fd >= 0) close(fd);
+    throw;
+  }
   if (pipe_fds[1] >= 0) close(pipe_fds[1]);
-  if (err != 0) {
-    if (pipe_fds[0] >= 0) close(pipe_fds[0]);
-    throw std::runtime_error("cannot run \"" + o.argv[0] + "\": " + std::strerror(err));
-  }
   out_fd_ = pipe_fds[0];
 }
 
