@@ -634,7 +634,7 @@ TEST(trace_screenshot, chromium_renders_the_page) {
               std::string(chromium).find("NOTFOUND") == std::string::npos)
       << "Chromium was not found when CMake configured this build (BRIGADE_CHROMIUM="
       << (chromium != nullptr ? chromium : "(unset)")
-      << "): install it (tools/install-deps.sh installs the Debian package 'chromium') and "
+      << "): install it (tools/install-deps.sh --tests installs the Debian package 'chromium') and "
          "configure again";
   const tr::trace_file t = recorded_trace();
   const std::string dir = temp_path("screenshot");
