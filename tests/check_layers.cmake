@@ -1,4 +1,4 @@
-# Fails when a header includes a brigade header from a higher layer (DESIGN.md's order).
+# Fails when a header includes a brigade header from a higher layer (docs/design/README.md's order).
 set(layers core pool par io sync sim trace mpi)
 file(GLOB_RECURSE headers ${ROOT}/include/brigade/*.hpp)
 set(errors "")
