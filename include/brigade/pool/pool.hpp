@@ -72,8 +72,10 @@ class pool {
   std::invoke_result_t<F&> run(F&& f);
 
   /// `co_await pool.schedule()`: continue this coroutine on one of the pool's workers.
-  /// Allocates nothing (the job lives in the awaiting frame). From a worker of this pool it
-  /// still requeues, which lets other work run first.
+  /// Allocates nothing (the job lives in the awaiting frame). The coroutine queues behind the
+  /// pool's other work, also from one of its own workers: a coroutine that reschedules itself
+  /// in a loop lets every other job run in between (the worker's own deque is last in, first
+  /// out, so it goes to the pool's first-in, first-out queue instead).
   class schedule_awaiter {
    public:
     explicit schedule_awaiter(pool& p) noexcept : p_(p) {}
@@ -81,12 +83,7 @@ class pool {
     void await_suspend(std::coroutine_handle<> h) noexcept {
       job_.waiter = h;
       if (detail::tracing::on()) job_.trace_parent = detail::tracing::end_segment();
-      detail::worker* w = detail::current_worker();
-      if (w != nullptr && &w->sched() == p_.sched_.get()) {
-        w->push(&job_);
-      } else {
-        p_.sched_->inject(&job_);
-      }
+      p_.sched_->inject(&job_);
     }
     void await_resume() const noexcept {}
 
