@@ -1,11 +1,11 @@
 // Reading traces back, their analysis (work, span, counts), the terminal timeline and the HTML
 // page: exact checks on hand-built traces, bounds on recorded ones, clear errors on bad files.
 #include <brigade/brigade.hpp>
-#include <brigade/trace/analysis.hpp>
-#include <brigade/trace/html_page.hpp>
-#include <brigade/trace/timeline.hpp>
+#include <brigade/trace_tools/analysis.hpp>
+#include <brigade/trace_tools/html_page.hpp>
+#include <brigade/trace_tools/timeline.hpp>
 #include <brigade/trace/trace.hpp>
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <gtest/gtest.h>
 #include <unistd.h>

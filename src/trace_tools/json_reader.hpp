@@ -2,7 +2,7 @@
 // large traceEvents array never has to be held as a whole, errors with line and column.
 #pragma once
 
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The HTML page of a trace: inline SVG lanes, a legend, the analysis, and a few lines of script
 // for zooming and panning; nothing is loaded from anywhere.
-#include <brigade/trace/html_page.hpp>
+#include <brigade/trace_tools/html_page.hpp>
 
 #include "printable.hpp"
 #include "time_math.hpp"

@@ -7,8 +7,8 @@
 // styles from the network.
 #pragma once
 
-#include <brigade/trace/analysis.hpp>
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/analysis.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <string>
 

@@ -3,7 +3,7 @@
 #include "json_reader.hpp"
 #include "printable.hpp"
 
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
