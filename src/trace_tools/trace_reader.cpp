@@ -1,16 +1,23 @@
 // Reads brigade's Chrome Trace Event JSON back into a trace_file: segments, edges, idle and lock
-// slices, steals, timers and loop lags; checks that the file is a brigade trace at all.
-#include "json_reader.hpp"
+// slices, steals, timers and loop lags; checks that the file is a brigade trace at all. The JSON
+// is read with nlohmann-json's SAX interface, one event at a time: no document tree is built, and
+// integers (ids, nanoseconds) arrive as integers, never through a double.
 #include "printable.hpp"
 
 #include <brigade/trace_tools/trace_file.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cmath>
+#include <cstddef>
+#include <iterator>
 #include <map>
 #include <string>
 #include <system_error>
@@ -21,27 +28,224 @@
 namespace brigade::trace {
 namespace {
 
-using detail::json_reader;
-using detail::json_value;
+constexpr int max_depth = 256;
+
+/// One scalar member of an object as read: a string, an exact integer, another number (with its
+/// literal, so microseconds convert exactly), or something else (null, a boolean, a container).
+struct scalar {
+  enum class type : std::uint8_t { other, string, integer, number };
+  type kind = type::other;
+  std::string text;  // a string's value; a number's literal
+  bool fits_signed = false;
+  bool fits_unsigned = false;
+  std::int64_t signed_value = 0;
+  std::uint64_t unsigned_value = 0;
+  double number = 0;
+
+  bool is_number() const noexcept { return kind == type::integer || kind == type::number; }
+
+  bool to_uint64(std::uint64_t& out) const noexcept {
+    if (kind != type::integer || !fits_unsigned) return false;
+    out = unsigned_value;
+    return true;
+  }
+  bool to_int64(std::int64_t& out) const noexcept {
+    if (kind != type::integer || !fits_signed) return false;
+    out = signed_value;
+    return true;
+  }
+
+  /// Microseconds (brigade writes three decimals) as nanoseconds, exactly unless the literal has
+  /// an exponent; false when out of range (beyond ~30 years, so that ts + dur cannot overflow).
+  bool micros_to_ns(std::int64_t& out) const noexcept {
+    constexpr std::int64_t max_us = 999'999'999'999'999;  // 15 digits
+    if (kind == type::integer) {
+      if (!fits_signed || signed_value > max_us || signed_value < -max_us) return false;
+      out = signed_value * 1000;
+      return true;
+    }
+    if (kind != type::number) return false;
+    const std::string& s = text;
+    if (s.find_first_of("eE") != std::string::npos) {  // not brigade's form: go through double
+      const double ns = number * 1000.0;
+      if (!std::isfinite(ns) || std::fabs(ns) > 4.0e18) return false;
+      out = std::llround(ns);
+      return true;
+    }
+    const bool negative = !s.empty() && s[0] == '-';
+    const std::size_t dot = s.find('.');
+    const std::size_t whole_begin = negative ? 1 : 0;
+    const std::size_t whole_end = dot == std::string::npos ? s.size() : dot;
+    const std::string_view whole = std::string_view(s).substr(whole_begin, whole_end - whole_begin);
+    if (whole.size() > 15) return false;
+    std::int64_t us = 0;
+    for (const char c : whole) us = us * 10 + (c - '0');
+    std::int64_t frac = 0;
+    int kept = 0;
+    bool round_up = false;
+    if (dot != std::string::npos) {
+      for (std::size_t i = dot + 1; i < s.size(); ++i, ++kept) {
+        if (kept < 3)
+          frac = frac * 10 + (s[i] - '0');
+        else if (kept == 3)
+          round_up = s[i] >= '5';
+      }
+    }
+    for (; kept < 3; ++kept) frac *= 10;
+    const std::int64_t ns = us * 1000 + frac + (round_up ? 1 : 0);
+    out = negative ? -ns : ns;
+    return true;
+  }
+};
+
+/// The scalar members of one JSON object, in their order (a repeated key: the last one counts).
+struct members {
+  std::vector<std::pair<std::string, scalar>> items;
+  bool present = false;  // false: absent, or not an object
+
+  const scalar* find(std::string_view key) const noexcept {
+    for (auto it = items.rbegin(); it != items.rend(); ++it)
+      if (it->first == key) return &it->second;
+    return nullptr;
+  }
+  void clear() noexcept {
+    items.clear();
+    present = false;
+  }
+};
+
+/// "line 3, column 14" for a byte offset into text; with context, the text there follows
+/// ("line 3, column 14 (near \"x\": 1}\")").
+std::string describe_position(std::string_view text, std::size_t offset, bool context) {
+  offset = std::min(offset, text.size());
+  const std::string_view before = text.substr(0, offset);
+  const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+  const std::size_t nl = before.rfind('\n');
+  const std::size_t column = nl == std::string_view::npos ? offset + 1 : offset - nl;
+  std::string where = "line " + std::to_string(line) + ", column " + std::to_string(column);
+  if (!context) return where;
+  if (offset == text.size()) return where + " (the end of the input)";
+  // A few characters of context, printable ASCII only, so the message stays one clean line.
+  std::string near;
+  for (std::size_t i = offset; i < text.size() && near.size() < 16; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' || c == '\r') break;
+    near += c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?';
+  }
+  return where + " (near \"" + near + "\")";
+}
+
+// Names may hold bytes that are not UTF-8 (brigade records whatever a program named things), but
+// nlohmann-json refuses such strings. The parser reads the text through this iterator, which
+// hands each such byte b over as the private-use code point U+10FF00 + b; restore_bytes() turns
+// them back, so the printers write them out as "\xff" as for any other name. It also remembers
+// where the parser is, for the positions in error messages (SAX callbacks carry none).
+struct read_position {
+  const char* last = nullptr;  // the byte the parser read last
+  std::size_t extra = 0;       // bytes handed over beyond the text's (3 per byte replaced)
+};
+
+class utf8_safe_iterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = char;
+
+  utf8_safe_iterator(std::string_view text, std::size_t at, read_position* pos)
+      : text_(text), at_(at), pos_(pos) {}
+
+  char operator*() const {
+    pos_->last = text_.data() + at_;
+    if (!replaced()) return text_[at_];
+    return replacement()[sub_];
+  }
+  utf8_safe_iterator& operator++() {
+    if (!replaced()) {
+      const std::size_t n = pending_ > 0 ? 1 : detail::utf8_sequence_length(text_, at_);
+      pending_ = pending_ > 0 ? pending_ - 1 : n - 1;
+      ++at_;
+      return *this;
+    }
+    ++pos_->extra;
+    if (++sub_ == 4) {
+      sub_ = 0;
+      ++at_;
+      pos_->extra -= 1;  // four bytes handed over for one: three extra
+    }
+    return *this;
+  }
+  utf8_safe_iterator operator++(int) {
+    utf8_safe_iterator old = *this;
+    ++*this;
+    return old;
+  }
+  bool operator==(const utf8_safe_iterator& o) const noexcept {
+    return at_ == o.at_ && sub_ == o.sub_;
+  }
+  bool operator!=(const utf8_safe_iterator& o) const noexcept { return !(*this == o); }
+
+ private:
+  bool replaced() const noexcept {
+    return pending_ == 0 && static_cast<unsigned char>(text_[at_]) >= 0x80 &&
+           detail::utf8_sequence_length(text_, at_) == 0;
+  }
+  std::array<char, 4> replacement() const noexcept {
+    const unsigned cp = 0x10ff00U + static_cast<unsigned char>(text_[at_]);
+    return {static_cast<char>(0xf0U | (cp >> 18)), static_cast<char>(0x80U | ((cp >> 12) & 0x3fU)),
+            static_cast<char>(0x80U | ((cp >> 6) & 0x3fU)),
+            static_cast<char>(0x80U | (cp & 0x3fU))};
+  }
+
+  std::string_view text_;
+  std::size_t at_ = 0;
+  std::size_t pending_ = 0;  // continuation bytes left of a well-formed sequence
+  int sub_ = 0;              // which byte of a replacement is next
+  read_position* pos_;
+};
+
+/// Undoes utf8_safe_iterator's replacements in a string the parser produced.
+void restore_bytes(std::string& s) {
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < s.size();) {
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[r + k]); };
+    if (r + 4 <= s.size() && b(0) == 0xf4 && b(1) == 0x8f && b(2) >= 0xbe) {
+      const unsigned cp = (b(1) & 0x3fU) << 12 | (b(2) & 0x3fU) << 6 | (b(3) & 0x3fU);
+      s[w++] = static_cast<char>(0x80U + (cp & 0x7fU));
+      r += 4;
+    } else {
+      s[w++] = s[r++];
+    }
+  }
+  s.resize(w);
+}
 
 // Builds a trace_file while the events stream past.
 class builder {
  public:
   builder(std::string_view text, std::string_view source) : text_(text), source_(source) {}
 
-  void event(const json_value& e, std::size_t index, std::size_t at) {
+  /// An element of traceEvents that is not an object.
+  [[noreturn]] void not_an_event(std::size_t index, std::size_t at) {
     index_ = index;
     at_ = at;
-    if (!e.is_object()) fail("is not an object");
-    const json_value* ph = e.find("ph");
-    if (ph == nullptr || !ph->is_string()) fail("has no \"ph\" string");
+    fail("is not an object");
+  }
+
+  /// One event: its scalar members, and those of its args object.
+  void event(const members& e, const members& args, std::size_t index, std::size_t at) {
+    index_ = index;
+    at_ = at;
+    args_ = &args;
+    const scalar* ph = e.find("ph");
+    if (ph == nullptr || ph->kind != scalar::type::string) fail("has no \"ph\" string");
     const std::string& phase = ph->text;
     const std::string cat = string_or(e, "cat", "");
     const std::string name = string_or(e, "name", "");
     if (phase == "M" && name == "thread_name") {
-      const json_value* args = e.find("args");
-      const json_value* n = args != nullptr ? args->find("name") : nullptr;
-      if (n == nullptr || !n->is_string()) fail("thread_name without args.name");
+      const scalar* n = args.find("name");
+      if (n == nullptr || n->kind != scalar::type::string) fail("thread_name without args.name");
       t_.lanes[lane_of(e)].name = n->text;
     } else if (phase == "X" && (cat == "segment" || cat == "idle" || cat == "lock")) {
       const std::uint32_t lane = lane_of(e);
@@ -65,10 +269,9 @@ class builder {
       const std::uint32_t lane = lane_of(e);
       const std::int64_t at_ns = time_of(e, "ts");
       if (name == "steal") {
-        const json_value* args = e.find("args");
-        const json_value* v = args != nullptr ? args->find("victim") : nullptr;
+        const scalar* v = args.find("victim");
         std::uint64_t victim = 0;
-        if (v != nullptr) detail::to_uint64(*v, victim);
+        if (v != nullptr) v->to_uint64(victim);
         t_.marks.push_back({k::steal, lane, at_ns, victim});
       } else {
         const bool timer = name == "timer";
@@ -79,29 +282,29 @@ class builder {
     }
   }
 
-  void other_data(const json_value& other) { other_ = other; }
+  /// The top-level otherData object's scalar members (present false: none, or not an object).
+  members& other_data() noexcept { return other_; }
 
   trace_file finish() {
-    if (other_.kind != json_value::type::object)
-      not_brigade("no \"otherData\" object (a Chrome trace from another tool?)");
-    const json_value* producer = other_.find("producer");
-    if (producer == nullptr || !producer->is_string())
+    if (!other_.present) not_brigade("no \"otherData\" object (a Chrome trace from another tool?)");
+    const scalar* producer = other_.find("producer");
+    if (producer == nullptr || producer->kind != scalar::type::string)
       not_brigade("no otherData.producer (a Chrome trace from another tool?)");
     if (producer->text != "brigade")
       not_brigade("otherData.producer is \"" + detail::printable(producer->text) +
                   "\", not \"brigade\"");
-    const json_value* version = other_.find("version");
+    const scalar* version = other_.find("version");
     std::uint64_t v = 0;
-    if (version == nullptr || !detail::to_uint64(*version, v) || v != 1)
+    if (version == nullptr || !version->to_uint64(v) || v != 1)
       throw trace_error(std::string(source_) + ": unsupported brigade trace version " +
                         (version != nullptr && version->is_number() ? version->text : "(none)") +
                         " (this build reads version 1)");
-    if (const json_value* d = other_.find("dropped_events"))
-      if (!detail::to_uint64(*d, t_.dropped_events))
+    if (const scalar* d = other_.find("dropped_events"))
+      if (!d->to_uint64(t_.dropped_events))
         not_brigade("otherData.dropped_events is not a non-negative integer");
     std::uint64_t duration = 0;
-    if (const json_value* d = other_.find("duration_ns"))
-      if (!detail::to_uint64(*d, duration) || duration > (1ULL << 62))
+    if (const scalar* d = other_.find("duration_ns"))
+      if (!d->to_uint64(duration) || duration > (1ULL << 62))
         not_brigade("otherData.duration_ns is not a non-negative integer");
     t_.duration_ns = std::max(static_cast<std::int64_t>(duration), last_);
 
@@ -148,25 +351,24 @@ class builder {
  private:
   [[noreturn]] void fail(const std::string& what) const {
     throw trace_error(std::string(source_) + ": event " + std::to_string(index_) + " at " +
-                      detail::describe_position(text_, at_, false) + " " + what);
+                      describe_position(text_, at_, false) + " " + what);
   }
 
-  static std::string string_or(const json_value& e, std::string_view key, const char* fallback) {
-    const json_value* v = e.find(key);
-    return v != nullptr && v->is_string() ? v->text : fallback;
+  static std::string string_or(const members& e, std::string_view key, const char* fallback) {
+    const scalar* v = e.find(key);
+    return v != nullptr && v->kind == scalar::type::string ? v->text : fallback;
   }
 
-  std::int64_t integer(const json_value& e, const char* key) const {
-    const json_value* v = e.find(key);
+  std::int64_t integer(const members& e, const char* key) const {
+    const scalar* v = e.find(key);
     std::int64_t out = 0;
-    if (v == nullptr || !detail::to_int64(*v, out))
-      fail(std::string("has no integer \"") + key + "\"");
+    if (v == nullptr || !v->to_int64(out)) fail(std::string("has no integer \"") + key + "\"");
     return out;
   }
 
-  std::int64_t pid_of(const json_value& e) const { return integer(e, "pid"); }
+  std::int64_t pid_of(const members& e) const { return integer(e, "pid"); }
 
-  std::uint32_t lane_of(const json_value& e) {
+  std::uint32_t lane_of(const members& e) {
     const std::int64_t pid = pid_of(e);
     const std::int64_t tid = integer(e, "tid");
     const auto [it, fresh] = lane_index_.try_emplace({pid, tid}, 0);
@@ -177,19 +379,18 @@ class builder {
     return it->second;
   }
 
-  std::int64_t time_of(const json_value& e, const char* key) const {
-    const json_value* v = e.find(key);
+  std::int64_t time_of(const members& e, const char* key) const {
+    const scalar* v = e.find(key);
     std::int64_t ns = 0;
     if (v == nullptr || !v->is_number()) fail(std::string("has no number \"") + key + "\"");
-    if (!detail::micros_to_ns(*v, ns)) fail(std::string("has \"") + key + "\" out of range");
+    if (!v->micros_to_ns(ns)) fail(std::string("has \"") + key + "\" out of range");
     return ns;
   }
 
-  std::uint64_t arg_id(const json_value& e, const char* key) const {
-    const json_value* args = e.find("args");
-    const json_value* v = args != nullptr ? args->find(key) : nullptr;
+  std::uint64_t arg_id(const members&, const char* key) const {
+    const scalar* v = args_->find(key);
     std::uint64_t id = 0;
-    if (v == nullptr || !detail::to_uint64(*v, id))
+    if (v == nullptr || !v->to_uint64(id))
       fail(std::string("has no non-negative integer args.") + key);
     return id;
   }
@@ -204,7 +405,8 @@ class builder {
   std::string_view text_;
   std::string_view source_;
   trace_file t_;
-  json_value other_;
+  members other_;
+  const members* args_ = nullptr;  // the current event's
   std::map<std::pair<std::int64_t, std::int64_t>, std::uint32_t> lane_index_;
   std::unordered_map<std::string, std::uint32_t> label_index_;
   std::vector<std::int64_t> edge_pids_;  // parallel to t_.edges until finish()
@@ -213,47 +415,202 @@ class builder {
   std::size_t at_ = 0;
 };
 
+// The SAX handler: follows where in the document the parser is, collects each event's scalar
+// members (and its args'), hands every complete event to the builder and forgets it.
+class trace_handler {
+ public:
+  using number_integer_t = nlohmann::json::number_integer_t;
+  using number_unsigned_t = nlohmann::json::number_unsigned_t;
+  using number_float_t = nlohmann::json::number_float_t;
+  using string_t = nlohmann::json::string_t;
+  using binary_t = nlohmann::json::binary_t;
+
+  trace_handler(std::string_view text, std::string_view source, builder& b, read_position& pos)
+      : text_(text), source_(source), b_(b), pos_(pos) {}
+
+  bool saw_events() const noexcept { return saw_events_; }
+
+  bool null() { return value(scalar{}); }
+  bool boolean(bool) { return value(scalar{}); }
+  bool number_integer(number_integer_t v) {
+    scalar s;
+    s.kind = scalar::type::integer;
+    s.text = std::to_string(v);
+    s.fits_signed = true;
+    s.signed_value = v;
+    s.fits_unsigned = v >= 0;
+    s.unsigned_value = static_cast<std::uint64_t>(v);
+    return value(std::move(s));
+  }
+  bool number_unsigned(number_unsigned_t v) {
+    scalar s;
+    s.kind = scalar::type::integer;
+    s.text = std::to_string(v);
+    s.fits_unsigned = true;
+    s.unsigned_value = v;
+    s.fits_signed = v <= static_cast<std::uint64_t>(INT64_MAX);
+    s.signed_value = static_cast<std::int64_t>(v);
+    return value(std::move(s));
+  }
+  bool number_float(number_float_t v, const string_t& literal) {
+    scalar s;
+    s.kind = scalar::type::number;
+    s.text = literal;
+    s.number = v;
+    return value(std::move(s));
+  }
+  bool string(string_t& v) {
+    scalar s;
+    s.kind = scalar::type::string;
+    s.text = std::move(v);
+    if (pos_.extra > 0) restore_bytes(s.text);
+    return value(std::move(s));
+  }
+  bool binary(binary_t&) { return value(scalar{}); }
+  bool key(string_t& k) {
+    key_ = std::move(k);
+    return true;
+  }
+
+  bool start_object(std::size_t) { return open(true); }
+  bool start_array(std::size_t) { return open(false); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+    if (depth_ == 0 && finished_)
+      fail_at(offset_of_last(), "unexpected text after the JSON document");
+    // nlohmann-json says "[json.exception.parse_error.101] parse error at line 1, column 2: what":
+    // keep the what, with the position counted here (in the text's bytes, with context).
+    std::string what = e.what();
+    const std::size_t column = what.find("column ");
+    const std::size_t colon = column == std::string::npos ? column : what.find(": ", column);
+    if (colon != std::string::npos) what.erase(0, colon + 2);
+    const std::size_t read = position > pos_.extra ? position - pos_.extra : 1;
+    fail_at(read - 1, detail::printable(what));
+  }
+
+ private:
+  // Where a container or value sits; the depth counts the containers open around it.
+  bool in_events() const noexcept { return depth_ == 2 && events_open_; }
+  bool in_event() const noexcept { return depth_ == 3 && event_open_; }
+  bool in_args() const noexcept { return depth_ == 4 && args_open_; }
+  bool in_other() const noexcept { return depth_ == 2 && other_open_; }
+
+  bool value(scalar s) {
+    if (depth_ == 0) b_.not_brigade("the top level is not an object");
+    if (depth_ == 1) {
+      if (key_ == "traceEvents") b_.not_brigade("\"traceEvents\" is not an array");
+      if (key_ == "otherData") b_.other_data().clear();  // not an object
+    } else if (in_events()) {
+      b_.not_an_event(index_, offset_of_last());
+    } else if (in_event()) {
+      if (key_ == "args") args_.clear();  // not an object
+      event_.items.emplace_back(std::move(key_), std::move(s));
+    } else if (in_args()) {
+      args_.items.emplace_back(std::move(key_), std::move(s));
+    } else if (in_other()) {
+      b_.other_data().items.emplace_back(std::move(key_), std::move(s));
+    }
+    return true;
+  }
+
+  bool open(bool object) {
+    const std::size_t at = offset_of_last();  // the '{' or '['
+    if (depth_ == 0 && !object)
+      b_.not_brigade("the top level is an array; brigade writes an object");
+    if (depth_ == 1 && key_ == "traceEvents") {
+      if (!object) {
+        events_open_ = saw_events_ = true;
+      } else {
+        b_.not_brigade("\"traceEvents\" is not an array");
+      }
+    } else if (depth_ == 1 && key_ == "otherData") {
+      b_.other_data().clear();
+      other_open_ = object;
+      b_.other_data().present = object;
+    } else if (in_events()) {
+      // An array where an event belongs: reported once it has been read, so that a syntax
+      // error or too deep a nesting inside it is what the message names.
+      if (!object) not_event_at_ = at;
+      event_.clear();
+      args_.clear();
+      event_open_ = true;
+      event_at_ = at;
+    } else if (in_event()) {
+      if (key_ == "args") {
+        args_.clear();
+        args_open_ = object;
+        args_.present = object;
+      } else {
+        event_.items.emplace_back(std::move(key_), scalar{});  // a container: neither kind
+      }
+    } else if (in_args()) {
+      args_.items.emplace_back(std::move(key_), scalar{});
+    }
+    if (++depth_ > max_depth)
+      throw trace_error(std::string(source_) + ": not a brigade trace: nested deeper than " +
+                        std::to_string(max_depth) + " levels at " +
+                        describe_position(text_, at, false));
+    return true;
+  }
+
+  bool close() {
+    --depth_;
+    if (depth_ == 0) {
+      finished_ = true;
+    } else if (depth_ == 1) {
+      events_open_ = other_open_ = false;
+    } else if (depth_ == 2 && event_open_) {
+      event_open_ = false;
+      if (not_event_at_ != npos) b_.not_an_event(index_, not_event_at_);
+      b_.event(event_, args_, index_++, event_at_);  // one event at a time: memory stays small
+    } else if (depth_ == 3) {
+      args_open_ = false;
+    }
+    return true;
+  }
+
+  std::size_t offset_of_last() const noexcept {
+    return pos_.last == nullptr ? 0 : static_cast<std::size_t>(pos_.last - text_.data());
+  }
+
+  [[noreturn]] void fail_at(std::size_t at, const std::string& what) const {
+    throw trace_error(std::string(source_) + ": invalid JSON at " +
+                      describe_position(text_, at, true) + ": " + what);
+  }
+
+  std::string_view text_;
+  std::string_view source_;
+  builder& b_;
+  read_position& pos_;
+  std::string key_;
+  members event_;
+  members args_;
+  std::size_t index_ = 0;
+  std::size_t event_at_ = 0;
+  static constexpr std::size_t npos = std::string_view::npos;
+  std::size_t not_event_at_ = npos;  // an array element of traceEvents opened here
+  int depth_ = 0;
+  bool events_open_ = false;
+  bool event_open_ = false;
+  bool args_open_ = false;
+  bool other_open_ = false;
+  bool saw_events_ = false;
+  bool finished_ = false;
+};
+
 }  // namespace
 
 trace_file parse_trace_file(std::string_view json, std::string_view source) {
-  json_reader r(json, source);
   builder b(json, source);
-  if (r.at_end()) b.not_brigade("the input is empty");
-  if (r.peek() == '[') b.not_brigade("the top level is an array; brigade writes an object");
-  if (r.peek() != '{') {
-    r.value();  // reports the syntax error, if that is what it is
-    b.not_brigade("the top level is not an object");
-  }
-  r.expect('{', "");
-  bool events = false;
-  if (!r.consume('}')) {
-    do {
-      if (r.peek() != '"') r.fail("expected a string as the object's key");
-      const std::string key = r.string();
-      r.expect(':', "after an object key");
-      if (key == "traceEvents") {
-        if (r.peek() != '[') b.not_brigade("\"traceEvents\" is not an array");
-        events = true;
-        r.expect('[', "");
-        std::size_t index = 0;
-        if (!r.consume(']')) {
-          do {
-            r.peek();  // so the event's position is its first character
-            const std::size_t at = r.offset();
-            b.event(r.value(), index++, at);  // one event at a time: memory stays small
-          } while (r.consume(','));
-          r.expect(']', "or ',' in the traceEvents array");
-        }
-      } else if (key == "otherData") {
-        b.other_data(r.value());
-      } else {
-        r.value();
-      }
-    } while (r.consume(','));
-    r.expect('}', "or ',' in the top-level object");
-  }
-  if (!r.at_end()) r.fail("unexpected text after the JSON document");
-  if (!events) b.not_brigade("no \"traceEvents\" array");
+  if (json.find_first_not_of(" \t\n\r") == std::string_view::npos)
+    b.not_brigade("the input is empty");
+  read_position pos;
+  trace_handler handler(json, source, b, pos);
+  nlohmann::json::sax_parse(utf8_safe_iterator(json, 0, &pos),
+                            utf8_safe_iterator(json, json.size(), &pos), &handler);
+  if (!handler.saw_events()) b.not_brigade("no \"traceEvents\" array");
   return b.finish();
 }
 
