@@ -646,6 +646,16 @@ TEST(trace_html, labels_are_escaped) {
             std::string::npos);
 }
 
+// The one escape of HTML and SVG text (the page here, `brigade scale --svg`'s title): markup
+// characters become entities, control characters and stray bytes are written out visibly.
+TEST(trace_html, escape_markup_escapes_markup_and_controls) {
+  EXPECT_EQ(tr::escape_markup("a<b>&\"c\"'d'"), "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");
+  EXPECT_EQ(tr::escape_markup("bell\x07 bad\xff"), "bell\\x07 bad\\xff");
+  EXPECT_EQ(tr::escape_markup("two\nlines"), "two\\x0alines");
+  EXPECT_EQ(tr::escape_markup("two\nlines", true), "two\nlines");
+  EXPECT_EQ(tr::escape_markup("caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
 // Registered apart (tests/CMakeLists.txt: trace_html_screenshot, 120 s): renders a recorded
 // trace's page in headless Chromium, which CMake found as BRIGADE_CHROMIUM.
 TEST(trace_screenshot, chromium_renders_the_page) {
