@@ -432,25 +432,13 @@ class trace_handler {
 
   bool null() { return value(scalar{}); }
   bool boolean(bool) { return value(scalar{}); }
+  // Integers arrive as integers: exact as signed where they fit, as unsigned where not negative.
   bool number_integer(number_integer_t v) {
-    scalar s;
-    s.kind = scalar::type::integer;
-    s.text = std::to_string(v);
-    s.fits_signed = true;
-    s.signed_value = v;
-    s.fits_unsigned = v >= 0;
-    s.unsigned_value = static_cast<std::uint64_t>(v);
-    return value(std::move(s));
+    return integer(std::to_string(v), true, v, v >= 0, static_cast<std::uint64_t>(v));
   }
   bool number_unsigned(number_unsigned_t v) {
-    scalar s;
-    s.kind = scalar::type::integer;
-    s.text = std::to_string(v);
-    s.fits_unsigned = true;
-    s.unsigned_value = v;
-    s.fits_signed = v <= static_cast<std::uint64_t>(INT64_MAX);
-    s.signed_value = static_cast<std::int64_t>(v);
-    return value(std::move(s));
+    return integer(std::to_string(v), v <= static_cast<std::uint64_t>(INT64_MAX),
+                   static_cast<std::int64_t>(v), true, v);
   }
   bool number_float(number_float_t v, const string_t& literal) {
     scalar s;
@@ -496,6 +484,18 @@ class trace_handler {
   bool in_event() const noexcept { return depth_ == 3 && event_open_; }
   bool in_args() const noexcept { return depth_ == 4 && args_open_; }
   bool in_other() const noexcept { return depth_ == 2 && other_open_; }
+
+  bool integer(std::string literal, bool fits_signed, std::int64_t signed_value, bool fits_unsigned,
+               std::uint64_t unsigned_value) {
+    scalar s;
+    s.kind = scalar::type::integer;
+    s.text = std::move(literal);
+    s.fits_signed = fits_signed;
+    s.signed_value = signed_value;
+    s.fits_unsigned = fits_unsigned;
+    s.unsigned_value = unsigned_value;
+    return value(std::move(s));
+  }
 
   bool value(scalar s) {
     if (depth_ == 0) b_.not_brigade("the top level is not an object");
