@@ -1,8 +1,16 @@
-# Installs headers, the library, the license, a CMake package (find_package(brigade CONFIG)) and
-# brigade.pc.
+# Installs headers, the libraries (brigade, and brigade_trace_tools for the trace_tools
+# component), the license, a CMake package (find_package(brigade CONFIG [COMPONENTS trace_tools]))
+# and brigade.pc (brigade::brigade only).
 include(CMakePackageConfigHelpers)
 
 install(TARGETS brigade EXPORT brigade-targets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The trace_tools component (brigade::trace_tools) has an export set of its own, so that only
+# find_package(brigade COMPONENTS trace_tools) needs nlohmann_json (a static library's link
+# interface names nlohmann_json::nlohmann_json).
+install(TARGETS brigade_trace_tools EXPORT brigade-trace_tools-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -25,6 +33,7 @@ endif()
 
 set(brigade_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/brigade)
 install(EXPORT brigade-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
+install(EXPORT brigade-trace_tools-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
 if(BRIGADE_CONFIG_FINDS_LIBURING)
   install(FILES ${PROJECT_SOURCE_DIR}/cmake/Findliburing.cmake DESTINATION ${brigade_cmake_dir})
 endif()

@@ -3,7 +3,6 @@
 #include "loop_core.hpp"
 
 #include <brigade/core/detail/trace_hooks.hpp>
-#include <brigade/trace/trace.hpp>
 
 #include <brigade/io/detail/op_awaiter.hpp>
 #include <brigade/io/timer.hpp>
@@ -333,7 +332,7 @@ void loop_core::turn_until(const bool* finished, bool cancelling) {
   tls_loop = &owner_;
   if (!named_) {
     named_ = true;
-    tracing::name_thread(brigade::trace::intern("loop " + std::to_string(number_)));
+    tracing::name_thread(tracing::intern("loop " + std::to_string(number_)));
   }
   outer_context_ = set_current_resume_context(this);
   // A stop() that came before run() counts (a runtime may stop a loop whose thread has not

@@ -5,7 +5,6 @@
 #include "futex.hpp"
 
 #include <brigade/core/detail/trace_hooks.hpp>
-#include <brigade/trace/trace.hpp>
 
 #include <string>
 
@@ -85,10 +84,10 @@ scheduler::scheduler(std::size_t threads)
   try {
     for (std::size_t i = 0; i < threads; ++i) {
       // Named here, not in the thread: a worker allocates nothing when it starts.
-      const char* name =
-          trace::intern((pool_number_ == 1 ? std::string("worker ")
-                                           : "pool " + std::to_string(pool_number_) + " worker ") +
-                        std::to_string(i));
+      const char* name = tracing::intern(
+          (pool_number_ == 1 ? std::string("worker ")
+                             : "pool " + std::to_string(pool_number_) + " worker ") +
+          std::to_string(i));
       threads_.emplace_back([this, i, name] { worker_main(*workers_[i], name); });
     }
   } catch (...) {

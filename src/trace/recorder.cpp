@@ -121,9 +121,23 @@ void begin_segment_as(std::uint64_t id, const char* label) noexcept {
   tls.segment = id;
 }
 
+const char* intern(std::string_view label) {
+  // Never destroyed: pool workers (of pool::global(), say) may still name themselves while
+  // static destructors run at exit, and interned pointers must outlive every event.
+  struct table {
+    std::mutex mu;
+    std::set<std::string, std::less<>> labels;
+  };
+  static table* const t = new table;
+  std::lock_guard lock(t->mu);
+  auto it = t->labels.find(label);
+  if (it == t->labels.end()) it = t->labels.emplace(label).first;
+  return it->c_str();
+}
+
 const char* intern_label(const char* label) noexcept {
   try {
-    return brigade::trace::intern(label);
+    return intern(label);
   } catch (...) {
     return nullptr;
   }
@@ -262,17 +276,7 @@ std::uint64_t dropped() {
 }
 
 const char* intern(std::string_view label) {
-  // Never destroyed: pool workers (of pool::global(), say) may still name themselves while
-  // static destructors run at exit, and interned pointers must outlive every event.
-  struct table {
-    std::mutex mu;
-    std::set<std::string, std::less<>> labels;
-  };
-  static table* const t = new table;
-  std::lock_guard lock(t->mu);
-  auto it = t->labels.find(label);
-  if (it == t->labels.end()) it = t->labels.emplace(label).first;
-  return it->c_str();
+  return detail::tracing::intern(label);
 }
 
 }  // namespace brigade::trace

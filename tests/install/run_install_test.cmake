@@ -1,5 +1,6 @@
 # Installs the build tree into a scratch prefix, then builds and runs a consumer project through
-# find_package(brigade CONFIG), and the same program through pkg-config; then checks that a
+# find_package(brigade CONFIG), one through find_package(brigade CONFIG COMPONENTS trace_tools), and
+# the first program through pkg-config; then checks that a
 # project using brigade as a subproject installs nothing of it.
 cmake_minimum_required(VERSION 3.25)  # policies for this script (IN_LIST)
 file(REMOVE_RECURSE ${WORK})
@@ -24,9 +25,43 @@ endif()
 set(consumer_args -S ${SOURCE}/tests/install/consumer -G ${GENERATOR}
     -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Debug
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
-run(${CMAKE_COMMAND} ${consumer_args} -B ${WORK}/consumer)
+# brigade::brigade alone needs no nlohmann_json: the consumer is configured with it hidden.
+run(${CMAKE_COMMAND} ${consumer_args} -B ${WORK}/consumer
+    -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON)
 run(${CMAKE_COMMAND} --build ${WORK}/consumer)
 run(${WORK}/consumer/consumer)
+
+# 1b. find_package(brigade CONFIG REQUIRED COMPONENTS trace_tools): a consumer that records a
+# trace, reads it back with brigade::trace_tools and prints its work/span analysis.
+set(trace_consumer_args -S ${SOURCE}/tests/install/trace_consumer -G ${GENERATOR}
+    -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Debug)
+run(${CMAKE_COMMAND} ${trace_consumer_args} -B ${WORK}/trace_consumer)
+run(${CMAKE_COMMAND} --build ${WORK}/trace_consumer)
+execute_process(COMMAND ${WORK}/trace_consumer/trace_consumer ${WORK}/trace_consumer/run.json
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "trace consumer ok: work [0-9]+ ns, span [0-9]+ ns")
+  message(FATAL_ERROR "the trace_tools consumer failed (${rc}):\n${out}")
+endif()
+
+# A component brigade does not have, and trace_tools without nlohmann_json, fail find_package
+# and say why.
+foreach(case "nonsense;has no component nonsense"
+             "trace_tools;nlohmann_json")
+  list(GET case 0 components)
+  list(GET case 1 expected)
+  set(extra -DBRIGADE_COMPONENTS=${components})
+  if(components STREQUAL "trace_tools")
+    list(APPEND extra -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON)
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} ${trace_consumer_args} -B ${WORK}/trace_${components}
+                          ${extra}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  string(REGEX REPLACE "[ \n]+" " " out_flat "${out}")
+  if(rc EQUAL 0 OR NOT out_flat MATCHES "${expected}")
+    message(FATAL_ERROR "find_package(brigade COMPONENTS ${components}) did not fail saying "
+                        "'${expected}':\n${out}")
+  endif()
+endforeach()
 
 # Versions the package must refuse: a newer one, and an older minor version (before 1.0 a minor
 # version may break the API, so the version file says SameMinorVersion).

@@ -1,11 +1,11 @@
 // Reading traces back, their analysis (work, span, counts), the terminal timeline and the HTML
 // page: exact checks on hand-built traces, bounds on recorded ones, clear errors on bad files.
 #include <brigade/brigade.hpp>
-#include <brigade/trace/analysis.hpp>
-#include <brigade/trace/html_page.hpp>
-#include <brigade/trace/timeline.hpp>
 #include <brigade/trace/trace.hpp>
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/analysis.hpp>
+#include <brigade/trace_tools/html_page.hpp>
+#include <brigade/trace_tools/timeline.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -339,6 +339,26 @@ TEST(trace_analysis, bad_files_are_trace_errors_naming_file_and_problem) {
   expect_trace_error("{\"traceEvents\": [], \"otherData\": {}} trailing", "after the JSON");
 }
 
+// Ids and times too large for a double's 53 bits come back exactly: integers are read as
+// integers, and microseconds with decimals from their literal. Members that are containers
+// where a scalar belongs, and keys the reader does not know, are passed over.
+TEST(trace_analysis, large_ids_and_times_read_back_exactly) {
+  const std::string text = R"({"traceEvents": [
+      {"ph": "X", "cat": "segment", "name": "big", "pid": 1, "tid": 0,
+       "ts": 9007199254740.993, "dur": 2, "args": {"segment": 18446744073709551615,
+       "extra": [1, {"x": null}]}, "unknown": {"deep": [[]]}},
+      {"ph": "X", "cat": "segment", "name": "first", "pid": 1, "tid": 0, "ts": 0, "dur": 1,
+       "args": {"segment": 9007199254740993}}],
+    "otherData": {"producer": "brigade", "version": 1, "dropped_events": 0,
+                  "notes": ["ignored"]}})";
+  const tr::trace_file t = tr::parse_trace_file(text, "big.json");
+  ASSERT_EQ(t.segments.size(), 2u);
+  EXPECT_EQ(t.segments[0].id, 9007199254740993u);
+  EXPECT_EQ(t.segments[1].id, 18446744073709551615u);
+  EXPECT_EQ(t.segments[1].begin_ns, 9'007'199'254'740'993);
+  EXPECT_EQ(t.segments[1].end_ns, 9'007'199'254'742'993);
+}
+
 TEST(trace_analysis, every_truncation_of_a_file_is_an_error_not_a_crash) {
   const std::string text = hand_written_trace(0).dump();
   for (std::size_t n = 0; n < text.size(); n += 7)
@@ -624,6 +644,16 @@ TEST(trace_html, labels_are_escaped) {
   EXPECT_EQ(page.find("<script>alert"), std::string::npos);
   EXPECT_NE(page.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"),
             std::string::npos);
+}
+
+// The one escape of HTML and SVG text (the page here, `brigade scale --svg`'s title): markup
+// characters become entities, control characters and stray bytes are written out visibly.
+TEST(trace_html, escape_markup_escapes_markup_and_controls) {
+  EXPECT_EQ(tr::escape_markup("a<b>&\"c\"'d'"), "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");
+  EXPECT_EQ(tr::escape_markup("bell\x07 bad\xff"), "bell\\x07 bad\\xff");
+  EXPECT_EQ(tr::escape_markup("two\nlines"), "two\\x0alines");
+  EXPECT_EQ(tr::escape_markup("two\nlines", true), "two\nlines");
+  EXPECT_EQ(tr::escape_markup("caf\xc3\xa9"), "caf\xc3\xa9");
 }
 
 // Registered apart (tests/CMakeLists.txt: trace_html_screenshot, 120 s): renders a recorded

@@ -4,8 +4,8 @@
 #include "input_file.hpp"
 #include "kitchen_ways.hpp"
 
-#include <brigade/trace/timeline.hpp>
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/timeline.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

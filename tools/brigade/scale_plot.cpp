@@ -1,6 +1,8 @@
 // Draws speedup against threads as SVG: measured points, the Amdahl fit and the ideal line.
 #include "scale_plot.hpp"
 
+#include <brigade/trace_tools/html_page.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,29 +13,6 @@ namespace {
 
 constexpr double width = 640, height = 420;
 constexpr double left = 60, right = 20, top = 40, bottom = 50;
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -73,7 +52,7 @@ std::string speedup_svg(const scaling& s, const std::string& title) {
                     "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg += "<text x=\"" + num(width / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">" +
-         escape(title) + "</text>\n";
+         trace::escape_markup(title) + "</text>\n";
   svg += "<clipPath id=\"plot\"><rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" +
          num(width - left - right) + "\" height=\"" + num(height - top - bottom) +
          "\"/></clipPath>\n";

@@ -2,10 +2,10 @@
 #include "commands.hpp"
 #include "input_file.hpp"
 
-#include <brigade/trace/analysis.hpp>
-#include <brigade/trace/html_page.hpp>
-#include <brigade/trace/timeline.hpp>
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/analysis.hpp>
+#include <brigade/trace_tools/html_page.hpp>
+#include <brigade/trace_tools/timeline.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

@@ -2,8 +2,8 @@
 //
 // Off (the default) every hook is one relaxed load and a predictable branch. On, each thread
 // appends fixed-size events to its own bounded buffer: no locks, no allocation after the first
-// event of a thread. The trace layer (include/brigade/trace/) starts, stops, writes and
-// analyses; this header only records.
+// event of a thread. The trace layer (include/brigade/trace/) starts, stops and writes; the
+// trace_tools library reads and analyses; this header only records.
 //
 // The execution model recorded is Cilkview's: a *segment* is a stretch of one thread running
 // one strand of the computation without forking or waiting; an *edge* says a segment cannot
@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace brigade::detail::tracing {
 
@@ -70,8 +71,13 @@ std::uint64_t end_segment() noexcept;
 /// Events per thread buffer for recordings started from now on (BRIGADE_TRACE_EVENTS).
 void set_buffer_capacity(std::size_t events) noexcept;
 
-/// A copy of `label` that lives as long as the program (for labels of objects that may die
-/// before the trace is written); null when out of memory.
+/// A copy of `label` that lives as long as the program, one per distinct text (thread names,
+/// labels of objects that may die before the trace is written). brigade::trace::intern is its
+/// public spelling; the layers below trace (pool, io) call it here.
+/// Errors: std::bad_alloc. Thread safety: any thread.
+const char* intern(std::string_view label);
+
+/// intern(label), but null when out of memory.
 const char* intern_label(const char* label) noexcept;
 
 /// Names the calling thread in the trace ("worker 2", "loop 0").

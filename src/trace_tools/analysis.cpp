@@ -1,5 +1,5 @@
 // Work, span and the rest of a trace's analysis: Cilkview's measures over the segment DAG.
-#include <brigade/trace/analysis.hpp>
+#include <brigade/trace_tools/analysis.hpp>
 
 #include "printable.hpp"
 #include "time_math.hpp"

@@ -2,7 +2,7 @@
 // trace ranked by the time spent in them (the order of every legend, terminal or HTML).
 #pragma once
 
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <algorithm>
 #include <cstddef>

@@ -1,6 +1,6 @@
 // The HTML page of a trace: inline SVG lanes, a legend, the analysis, and a few lines of script
 // for zooming and panning; nothing is loaded from anywhere.
-#include <brigade/trace/html_page.hpp>
+#include <brigade/trace_tools/html_page.hpp>
 
 #include "printable.hpp"
 #include "time_math.hpp"
@@ -25,35 +25,6 @@ constexpr double axis_height = 24;  // tick labels above the lanes
 
 using detail::add;
 using detail::length;
-
-// Text from the trace file in HTML: written out as the terminal shows it (detail::printable), then
-// markup characters escaped. keep_newlines: for the multi-line analysis report.
-std::string escape(std::string_view text, bool keep_newlines = false) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char ch : detail::printable(text, keep_newlines)) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -164,9 +135,9 @@ std::string html_page(const trace_file& t, const analysis& a, const html_options
   std::string out;
   out.reserve(512 + 200 * (t.segments.size() + t.slices.size()));
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
-         escape(options.title) + "</title>\n";
+         escape_markup(options.title) + "</title>\n";
   out += style;
-  out += "</head>\n<body>\n<h1>" + escape(options.title) + "</h1>\n";
+  out += "</head>\n<body>\n<h1>" + escape_markup(options.title) + "</h1>\n";
   out +=
       "<div class=\"controls\"><button id=\"zoom-in\">+</button><button id=\"zoom-out\">-"
       "</button><button id=\"zoom-reset\">reset</button> wheel: zoom, drag: pan, hover: "
@@ -182,7 +153,7 @@ std::string html_page(const trace_file& t, const analysis& a, const html_options
   for (std::uint32_t l = 0; l < t.lanes.size(); ++l) {
     const double y = axis_height + lane_height * l;
     out += "<text class=\"lane-name\" x=\"4\" y=\"" + num(y + lane_height / 2) + "\">" +
-           escape(lane_title(t, l)) + "</text>\n";
+           escape_markup(lane_title(t, l)) + "</text>\n";
   }
   out += "<g transform=\"translate(" + num(name_width) +
          ",0)\" clip-path=\"url(#plot-clip)\">\n<g id=\"zoom\">\n";
@@ -199,7 +170,7 @@ std::string html_page(const trace_file& t, const analysis& a, const html_options
                        : s.what == trace_slice::kind::parked ? "parked"
                                                              : "waiting for I/O";
     std::string title = what;
-    if (lock && s.label < labels) title += escape(t.labels[s.label]);
+    if (lock && s.label < labels) title += escape_markup(t.labels[s.label]);
     out += "<rect class=\"" + std::string(lock ? "lock" : "idle") + "\" " +
            bar(s.lane, s.begin_ns, s.end_ns, 4) + "><title>" + title + ", " +
            format_duration(length(s.begin_ns, s.end_ns)) + "</title></rect>\n";
@@ -207,26 +178,53 @@ std::string html_page(const trace_file& t, const analysis& a, const html_options
   for (const trace_segment& s : t.segments) {
     if (s.lane >= t.lanes.size()) continue;
     const bool crit = one_process && critical.count(s.id) != 0;
-    const std::string label = s.label < labels ? escape(t.labels[s.label]) : "?";
+    const std::string label = s.label < labels ? escape_markup(t.labels[s.label]) : "?";
     out += "<rect class=\"seg" + std::string(crit ? " crit" : "") + "\" data-segment=\"" +
            std::to_string(s.id) + "\" " + bar(s.lane, s.begin_ns, s.end_ns, 0) + " fill=\"" +
            (s.label < labels ? fill[s.label] : "#888") + "\"><title>" + label + ": " +
            format_duration(length(s.begin_ns, s.end_ns)) + " at " + format_duration(s.begin_ns) +
-           " on " + escape(lane_title(t, s.lane)) + " (segment " + std::to_string(s.id) +
+           " on " + escape_markup(lane_title(t, s.lane)) + " (segment " + std::to_string(s.id) +
            ")</title></rect>\n";
   }
   out += "</g>\n</g>\n</svg>\n";
 
   out += "<div class=\"legend\">";
   for (const std::size_t k : order)
-    out += "<span><i style=\"background:" + fill[k] + "\"></i>" + escape(t.labels[k]) + " (" +
-           format_duration(total[k]) + ", " + std::to_string(count[k]) + ")</span>";
+    out += "<span><i style=\"background:" + fill[k] + "\"></i>" + escape_markup(t.labels[k]) +
+           " (" + format_duration(total[k]) + ", " + std::to_string(count[k]) + ")</span>";
   out +=
       "<span><i class=\"idle\" style=\"background:#bbb\"></i>parked / waiting for I/O</span>"
       "<span><i style=\"background:#d33\"></i>waiting for a lock</span></div>\n";
-  out += "<h2>Analysis</h2>\n<pre>" + escape(describe(a, t), true) + "</pre>\n";
+  out += "<h2>Analysis</h2>\n<pre>" + escape_markup(describe(a, t), true) + "</pre>\n";
   out += script;
   out += "</body>\n</html>\n";
+  return out;
+}
+
+std::string escape_markup(std::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : detail::printable(text, keep_newlines)) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
+    }
+  }
   return out;
 }
 

@@ -8,6 +8,26 @@
 
 namespace brigade::trace::detail {
 
+/// The length of the well-formed UTF-8 sequence that starts at s[i] (RFC 3629: no overlong
+/// forms, no surrogates, nothing past U+10FFFF), or 0 when the bytes there are not one.
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+  const auto byte_at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte_at(i);
+  if (c < 0x80) return 1;
+  const std::size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+                        : c >= 0xe0 && c <= 0xef ? 3
+                        : c >= 0xf0 && c <= 0xf4 ? 4
+                                                 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  const unsigned char second = byte_at(i + 1);
+  const unsigned char low = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+  const unsigned char high = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+  if (second < low || second > high) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if ((byte_at(i + k) & 0xc0) != 0x80) return 0;
+  return n;
+}
+
 /// s with everything a terminal would act on instead of showing written out visibly: C0 control
 /// characters and DEL as "\x1b", the C1 controls U+0080..U+009F and the bidirectional and line
 /// separator format characters as "\u009b", and bytes that are not well-formed UTF-8 as "\xff".
@@ -35,22 +55,7 @@ inline std::string printable(std::string_view s, bool keep_newlines = false) {
       ++i;
       continue;
     }
-    // The length of a well-formed sequence starting here (RFC 3629: no overlong forms, no
-    // surrogates, nothing past U+10FFFF), or 0.
-    std::size_t n = c >= 0xc2 && c <= 0xdf   ? 2
-                    : c >= 0xe0 && c <= 0xef ? 3
-                    : c >= 0xf0 && c <= 0xf4 ? 4
-                                             : 0;
-    if (n != 0 && i + n <= s.size()) {
-      const unsigned char second = byte_at(i + 1);
-      const unsigned char low = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-      const unsigned char high = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-      bool ok = second >= low && second <= high;
-      for (std::size_t k = 2; k < n && ok; ++k) ok = (byte_at(i + k) & 0xc0) == 0x80;
-      if (!ok) n = 0;
-    } else {
-      n = 0;
-    }
+    const std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) {
       escape_byte(c);
       ++i;

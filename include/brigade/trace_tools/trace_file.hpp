@@ -5,7 +5,8 @@
 //   std::cout << draw_timeline(t, {.width = 100});  // one lane per thread (timeline.hpp)
 //
 // The reader knows brigade's own Chrome Trace Event JSON (src/trace/README.md describes it) and
-// nothing else: it is a small JSON reader of its own, so the library stays dependency-free.
+// nothing else. It streams the events through nlohmann-json's SAX parser (no document tree, so
+// memory follows the events kept, not the text) and takes ids and times as exact integers.
 // Several recordings (several processes, later MPI ranks) merge into one trace_file with
 // merge_trace_files(); each process keeps its own segment ids.
 #pragma once

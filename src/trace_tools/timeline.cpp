@@ -1,11 +1,11 @@
 // The terminal timeline: each lane's time cut into columns, each column drawn as what filled most
 // of it, then a time axis and the legend.
-#include <brigade/trace/timeline.hpp>
+#include <brigade/trace_tools/timeline.hpp>
 
 #include "printable.hpp"
 #include "time_math.hpp"
 
-#include <brigade/trace/analysis.hpp>
+#include <brigade/trace_tools/analysis.hpp>
 
 #include <sys/ioctl.h>
 #include <unistd.h>

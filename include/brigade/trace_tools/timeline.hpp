@@ -9,7 +9,7 @@
 // ('·'), waiting for I/O ('~'), waiting for a lock ('x'), or nothing recorded (' ').
 #pragma once
 
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <string>
 

@@ -11,7 +11,7 @@
 // bounds.
 #pragma once
 
-#include <brigade/trace/trace_file.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <cstddef>
 #include <cstdint>
