@@ -418,6 +418,25 @@ TEST(trace_analysis, unreadable_paths_are_system_errors_naming_the_path) {
   EXPECT_THROW(tr::read_trace_file("/tmp"), std::system_error);
 }
 
+TEST(trace_analysis, endless_and_oversized_inputs_are_refused_without_reading_them_whole) {
+  try {
+    tr::read_trace_file("/dev/zero");  // endless: refused before a byte is read
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/zero: a character device"), std::string::npos)
+        << e.what();
+  }
+  const std::string path = temp_path("big.json");
+  std::ofstream(path) << std::string(200, ' ');
+  try {
+    tr::read_trace_file(path, 100);
+    FAIL();
+  } catch (const std::length_error& e) {
+    EXPECT_NE(std::string(e.what()).find("limit of 100 bytes"), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
 TEST(trace_analysis, a_recorded_join_has_work_at_least_its_spins_and_span_at_most_work) {
   brigade::pool p(2);
   const std::string path = temp_path("join.json");

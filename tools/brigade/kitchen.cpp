@@ -1,7 +1,6 @@
 // `brigade kitchen`: cooks the same dishes four ways and shows why the brigade is fastest.
 #include "commands.hpp"
 #include "finite_number.hpp"
-#include "input_file.hpp"
 #include "kitchen_ways.hpp"
 
 #include <brigade/trace_tools/timeline.hpp>
@@ -79,8 +78,7 @@ void print_timelines(const kitchen_settings& s, const std::vector<way_result>& r
   for (const way_result& r : results) {
     std::printf("\n== %s (%s)\n", std::string(way_name(r.what)).c_str(), r.trace_path.c_str());
     // Written by us, but into a directory the user named: read as any input, bounded.
-    const brigade::trace::trace_file t = brigade::trace::parse_trace_file(
-        read_input_file(r.trace_path, default_max_bytes), r.trace_path);
+    const brigade::trace::trace_file t = brigade::trace::read_trace_file(r.trace_path);
     std::fputs(brigade::trace::draw_timeline(t, {.width = width}).c_str(), stdout);
     std::printf("%s: %s\n", std::string(way_name(r.what)).c_str(),
                 std::string(way_lesson(r.what)).c_str());

@@ -1,6 +1,5 @@
 // `brigade trace FILE`: draws a recorded trace and prints what it says about speed.
 #include "commands.hpp"
-#include "input_file.hpp"
 
 #include <brigade/trace_tools/analysis.hpp>
 #include <brigade/trace_tools/html_page.hpp>
@@ -25,7 +24,7 @@ struct trace_settings {
   std::string file;
   std::string html;    // empty: no page
   unsigned width = 0;  // 0: the terminal's
-  std::uint64_t max_bytes = default_max_bytes;
+  std::uint64_t max_bytes = trace::default_max_trace_bytes;
   bool json = false;
   bool color = false;
 };
@@ -67,7 +66,13 @@ void write_file(const std::string& path, const std::string& text) {
 }
 
 int run_trace(const trace_settings& s) {
-  const trace::trace_file t = trace::parse_trace_file(read_input_file(s.file, s.max_bytes), s.file);
+  const trace::trace_file t = [&] {
+    try {
+      return trace::read_trace_file(s.file, s.max_bytes);
+    } catch (const std::length_error& e) {
+      throw std::runtime_error(std::string(e.what()) + " (raise it with --max-bytes)");
+    }
+  }();
   const trace::analysis a = trace::analyse(t);
   if (!s.html.empty()) write_file(s.html, trace::html_page(t, a, {.title = s.file}));
   if (s.json) {

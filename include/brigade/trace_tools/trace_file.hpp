@@ -95,9 +95,20 @@ struct trace_file {
 /// Complexity: linear in the text; memory proportional to the events kept, not to the text.
 trace_file parse_trace_file(std::string_view json, std::string_view source = "trace");
 
-/// Reads and parses the trace at path.
-/// Errors: std::system_error naming the path when it cannot be read; as parse_trace_file.
-trace_file read_trace_file(const std::string& path);
+/// The default limit of read_trace_file: 1 GiB, far above any trace brigade writes
+/// (BRIGADE_TRACE_EVENTS bounds a recording to 10 MiB of events per thread).
+inline constexpr std::uint64_t default_max_trace_bytes = std::uint64_t{1} << 30;
+
+/// Reads and parses the trace at path, which must be a regular file or a pipe (a FIFO,
+/// /dev/stdin fed by a pipe, a shell's process substitution) of at most max_bytes: a device
+/// such as /dev/zero or a terminal is refused before anything is read, and a pipe is read up
+/// to max_bytes + 1 bytes and no further, so no input takes all of memory.
+/// Errors: std::system_error naming the path when it cannot be opened or read (or is a
+/// directory);
+/// std::invalid_argument naming it when it is neither a regular file nor a pipe;
+/// std::length_error naming it and the limit when it holds more; as parse_trace_file.
+trace_file read_trace_file(const std::string& path,
+                           std::uint64_t max_bytes = default_max_trace_bytes);
 
 /// The name to show for lane: its thread's name, after "pid N " when t holds several processes.
 std::string lane_title(const trace_file& t, std::uint32_t lane);
