@@ -105,8 +105,14 @@ class offload_awaiter {
   }
 
   ~offload_awaiter() {
-    // Only when the awaiting frame is destroyed without being resumed (never in normal use).
-    if (!abandoned_) delete shared_;
+    // Only when the awaiting frame is destroyed while suspended (a bug elsewhere): a job still
+    // queued is handed to the worker to free; one a worker holds is never freed here.
+    if (shared_ != nullptr && !abandoned_) {
+      stop_.reset();
+      auto expected = phase::queued;
+      shared_->state.compare_exchange_strong(expected, phase::abandoned,
+                                             detail::memory_order_acq_rel);
+    }
   }
 
  private:
