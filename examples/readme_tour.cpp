@@ -26,8 +26,8 @@ int main() {
   for (int k = 0; k < 4; ++k) tg.run([k] { std::printf("task %d\n", k); });
   tg.wait();  // rethrows the first exception a task threw
 
-  brigade::pool four(4);  // a pool of your own; every algorithm takes one first
-  brigade::parallel_for(four, 0, 8, [](std::size_t) { /* runs on `four` */ });
+  brigade::pool four(4);  // a pool of your own, given last with the other options
+  brigade::parallel_for(0, 8, [](std::size_t) { /* runs on `four` */ }, {.pool = &four});
 
   std::printf("fib(25) = %ld, sum = %.1f\n", fib(25), sum);
 }

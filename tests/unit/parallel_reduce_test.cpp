@@ -1,12 +1,14 @@
 // brigade::parallel_reduce: equal to the serial fold on random inputs, order of combine,
-// iterator form, errors.
+// iterator form, options, errors.
 #include <brigade/par/parallel_reduce.hpp>
 
 #include "support/flavours.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -27,18 +29,33 @@ std::vector<std::int64_t> random_values(std::size_t n, unsigned seed) {
   return v;
 }
 
+// Which spellings compile: a positional grain or a pool first no longer does.
+template <class... Args>
+concept parallel_reduce_accepts = requires(Args&&... args) {
+  brigade::parallel_reduce(std::forward<Args>(args)...);
+};
+using chunk_fn = int (*)(std::size_t, std::size_t, int);
+using plus_fn = int (*)(int, int);
+using int_iterator = std::vector<int>::iterator;
+static_assert(parallel_reduce_accepts<int, std::size_t, int, chunk_fn, plus_fn>);
+static_assert(parallel_reduce_accepts<int, int, int, chunk_fn, plus_fn, brigade::par_options>);
+static_assert(parallel_reduce_accepts<int_iterator, int_iterator, int, plus_fn>);
+static_assert(!parallel_reduce_accepts<int, int, std::size_t, int, chunk_fn, plus_fn>);
+static_assert(!parallel_reduce_accepts<brigade::pool&, int, int, int, chunk_fn, plus_fn>);
+static_assert(!parallel_reduce_accepts<brigade::pool&, int_iterator, int_iterator, int, plus_fn>);
+
 class reduce_on_pool : public on_pool {};
 
 TEST_P(reduce_on_pool, equals_the_serial_sum) {
   for (std::size_t n : sizes) {
     const auto v = random_values(n, static_cast<unsigned>(n) + 17);
     const auto sum = brigade::parallel_reduce(
-        pool(), 0, n, std::int64_t{0},
+        0, n, std::int64_t{0},
         [&](std::size_t b, std::size_t e, std::int64_t acc) {
           for (std::size_t i = b; i < e; ++i) acc += v[i];
           return acc;
         },
-        [](std::int64_t x, std::int64_t y) { return x + y; });
+        [](std::int64_t x, std::int64_t y) { return x + y; }, {.pool = &pool()});
     EXPECT_EQ(sum, std::accumulate(v.begin(), v.end(), std::int64_t{0})) << n;
   }
 }
@@ -55,12 +72,11 @@ TEST_P(reduce_on_pool, combine_keeps_index_order) {
   };
   for (std::size_t n : sizes) {
     if (n == 0) continue;
-    const interval r = brigade::parallel_reduce(
-        pool(), 0, n, empty,
-        [&](std::size_t b, std::size_t e, interval acc) {
-          return join_intervals(acc, {b, e});
-        },
-        join_intervals);
+    const interval r = brigade::parallel_reduce(0, n, empty,
+                                                [&](std::size_t b, std::size_t e, interval acc) {
+                                                  return join_intervals(acc, {b, e});
+                                                },
+                                                join_intervals, {.pool = &pool()});
     EXPECT_EQ(r, (interval{0, n})) << n;
   }
 }
@@ -95,12 +111,12 @@ TEST_P(reduce_on_pool, grain_form_matches) {
   for (std::size_t grain : {1, 10, 5000, 1000000}) {
     const auto sum = pool().run([&] {
       return brigade::parallel_reduce(
-          0, v.size(), grain, std::int64_t{0},
+          0, v.size(), std::int64_t{0},
           [&](std::size_t b, std::size_t e, std::int64_t acc) {
             for (std::size_t i = b; i < e; ++i) acc += v[i];
             return acc;
           },
-          [](std::int64_t x, std::int64_t y) { return x + y; });
+          [](std::int64_t x, std::int64_t y) { return x + y; }, {.grain = grain});
     });
     EXPECT_EQ(sum, std::accumulate(v.begin(), v.end(), std::int64_t{0})) << grain;
   }
@@ -110,32 +126,58 @@ TEST_P(reduce_on_pool, pool_overloads_with_grain_and_iterators_match) {
   const auto v = random_values(100003, 6);
   const auto expected = std::accumulate(v.begin(), v.end(), std::int64_t{0});
   const auto by_grain = brigade::parallel_reduce(
-      pool(), 0, v.size(), 777, std::int64_t{0},
+      0, v.size(), std::int64_t{0},
       [&](std::size_t b, std::size_t e, std::int64_t acc) {
         for (std::size_t i = b; i < e; ++i) acc += v[i];
         return acc;
       },
-      [](std::int64_t x, std::int64_t y) { return x + y; });
+      [](std::int64_t x, std::int64_t y) { return x + y; }, {.grain = 777, .pool = &pool()});
   EXPECT_EQ(by_grain, expected);
-  const auto by_element =
-      brigade::parallel_reduce(pool(), v.begin(), v.end(), std::int64_t{0},
-                               [](std::int64_t a, std::int64_t b) { return a + b; });
+  const auto by_element = brigade::parallel_reduce(
+      v.begin(), v.end(), std::int64_t{0}, [](std::int64_t a, std::int64_t b) { return a + b; },
+      {.pool = &pool()});
   EXPECT_EQ(by_element, expected);
-  EXPECT_THROW(brigade::parallel_reduce(
-                   pool(), 0, 10, 0, 0, [](std::size_t, std::size_t, int a) { return a; },
-                   [](int a, int b) { return a + b; }),
-               std::invalid_argument);
+  // A zero grain means automatic (it was an error when the grain was positional).
+  EXPECT_EQ(brigade::parallel_reduce(
+                0, 10, 0, [](int b, int e, int a) { return a + e - b; },
+                [](int a, int b) { return a + b; }, {.grain = 0, .pool = &pool()}),
+            10);
 }
 
 TEST_P(reduce_on_pool, exception_reaches_the_caller) {
   EXPECT_THROW(brigade::parallel_reduce(
-                   pool(), 0, 100000, 0,
+                   0, 100000, 0,
                    [](std::size_t b, std::size_t e, int acc) {
                      if (b <= 77777 && 77777 < e) throw std::out_of_range("77777");
                      return acc + static_cast<int>(e - b);
                    },
-                   [](int a, int b) { return a + b; }),
+                   [](int a, int b) { return a + b; }, {.pool = &pool()}),
                std::out_of_range);
+}
+
+TEST_P(reduce_on_pool, options_pool_runs_every_call_there) {
+  std::atomic<int> elsewhere{0};
+  auto here = [&] {
+    if (!pool().owns_current_thread()) elsewhere++;
+  };
+  const auto v = random_values(100003, 8);
+  const auto expected = std::accumulate(v.begin(), v.end(), std::int64_t{0});
+  auto chunk = [&](std::size_t b, std::size_t e, std::int64_t acc) {
+    here();
+    for (std::size_t i = b; i < e; ++i) acc += v[i];
+    return acc;
+  };
+  auto combine = [&](std::int64_t x, std::int64_t y) {
+    here();
+    return x + y;
+  };
+  EXPECT_EQ(
+      brigade::parallel_reduce(0, v.size(), std::int64_t{0}, chunk, combine, {.pool = &pool()}),
+      expected);
+  EXPECT_EQ(brigade::parallel_reduce(v.begin(), v.end(), std::int64_t{0}, combine,
+                                     {.grain = 100, .pool = &pool()}),
+            expected);
+  EXPECT_EQ(elsewhere.load(), 0);
 }
 
 BRIGADE_INSTANTIATE_ON_POOLS(reduce_on_pool);
@@ -144,7 +186,7 @@ TEST(parallel_reduce, bad_arguments_are_errors) {
   auto chunk = [](std::size_t, std::size_t, int a) { return a; };
   auto plus = [](int a, int b) { return a + b; };
   EXPECT_THROW(brigade::parallel_reduce(9, 3, 0, chunk, plus), std::invalid_argument);
-  EXPECT_THROW(brigade::parallel_reduce(0, 3, 0, 0, chunk, plus), std::invalid_argument);
+  EXPECT_NO_THROW(brigade::parallel_reduce(0, 3, 0, chunk, plus, {.grain = 0}));  // automatic
 }
 
 }  // namespace

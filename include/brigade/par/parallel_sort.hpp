@@ -1,7 +1,7 @@
 // brigade::parallel_sort — sort a random-access range on the pool.
 //
-// parallel_sort(first, last[, comp]) sorts like std::sort (not stably), in parallel. Which
-// algorithm runs depends on the input:
+// parallel_sort(first, last[, comp][, options]) sorts like std::sort (not stably), in parallel;
+// the options are sort_options ({.pool = &p}). Which algorithm runs depends on the input:
 //
 // - Integers in contiguous memory (a vector, an array or a pointer range of an integral type
 //   of 8 to 64 bits, bool excluded) in their natural order (no comparator, std::less<>,
@@ -23,6 +23,7 @@
 
 #include <brigade/par/detail/merge_sort.hpp>
 #include <brigade/par/detail/radix_sort.hpp>
+#include <brigade/par/par_options.hpp>
 #include <brigade/pool/pool.hpp>
 
 #include <algorithm>
@@ -35,6 +36,17 @@
 #include <type_traits>
 
 namespace brigade {
+
+/// Options of parallel_sort, passed last: `{.pool = &p}`. The sort chooses its own pieces (see
+/// the top of this file), so there is no grain.
+///
+/// Thread safety: a plain value; the sort reads it once, before any work starts.
+struct sort_options {
+  /// nullptr (the default): the calling worker's pool, else pool::global(). Otherwise the sort
+  /// runs on *pool, which must outlive the call.
+  brigade::pool* pool = nullptr;
+};
+
 namespace detail {
 
 /// Below this many elements std::sort beats starting the workers.
@@ -72,11 +84,16 @@ void sort_range(scheduler& s, It first, It last, Compare& comp) {
 
 }  // namespace detail
 
-/// Sorts [first, last) into ascending order by comp, a strict weak ordering, in parallel on the
-/// calling worker's pool or on pool::global(); returns when the range is sorted. Not stable:
-/// the order of equivalent elements is unspecified. The value type must be move-constructible
-/// and move-assignable; it need not be default-constructible or copyable. Which algorithm runs
+/// Sorts [first, last) into ascending order by comp, a strict weak ordering (default
+/// std::less<>), in parallel; returns when the range is sorted. Not stable: the order of
+/// equivalent elements is unspecified. The value type must be move-constructible and
+/// move-assignable; it need not be default-constructible or copyable. Which algorithm runs
 /// when: see the top of this file.
+///
+/// Options (sort_options, last): `.pool` (nullptr: the calling worker's pool, else
+/// pool::global()) is where the sort runs, except that fewer than serial_sort_cutoff elements
+/// are sorted on the calling thread. Without a comparator: parallel_sort(first, last,
+/// {.pool = &p}).
 ///
 /// Thread safety: comp (and copies of it) is called concurrently from several threads, and the
 /// elements are moved between threads. Nothing else may access the range meanwhile.
@@ -88,29 +105,16 @@ void sort_range(scheduler& s, It first, It last, Compare& comp) {
 /// workers. Radix sort: O(n) per byte that differs among the keys, no comparisons. Both:
 /// n elements of scratch memory.
 /// Blocking: from a thread outside the pool, the caller sleeps until the sort is done.
-template <std::random_access_iterator It, class Compare>
-void parallel_sort(It first, It last, Compare comp) {
-  detail::sort_range(detail::ambient_scheduler(), first, last, comp);
+template <std::random_access_iterator It, class Compare = std::less<>>
+void parallel_sort(It first, It last, Compare comp = {}, sort_options opts = {}) {
+  detail::sort_range(detail::scheduler_of(opts.pool), first, last, comp);
 }
 
-/// Sorts [first, last) into ascending order by operator<; as parallel_sort(first, last, comp).
+/// parallel_sort(first, last) with options and no comparator: by operator<.
 template <std::random_access_iterator It>
-void parallel_sort(It first, It last) {
+void parallel_sort(It first, It last, sort_options opts) {
   std::less<> comp;
-  detail::sort_range(detail::ambient_scheduler(), first, last, comp);
-}
-
-/// parallel_sort(first, last, comp) on pool p.
-template <std::random_access_iterator It, class Compare>
-void parallel_sort(pool& p, It first, It last, Compare comp) {
-  detail::sort_range(p.scheduler(), first, last, comp);
-}
-
-/// parallel_sort(first, last) on pool p.
-template <std::random_access_iterator It>
-void parallel_sort(pool& p, It first, It last) {
-  std::less<> comp;
-  detail::sort_range(p.scheduler(), first, last, comp);
+  detail::sort_range(detail::scheduler_of(opts.pool), first, last, comp);
 }
 
 }  // namespace brigade

@@ -38,17 +38,16 @@ inline split_plan grain_plan(std::size_t grain) noexcept {
   return {grain, grain};
 }
 
+/// The plan for n iterations on `threads` workers given a grain (0: automatic).
+inline split_plan plan_for(std::size_t grain, std::size_t n, std::size_t threads) noexcept {
+  return grain == 0 ? auto_plan(n, threads) : grain_plan(grain);
+}
+
 inline void check_range(const char* fn, std::size_t first, std::size_t last) {
   if (first > last)
     throw std::invalid_argument(std::string("brigade::") + fn + ": first (" +
                                 std::to_string(first) + ") is greater than last (" +
                                 std::to_string(last) + ")");
-}
-
-inline void check_grain(const char* fn, std::size_t grain) {
-  if (grain == 0)
-    throw std::invalid_argument(std::string("brigade::") + fn +
-                                ": grain must be at least 1, got 0");
 }
 
 /// Shared by every piece of one loop.
