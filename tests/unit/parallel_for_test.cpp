@@ -1,4 +1,5 @@
-// brigade::parallel_for and parallel_for_range: coverage, grain, iterators, options, errors.
+// brigade::parallel_for and parallel_for_range: coverage, grain, iterators, options, integral
+// index types (negative, mixed, 8 to 64 bits, extreme bounds), errors.
 #include <brigade/par/parallel_for.hpp>
 
 #include "support/flavours.hpp"
@@ -6,13 +7,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <climits>
+#include <cstdint>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -48,11 +54,42 @@ using int_iterator = std::vector<int>::iterator;
 static_assert(parallel_for_accepts<int, int, index_body>);
 static_assert(parallel_for_accepts<int, std::size_t, index_body, brigade::par_options>);
 static_assert(parallel_for_accepts<int_iterator, int_iterator, element_body>);
+static_assert(parallel_for_range_accepts<long, unsigned, piece_body, brigade::par_options>);
 static_assert(!parallel_for_accepts<int, int, std::size_t, index_body>);
 static_assert(!parallel_for_accepts<brigade::pool&, int, int, index_body>);
 static_assert(!parallel_for_accepts<brigade::pool&, int_iterator, int_iterator, element_body>);
+static_assert(!parallel_for_accepts<bool, bool, index_body>);
 static_assert(!parallel_for_range_accepts<int, int, std::size_t, piece_body>);
 static_assert(!parallel_for_range_accepts<brigade::pool&, int, int, piece_body>);
+
+// Runs parallel_for_range(first, last) with `grain` on p and checks that the pieces, of type T,
+// tile [first, last), each but the last with at least `grain` iterations. Counts the pieces.
+template <class T>
+void expect_tiled(brigade::pool& p, T first, T last, std::size_t grain, std::size_t* count) {
+  std::mutex mu;
+  std::vector<std::pair<T, T>> pieces;
+  brigade::parallel_for_range(
+      first, last,
+      [&](auto b, auto e) {
+        static_assert(std::is_same_v<decltype(b), T> && std::is_same_v<decltype(e), T>);
+        std::lock_guard lock(mu);
+        pieces.emplace_back(b, e);
+      },
+      {.grain = grain, .pool = &p});
+  std::sort(pieces.begin(), pieces.end());
+  T next = first;
+  for (auto [b, e] : pieces) {
+    ASSERT_EQ(b, next);
+    ASSERT_LT(b, e);
+    // The distance in uint64 arithmetic: exact, even across the whole of int64.
+    if (e != last) {
+      ASSERT_GE(static_cast<std::uint64_t>(e) - static_cast<std::uint64_t>(b), grain);
+    }
+    next = e;
+  }
+  EXPECT_EQ(next, last);
+  *count = pieces.size();
+}
 
 class for_on_pool : public on_pool {};
 
@@ -224,6 +261,86 @@ TEST_P(for_on_pool, plain_form_inside_a_worker_uses_that_workers_pool) {
   EXPECT_EQ(elsewhere.load(), 0);
 }
 
+TEST_P(for_on_pool, negative_range_runs_exactly_those_indices) {
+  std::mutex mu;
+  std::vector<int> got;
+  brigade::parallel_for(-5, 5,
+                        [&](auto i) {
+                          static_assert(std::is_same_v<decltype(i), int>);
+                          std::lock_guard lock(mu);
+                          got.push_back(i);
+                        },
+                        {.pool = &pool()});
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<int>{-5, -4, -3, -2, -1, 0, 1, 2, 3, 4}));
+}
+
+TEST_P(for_on_pool, eight_bit_ranges_cover_the_whole_type) {
+  std::array<std::atomic<int>, 256> seen{};
+  brigade::parallel_for(std::int8_t{-128}, std::int8_t{127},
+                        [&](auto i) {
+                          static_assert(std::is_same_v<decltype(i), std::int8_t>);
+                          seen[static_cast<std::size_t>(i + 128)]++;
+                        },
+                        {.pool = &pool()});
+  for (std::size_t k = 0; k < 255; ++k) ASSERT_EQ(seen[k].load(), 1) << k;
+  EXPECT_EQ(seen[255].load(), 0);  // 127 is last: excluded
+
+  std::array<std::atomic<int>, 256> useen{};
+  brigade::parallel_for(std::uint8_t{0}, std::uint8_t{255}, [&](std::uint8_t i) { useen[i]++; },
+                        {.pool = &pool()});
+  for (std::size_t k = 0; k < 255; ++k) ASSERT_EQ(useen[k].load(), 1) << k;
+  EXPECT_EQ(useen[255].load(), 0);
+}
+
+TEST_P(for_on_pool, mixed_index_types_use_their_common_type) {
+  std::vector<std::atomic<int>> hits(1000);
+  brigade::parallel_for(0, hits.size(), [&](auto i) {
+    static_assert(std::is_same_v<decltype(i), std::size_t>);
+    hits[i]++;
+  });
+  for (auto& h : hits) ASSERT_EQ(h.load(), 1);
+  // int64 and unsigned: the common type is int64, so a negative first is fine.
+  std::atomic<std::int64_t> sum{0};
+  std::atomic<int> count{0};
+  brigade::parallel_for(std::int64_t{-3}, 5u,
+                        [&](auto i) {
+                          static_assert(std::is_same_v<decltype(i), std::int64_t>);
+                          sum += i;
+                          count++;
+                        },
+                        {.pool = &pool()});
+  EXPECT_EQ(sum.load(), -3 - 2 - 1 + 0 + 1 + 2 + 3 + 4);
+  EXPECT_EQ(count.load(), 8);
+}
+
+TEST_P(for_on_pool, negative_and_extreme_ranges_tile_in_pieces) {
+  std::size_t count = 0;
+  expect_tiled(pool(), -1000, 1000, 64, &count);
+  expect_tiled(pool(), -1000, -999, 1, &count);
+  EXPECT_EQ(count, 1u);
+  expect_tiled(pool(), -7, -7, 1, &count);
+  EXPECT_EQ(count, 0u);
+  // 2^32 - 1 iterations in pieces of at least 2^24; the size never overflows.
+  expect_tiled(pool(), INT_MIN, INT_MAX, std::size_t{1} << 24, &count);
+  EXPECT_GE(count, 1u);
+  EXPECT_LE(count, 256u);
+  // 2^64 - 1 iterations, the most there can be.
+  expect_tiled(pool(), std::numeric_limits<std::int64_t>::min(),
+               std::numeric_limits<std::int64_t>::max(), std::size_t{1} << 56, &count);
+  EXPECT_LE(count, 256u);
+  expect_tiled(pool(), std::uint64_t{0}, std::numeric_limits<std::uint64_t>::max(),
+               std::size_t{1} << 56, &count);
+  EXPECT_LE(count, 256u);
+  // A grain above half the range (even above 2^63) leaves it whole.
+  expect_tiled(pool(), std::uint64_t{0}, std::numeric_limits<std::uint64_t>::max(),
+               std::size_t{1} << 63, &count);
+  EXPECT_EQ(count, 1u);
+  expect_tiled(pool(), std::int64_t{-10}, std::int64_t{10}, std::numeric_limits<std::size_t>::max(),
+               &count);
+  EXPECT_EQ(count, 1u);
+}
+
 BRIGADE_INSTANTIATE_ON_POOLS(for_on_pool);
 
 TEST(parallel_for, first_after_last_is_an_error_naming_both) {
@@ -240,6 +357,29 @@ TEST(parallel_for, zero_grain_means_automatic) {
   std::atomic<int> covered{0};
   brigade::parallel_for_range(0, 5, [&](int b, int e) { covered += e - b; }, {.grain = 0});
   EXPECT_EQ(covered.load(), 5);
+}
+
+TEST(parallel_for, negative_first_after_last_is_an_error_naming_both) {
+  const std::string msg = error_of([] { brigade::parallel_for(5, -5, [](int) {}); });
+  EXPECT_NE(msg.find("first (5)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("last (-5)"), std::string::npos) << msg;
+}
+
+TEST(parallel_for, negative_bound_with_an_unsigned_one_is_an_error_naming_it) {
+  std::atomic<int> calls{0};
+  std::string msg =
+      error_of([&] { brigade::parallel_for(-5, std::size_t{10}, [&](auto) { calls++; }); });
+  EXPECT_NE(msg.find("first (-5)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("last (10)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unsigned"), std::string::npos) << msg;
+  msg = error_of([&] { brigade::parallel_for(0u, -1, [&](auto) { calls++; }); });
+  EXPECT_NE(msg.find("last (-1)"), std::string::npos) << msg;
+  msg = error_of([&] {
+    brigade::parallel_for_range(std::int8_t{-1}, std::uint64_t{3}, [&](auto, auto) { calls++; });
+  });
+  EXPECT_NE(msg.find("parallel_for_range"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("first (-1)"), std::string::npos) << msg;
+  EXPECT_EQ(calls.load(), 0);
 }
 
 TEST(parallel_for, reversed_iterators_are_an_error) {

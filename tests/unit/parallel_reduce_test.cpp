@@ -1,5 +1,5 @@
 // brigade::parallel_reduce: equal to the serial fold on random inputs, order of combine,
-// iterator form, options, errors.
+// iterator form, options, integral index types (negative, mixed, extreme), errors.
 #include <brigade/par/parallel_reduce.hpp>
 
 #include "support/flavours.hpp"
@@ -7,12 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -27,6 +30,15 @@ std::vector<std::int64_t> random_values(std::size_t n, unsigned seed) {
   std::vector<std::int64_t> v(n);
   for (auto& x : v) x = dist(gen);
   return v;
+}
+
+std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "<no exception>";
 }
 
 // Which spellings compile: a positional grain or a pool first no longer does.
@@ -155,6 +167,52 @@ TEST_P(reduce_on_pool, exception_reaches_the_caller) {
                std::out_of_range);
 }
 
+TEST_P(reduce_on_pool, negative_ranges_sum_correctly) {
+  auto sum_of = [](auto b, auto e, long acc) {
+    static_assert(std::is_same_v<decltype(b), int>);
+    for (auto i = b; i < e; ++i) acc += i;
+    return acc;
+  };
+  auto plus = [](long x, long y) { return x + y; };
+  // -100 + ... + 99 = -100, whatever the pieces.
+  EXPECT_EQ(brigade::parallel_reduce(-100, 100, 0L, sum_of, plus, {.pool = &pool()}), -100);
+  for (std::size_t grain : {1, 3, 64, 1000})
+    EXPECT_EQ(
+        brigade::parallel_reduce(-100, 100, 0L, sum_of, plus, {.grain = grain, .pool = &pool()}),
+        -100)
+        << grain;
+  EXPECT_EQ(brigade::parallel_reduce(-7, -7, 5L, sum_of, plus, {.pool = &pool()}), 5);
+  // Mixed: int64 and unsigned have int64 as their common type.
+  const auto mixed =
+      brigade::parallel_reduce(std::int64_t{-1'000'000}, 1'000'000u, std::int64_t{0},
+                               [](auto b, auto e, std::int64_t acc) {
+                                 static_assert(std::is_same_v<decltype(b), std::int64_t>);
+                                 for (auto i = b; i < e; ++i) acc += i;
+                                 return acc;
+                               },
+                               std::plus<>(), {.pool = &pool()});
+  EXPECT_EQ(mixed, -1'000'000);
+}
+
+TEST_P(reduce_on_pool, extreme_ranges_count_every_iteration) {
+  // Counts the iterations of each piece in uint64: the pieces of [min, max) add up to
+  // max - min exactly, with no overflow in the loop's own arithmetic.
+  auto count = [](auto b, auto e, std::uint64_t acc) {
+    return acc + (static_cast<std::uint64_t>(e) - static_cast<std::uint64_t>(b));
+  };
+  auto plus = [](std::uint64_t x, std::uint64_t y) { return x + y; };
+  EXPECT_EQ(brigade::parallel_reduce(INT_MIN, INT_MAX, std::uint64_t{0}, count, plus,
+                                     {.grain = std::size_t{1} << 24, .pool = &pool()}),
+            (std::uint64_t{1} << 32) - 1);
+  EXPECT_EQ(brigade::parallel_reduce(std::numeric_limits<std::int64_t>::min(),
+                                     std::numeric_limits<std::int64_t>::max(), std::uint64_t{0},
+                                     count, plus, {.grain = std::size_t{1} << 56, .pool = &pool()}),
+            std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(brigade::parallel_reduce(std::int8_t{-128}, std::int8_t{127}, std::uint64_t{0}, count,
+                                     plus, {.pool = &pool()}),
+            255u);
+}
+
 TEST_P(reduce_on_pool, options_pool_runs_every_call_there) {
   std::atomic<int> elsewhere{0};
   auto here = [&] {
@@ -187,6 +245,20 @@ TEST(parallel_reduce, bad_arguments_are_errors) {
   auto plus = [](int a, int b) { return a + b; };
   EXPECT_THROW(brigade::parallel_reduce(9, 3, 0, chunk, plus), std::invalid_argument);
   EXPECT_NO_THROW(brigade::parallel_reduce(0, 3, 0, chunk, plus, {.grain = 0}));  // automatic
+}
+
+TEST(parallel_reduce, bad_integer_ranges_are_errors_naming_the_values) {
+  auto chunk = [](auto, auto, int a) { return a; };
+  auto plus = [](int a, int b) { return a + b; };
+  std::string msg = error_of([&] { brigade::parallel_reduce(-3, std::size_t{3}, 0, chunk, plus); });
+  EXPECT_NE(msg.find("parallel_reduce"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("first (-3)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unsigned"), std::string::npos) << msg;
+  msg = error_of([&] { brigade::parallel_reduce(4, -4, 0, chunk, plus); });
+  EXPECT_NE(msg.find("first (4)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("last (-4)"), std::string::npos) << msg;
+  std::vector<int> v(5);
+  EXPECT_THROW(brigade::parallel_reduce(v.end(), v.begin(), 0, plus), std::invalid_argument);
 }
 
 }  // namespace

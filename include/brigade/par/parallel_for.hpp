@@ -7,9 +7,10 @@
 // par_options last ({.grain, .pool}):
 //
 //   brigade::parallel_for(0, v.size(), [&](std::size_t i) { v[i] = i; });
-//   brigade::parallel_for(0, n, f, {.grain = 1024, .pool = &mine});
+//   brigade::parallel_for(-n, n, f, {.grain = 1024, .pool = &mine});
 #pragma once
 
+#include <brigade/par/detail/index_range.hpp>
 #include <brigade/par/detail/lazy_split.hpp>
 #include <brigade/par/par_options.hpp>
 #include <brigade/pool/pool.hpp>
@@ -21,20 +22,17 @@
 namespace brigade {
 namespace detail {
 
-template <class F>
-void index_loop(std::size_t first, std::size_t last, F& f, const par_options& opts) {
-  check_range("parallel_for", first, last);
+template <class C, class F>
+void index_loop(const index_range<C>& r, F& f, const par_options& opts) {
   scheduler& s = scheduler_of(opts.pool);
-  auto body = [&f](std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) f(i);
+  auto body = [&f, r](std::size_t b, std::size_t e) {
+    for (std::size_t k = b; k < e; ++k) f(r.index(k));
   };
-  for_range(s, first, last, plan_for(opts.grain, last - first, s.size()), body);
+  for_range(s, 0, r.size, plan_for(opts.grain, r.size, s.size()), body);
 }
 
 template <class It, class F>
-void element_loop(It first, It last, F& f, const par_options& opts) {
-  if (last < first) check_range("parallel_for", 1, 0);
-  const auto n = static_cast<std::size_t>(last - first);
+void element_loop(It first, std::size_t n, F& f, const par_options& opts) {
   scheduler& s = scheduler_of(opts.pool);
   auto body = [&f, first](std::size_t b, std::size_t e) {
     for (It it = first + static_cast<std::iter_difference_t<It>>(b),
@@ -47,21 +45,25 @@ void element_loop(It first, It last, F& f, const par_options& opts) {
 
 }  // namespace detail
 
-/// Calls f(i) for every i in [first, last), in parallel, and returns when all calls are done.
+/// Calls f(i) for every integer i in [first, last), in parallel, and returns when all calls
+/// are done. first and last may have different integral types (not bool): i has their common
+/// type, so parallel_for(-5, 5, f) calls f(-5) .. f(4) and parallel_for(0, v.size(), f) passes
+/// std::size_t.
 ///
 /// Options (par_options, last): `.grain` (0: automatic) is the fewest iterations run or split
 /// off at once, but for the piece ending the range; `.pool` (nullptr: the calling worker's
 /// pool, else pool::global()) is where the loop runs.
 ///
-/// Errors: std::invalid_argument if first > last. If calls throw, iterations not yet started
-/// are skipped and one exception is rethrown: that of the lowest-indexed failing piece among
-/// those that ran (exceptions in other pieces are destroyed).
+/// Errors: std::invalid_argument naming the values if first > last, or if one bound is
+/// negative and the other has an unsigned type (their common type is unsigned and cannot hold
+/// it). If calls throw, iterations not yet started are skipped and one exception is rethrown:
+/// that of the lowest-indexed failing piece among those that ran (others are destroyed).
 /// Thread safety: calls run concurrently on different threads; f must not race with itself.
 /// Complexity: last - first calls of f; O(P log n) splits on P workers for a balanced loop.
 /// Blocking: from a thread outside the pool, the caller sleeps until the loop is done.
-template <class F>
-void parallel_for(std::size_t first, std::size_t last, F&& f, par_options opts = {}) {
-  detail::index_loop(first, last, f, opts);
+template <detail::loop_index First, detail::loop_index Last, class F>
+void parallel_for(First first, Last last, F&& f, par_options opts = {}) {
+  detail::index_loop(detail::checked_index_range("parallel_for", first, last), f, opts);
 }
 
 /// Calls f(*it) for every it in [first, last) of random-access iterators, in parallel.
@@ -69,17 +71,18 @@ void parallel_for(std::size_t first, std::size_t last, F&& f, par_options opts =
 /// form.
 template <std::random_access_iterator It, class F>
 requires(!std::integral<It>) void parallel_for(It first, It last, F&& f, par_options opts = {}) {
-  detail::element_loop(first, last, f, opts);
+  detail::element_loop(first, detail::checked_distance("parallel_for", first, last), f, opts);
 }
 
-/// Calls f(b, e) on disjoint pieces [b, e) that together cover [first, last), in parallel.
-/// Options, errors and splitting as parallel_for: with `.grain` N, every piece but the last has
-/// at least N iterations.
-template <class F>
-void parallel_for_range(std::size_t first, std::size_t last, F&& f, par_options opts = {}) {
-  detail::check_range("parallel_for_range", first, last);
+/// Calls f(b, e) on disjoint pieces [b, e) that together cover [first, last), in parallel; b
+/// and e have the common type of first and last. Options, errors and splitting as parallel_for:
+/// with `.grain` N, every piece but the last has at least N iterations.
+template <detail::loop_index First, detail::loop_index Last, class F>
+void parallel_for_range(First first, Last last, F&& f, par_options opts = {}) {
+  const auto r = detail::checked_index_range("parallel_for_range", first, last);
   detail::scheduler& s = detail::scheduler_of(opts.pool);
-  detail::for_range(s, first, last, detail::plan_for(opts.grain, last - first, s.size()), f);
+  auto body = [&f, r](std::size_t b, std::size_t e) { f(r.index(b), r.index(e)); };
+  detail::for_range(s, 0, r.size, detail::plan_for(opts.grain, r.size, s.size()), body);
 }
 
 }  // namespace brigade

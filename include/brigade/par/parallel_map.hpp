@@ -10,6 +10,7 @@
 // par_options last ({.grain, .pool}), as parallel_for does.
 #pragma once
 
+#include <brigade/par/detail/index_range.hpp>
 #include <brigade/par/detail/lazy_split.hpp>
 #include <brigade/par/par_options.hpp>
 #include <brigade/pool/pool.hpp>
@@ -20,8 +21,6 @@
 #include <memory>
 #include <optional>
 #include <ranges>
-#include <stdexcept>
-#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -72,17 +71,9 @@ auto map_range(R& range, F& f, const par_options& opts) {
   return map_indices<U>(s, n, at, plan_for(opts.grain, n, s.size()));
 }
 
-template <class It>
-std::size_t checked_distance(It first, It last) {
-  if (last < first)
-    throw std::invalid_argument("brigade::parallel_transform: last is " +
-                                std::to_string(first - last) + " elements before first");
-  return static_cast<std::size_t>(last - first);
-}
-
 template <class It, class Out, class F>
 Out transform_range(It first, It last, Out out, F& f, const par_options& opts) {
-  const std::size_t n = checked_distance(first, last);
+  const std::size_t n = checked_distance("parallel_transform", first, last);
   scheduler& s = scheduler_of(opts.pool);
   using diff_in = std::iter_difference_t<It>;
   using diff_out = std::iter_difference_t<Out>;

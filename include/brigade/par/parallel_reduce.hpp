@@ -8,6 +8,7 @@
 //   double sum = brigade::parallel_reduce(v.begin(), v.end(), 0.0, std::plus<>(), {.pool = &mine});
 #pragma once
 
+#include <brigade/par/detail/index_range.hpp>
 #include <brigade/par/detail/lazy_split.hpp>
 #include <brigade/par/par_options.hpp>
 #include <brigade/pool/pool.hpp>
@@ -21,9 +22,7 @@ namespace brigade {
 namespace detail {
 
 template <class It, class T, class Op>
-T reduce_elements(It first, It last, T identity, Op& op, const par_options& opts) {
-  if (last < first) check_range("parallel_reduce", 1, 0);
-  const auto n = static_cast<std::size_t>(last - first);
+T reduce_elements(It first, std::size_t n, T identity, Op& op, const par_options& opts) {
   scheduler& s = scheduler_of(opts.pool);
   auto chunk = [&op, first](std::size_t b, std::size_t e, T acc) {
     for (It it = first + static_cast<std::iter_difference_t<It>>(b),
@@ -37,27 +36,32 @@ T reduce_elements(It first, It last, T identity, Op& op, const par_options& opts
 
 }  // namespace detail
 
-/// Reduces [first, last): pieces are folded by chunk(b, e, acc) -> T starting from a copy of
-/// `identity`, and neighbouring results are joined by combine(left, right) -> T, always in
-/// index order (left before right), so combine need be associative but not commutative.
-/// `identity` must be a neutral element of combine.
+/// Reduces the integers [first, last): pieces are folded by chunk(b, e, acc) -> T starting
+/// from a copy of `identity`, and neighbouring results are joined by combine(left, right) -> T,
+/// always in index order (left before right), so combine need be associative but not
+/// commutative. `identity` must be a neutral element of combine. b and e have the common type
+/// of first and last (any integral types but bool), as in parallel_for.
 ///
 /// Options (par_options, last): `.grain` (0: automatic) is the fewest iterations in one chunk
 /// call, but for the piece ending the range; `.pool` (nullptr: the calling worker's pool, else
 /// pool::global()) is where the reduction runs.
 ///
-/// Errors: std::invalid_argument if first > last; exceptions from chunk or combine as in
+/// Errors: std::invalid_argument naming the values if first > last, or if one bound is
+/// negative and the other has an unsigned type; exceptions from chunk or combine as in
 /// parallel_for.
 /// Thread safety: chunk and combine are called concurrently from several threads.
 /// Complexity: last - first iterations in chunk calls; O(P log n) combine calls.
 /// Blocking: from a thread outside the pool, the caller sleeps until the result is ready.
-template <class T, class Chunk, class Combine>
-T parallel_reduce(std::size_t first, std::size_t last, T identity, Chunk chunk, Combine combine,
+template <detail::loop_index First, detail::loop_index Last, class T, class Chunk, class Combine>
+T parallel_reduce(First first, Last last, T identity, Chunk chunk, Combine combine,
                   par_options opts = {}) {
-  detail::check_range("parallel_reduce", first, last);
+  const auto r = detail::checked_index_range("parallel_reduce", first, last);
   detail::scheduler& s = detail::scheduler_of(opts.pool);
-  return detail::reduce_range(s, first, last, detail::plan_for(opts.grain, last - first, s.size()),
-                              identity, chunk, combine);
+  auto offsets = [&chunk, r](std::size_t b, std::size_t e, T acc) -> decltype(auto) {
+    return chunk(r.index(b), r.index(e), std::move(acc));
+  };
+  return detail::reduce_range(s, 0, r.size, detail::plan_for(opts.grain, r.size, s.size()),
+                              identity, offsets, combine);
 }
 
 /// Folds the elements of [first, last) with op, an associative operation whose neutral
@@ -67,7 +71,8 @@ T parallel_reduce(std::size_t first, std::size_t last, T identity, Chunk chunk, 
 template <std::random_access_iterator It, class T, class Op>
 requires(!std::integral<It>) T
     parallel_reduce(It first, It last, T identity, Op op, par_options opts = {}) {
-  return detail::reduce_elements(first, last, std::move(identity), op, opts);
+  return detail::reduce_elements(first, detail::checked_distance("parallel_reduce", first, last),
+                                 std::move(identity), op, opts);
 }
 
 }  // namespace brigade

@@ -7,6 +7,7 @@
 // grain.
 #pragma once
 
+#include <brigade/par/detail/index_range.hpp>
 #include <brigade/par/detail/lazy_split.hpp>
 #include <brigade/par/par_options.hpp>
 #include <brigade/pool/pool.hpp>
@@ -34,8 +35,8 @@ inline constexpr std::size_t serial_scan_cutoff = 1 << 14;
 
 template <class InIt, class OutIt, class T, class Op, bool Inclusive>
 void scan(scheduler& s, InIt first, InIt last, OutIt out, T init, Op& op) {
-  if (last < first) check_range(Inclusive ? "parallel_scan" : "parallel_exclusive_scan", 1, 0);
-  const auto n = static_cast<std::size_t>(last - first);
+  const std::size_t n =
+      checked_distance(Inclusive ? "parallel_scan" : "parallel_exclusive_scan", first, last);
   using diff = std::iter_difference_t<InIt>;
   using out_diff = std::iter_difference_t<OutIt>;
   // Scans [b, e) starting from acc; returns the running value after the block.

@@ -21,6 +21,7 @@
 // allocated, the radix sort falls back to the merge sort, and the merge sort to std::sort.
 #pragma once
 
+#include <brigade/par/detail/index_range.hpp>
 #include <brigade/par/detail/merge_sort.hpp>
 #include <brigade/par/detail/radix_sort.hpp>
 #include <brigade/par/par_options.hpp>
@@ -31,8 +32,6 @@
 #include <functional>
 #include <iterator>
 #include <memory>
-#include <stdexcept>
-#include <string>
 #include <type_traits>
 
 namespace brigade {
@@ -66,10 +65,7 @@ concept radix_sortable = std::contiguous_iterator<It> && radix_key<std::iter_val
 /// Every parallel_sort overload: checks the range and picks the algorithm (see the top).
 template <class It, class Compare>
 void sort_range(scheduler& s, It first, It last, Compare& comp) {
-  if (last < first)
-    throw std::invalid_argument("brigade::parallel_sort: last is " + std::to_string(first - last) +
-                                " elements before first");
-  const auto n = static_cast<std::size_t>(last - first);
+  const std::size_t n = checked_distance("parallel_sort", first, last);
   if (n < serial_sort_cutoff) {
     std::sort(first, last, comp);
     return;
