@@ -1,5 +1,5 @@
-// brigade::parallel_for and parallel_for_range: coverage, grain, iterators, options, integral
-// index types (negative, mixed, 8 to 64 bits, extreme bounds), errors.
+// brigade::parallel_for and parallel_for_range: coverage, grain, iterators, ranges, options,
+// integral index types (negative, mixed, 8 to 64 bits, extreme bounds), errors.
 #include <brigade/par/parallel_for.hpp>
 
 #include "support/flavours.hpp"
@@ -11,10 +11,12 @@
 #include <atomic>
 #include <climits>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <mutex>
 #include <numeric>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -54,6 +56,7 @@ using int_iterator = std::vector<int>::iterator;
 static_assert(parallel_for_accepts<int, int, index_body>);
 static_assert(parallel_for_accepts<int, std::size_t, index_body, brigade::par_options>);
 static_assert(parallel_for_accepts<int_iterator, int_iterator, element_body>);
+static_assert(parallel_for_accepts<std::vector<int>&, element_body, brigade::par_options>);
 static_assert(parallel_for_range_accepts<long, unsigned, piece_body, brigade::par_options>);
 static_assert(!parallel_for_accepts<int, int, std::size_t, index_body>);
 static_assert(!parallel_for_accepts<brigade::pool&, int, int, index_body>);
@@ -339,6 +342,28 @@ TEST_P(for_on_pool, negative_and_extreme_ranges_tile_in_pieces) {
   expect_tiled(pool(), std::int64_t{-10}, std::int64_t{10}, std::numeric_limits<std::size_t>::max(),
                &count);
   EXPECT_EQ(count, 1u);
+}
+
+TEST_P(for_on_pool, range_form_visits_every_element_by_reference) {
+  std::vector<int> v(10007);
+  std::iota(v.begin(), v.end(), 0);
+  std::atomic<int> elsewhere{0};
+  brigade::parallel_for(v,
+                        [&](int& x) {
+                          if (!pool().owns_current_thread()) elsewhere++;
+                          x *= 2;
+                        },
+                        {.grain = 7, .pool = &pool()});
+  for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(v[i], static_cast<int>(2 * i));
+  EXPECT_EQ(elsewhere.load(), 0);
+  std::deque<int> d(3000, 1);
+  pool().run([&] { brigade::parallel_for(d, [](int& x) { x += 1; }); });
+  EXPECT_EQ(std::count(d.begin(), d.end(), 2), 3000);
+  std::array<int, 5> a{1, 2, 3, 4, 5};
+  brigade::parallel_for(std::span(a).subspan(1, 3), [](int& x) { x = -x; }, {.pool = &pool()});
+  EXPECT_EQ(a, (std::array<int, 5>{1, -2, -3, -4, 5}));
+  std::vector<int> none;
+  brigade::parallel_for(none, [](int&) { ADD_FAILURE(); }, {.pool = &pool()});
 }
 
 BRIGADE_INSTANTIATE_ON_POOLS(for_on_pool);

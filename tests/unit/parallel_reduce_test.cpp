@@ -1,14 +1,16 @@
 // brigade::parallel_reduce: equal to the serial fold on random inputs, order of combine,
-// iterator form, options, integral index types (negative, mixed, extreme), errors.
+// iterator and range forms, options, integral index types (negative, mixed, extreme), errors.
 #include <brigade/par/parallel_reduce.hpp>
 
 #include "support/flavours.hpp"
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <climits>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -52,6 +54,7 @@ using int_iterator = std::vector<int>::iterator;
 static_assert(parallel_reduce_accepts<int, std::size_t, int, chunk_fn, plus_fn>);
 static_assert(parallel_reduce_accepts<int, int, int, chunk_fn, plus_fn, brigade::par_options>);
 static_assert(parallel_reduce_accepts<int_iterator, int_iterator, int, plus_fn>);
+static_assert(parallel_reduce_accepts<std::vector<int>&, int, plus_fn, brigade::par_options>);
 static_assert(!parallel_reduce_accepts<int, int, std::size_t, int, chunk_fn, plus_fn>);
 static_assert(!parallel_reduce_accepts<brigade::pool&, int, int, int, chunk_fn, plus_fn>);
 static_assert(!parallel_reduce_accepts<brigade::pool&, int_iterator, int_iterator, int, plus_fn>);
@@ -236,6 +239,36 @@ TEST_P(reduce_on_pool, options_pool_runs_every_call_there) {
                                      {.grain = 100, .pool = &pool()}),
             expected);
   EXPECT_EQ(elsewhere.load(), 0);
+}
+
+TEST_P(reduce_on_pool, range_form_matches_accumulate) {
+  for (std::size_t n : sizes) {
+    const auto v = random_values(n, 123);
+    const auto expected = std::accumulate(v.begin(), v.end(), std::int64_t{0});
+    const auto got =
+        pool().run([&] { return brigade::parallel_reduce(v, std::int64_t{0}, std::plus<>()); });
+    EXPECT_EQ(got, expected) << n;
+    std::atomic<int> elsewhere{0};
+    auto plus = [&](std::int64_t x, std::int64_t y) {
+      if (!pool().owns_current_thread()) elsewhere++;
+      return x + y;
+    };
+    EXPECT_EQ(brigade::parallel_reduce(v, std::int64_t{0}, plus, {.grain = 1000, .pool = &pool()}),
+              expected)
+        << n;
+    EXPECT_EQ(elsewhere.load(), 0);
+  }
+  // Order is kept: concatenation is associative, not commutative.
+  std::deque<std::string> words(3000);
+  for (std::size_t i = 0; i < words.size(); ++i)
+    words[i] = std::string(1, static_cast<char>('a' + i % 26));
+  const std::string joined =
+      brigade::parallel_reduce(words, std::string(), std::plus<>(), {.pool = &pool()});
+  ASSERT_EQ(joined.size(), 3000u);
+  for (std::size_t i = 0; i < joined.size(); ++i)
+    ASSERT_EQ(joined[i], static_cast<char>('a' + i % 26));
+  const std::array<int, 4> a{1, 2, 3, 4};
+  EXPECT_EQ(brigade::parallel_reduce(a, 1, std::multiplies<>(), {.pool = &pool()}), 24);
 }
 
 BRIGADE_INSTANTIATE_ON_POOLS(reduce_on_pool);

@@ -1,6 +1,6 @@
 // brigade::parallel_sort: equal to std::sort on both paths (radix and merge) for many types and
-// sizes, special inputs, move-only and non-default-constructible values, options, errors,
-// exceptions.
+// sizes, special inputs, move-only and non-default-constructible values, range forms, options,
+// errors, exceptions.
 #include <brigade/par/parallel_for.hpp>
 #include <brigade/par/parallel_sort.hpp>
 
@@ -16,6 +16,7 @@
 #include <limits>
 #include <memory>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -88,6 +89,9 @@ static_assert(parallel_sort_accepts<int_iterator, int_iterator>);
 static_assert(parallel_sort_accepts<int_iterator, int_iterator, brigade::sort_options>);
 static_assert(
     parallel_sort_accepts<int_iterator, int_iterator, std::greater<>, brigade::sort_options>);
+static_assert(parallel_sort_accepts<std::vector<int>&>);
+static_assert(parallel_sort_accepts<std::vector<int>&, std::greater<>, brigade::sort_options>);
+static_assert(parallel_sort_accepts<std::vector<int>&, brigade::sort_options>);
 static_assert(!parallel_sort_accepts<brigade::pool&, int_iterator, int_iterator>);
 static_assert(!parallel_sort_accepts<brigade::pool&, int_iterator, int_iterator, std::greater<>>);
 
@@ -372,6 +376,44 @@ TEST_P(sort_on_pool, exception_from_a_move_reaches_the_caller) {
         << throw_after;
     moves_left.store(-1);  // never again: the vector's destructor may run
   }
+}
+
+TEST_P(sort_on_pool, range_forms_sort_like_std) {
+  for (std::size_t n : {std::size_t{0}, std::size_t{1000}, std::size_t{100003}}) {
+    auto v = random_integers<std::int64_t>(n, 43);
+    auto ascending = v, descending = v;
+    std::sort(ascending.begin(), ascending.end());
+    std::sort(descending.begin(), descending.end(), std::greater<>());
+    auto w = v;
+    pool().run([&] { brigade::parallel_sort(w); });  // radix path
+    EXPECT_TRUE(w == ascending) << n;
+    w = v;
+    brigade::parallel_sort(w, {.pool = &pool()});
+    EXPECT_TRUE(w == ascending) << n;
+    w = v;
+    pool().run([&] { brigade::parallel_sort(w, std::greater<>()); });  // merge path
+    EXPECT_TRUE(w == descending) << n;
+    w = v;
+    brigade::parallel_sort(w, std::greater<>(), {.pool = &pool()});
+    EXPECT_TRUE(w == descending) << n;
+  }
+  auto strings = random_strings(30011, 44, 26);
+  auto expected = strings;
+  std::sort(expected.begin(), expected.end());
+  std::deque<std::string> d(strings.begin(), strings.end());
+  brigade::parallel_sort(d, {.pool = &pool()});
+  EXPECT_TRUE(std::equal(d.begin(), d.end(), expected.begin(), expected.end()));
+  auto keys = random_integers<int>(50000, 45);
+  std::atomic<std::size_t> elsewhere{0};
+  brigade::parallel_sort(std::span(keys).subspan(100, 40000),
+                         [&](int a, int b) {
+                           if (!pool().owns_current_thread())
+                             elsewhere.fetch_add(1, std::memory_order_relaxed);
+                           return a > b;
+                         },
+                         {.pool = &pool()});
+  EXPECT_TRUE(std::is_sorted(keys.begin() + 100, keys.begin() + 40100, std::greater<>()));
+  EXPECT_EQ(elsewhere.load(), 0u);
 }
 
 TEST_P(sort_on_pool, options_pool_runs_every_comparison_there) {

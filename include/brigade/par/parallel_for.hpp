@@ -1,13 +1,13 @@
-// brigade::parallel_for — run a loop body over an index or iterator range on the pool.
+// brigade::parallel_for — run a loop body over an index, iterator or element range on the pool.
 //
 // parallel_for(first, last, f) calls f(i) for every i in [first, last); the range is split
 // adaptively (lazy binary splitting), so irregular iterations balance without tuning. The
-// iterator form parallel_for(it, end, f) calls f(*it). parallel_for_range hands the body whole
-// pieces f(b, e) instead, for loops that vectorize or keep per-piece state. Each takes
-// par_options last ({.grain, .pool}):
+// iterator form parallel_for(it, end, f) and the range form parallel_for(v, f) call f(x) for
+// each element x. parallel_for_range hands the body whole pieces f(b, e) instead, for loops
+// that vectorize or keep per-piece state. Each takes par_options last ({.grain, .pool}):
 //
 //   brigade::parallel_for(0, v.size(), [&](std::size_t i) { v[i] = i; });
-//   brigade::parallel_for(-n, n, f, {.grain = 1024, .pool = &mine});
+//   brigade::parallel_for(v, [](double& x) { x *= 2; }, {.grain = 1024, .pool = &mine});
 #pragma once
 
 #include <brigade/par/detail/index_range.hpp>
@@ -18,6 +18,7 @@
 #include <concepts>
 #include <cstddef>
 #include <iterator>
+#include <ranges>
 
 namespace brigade {
 namespace detail {
@@ -72,6 +73,15 @@ void parallel_for(First first, Last last, F&& f, par_options opts = {}) {
 template <std::random_access_iterator It, class F>
 requires(!std::integral<It>) void parallel_for(It first, It last, F&& f, par_options opts = {}) {
   detail::element_loop(first, detail::checked_distance("parallel_for", first, last), f, opts);
+}
+
+/// Calls f(x) for every element x of a sized random-access range (a vector, an array, a span),
+/// by reference (f may modify it), in parallel. Options and the rest: as the index form.
+template <std::ranges::random_access_range R, class F>
+requires std::ranges::sized_range<R>
+void parallel_for(R&& range, F&& f, par_options opts = {}) {
+  detail::element_loop(std::ranges::begin(range),
+                       static_cast<std::size_t>(std::ranges::size(range)), f, opts);
 }
 
 /// Calls f(b, e) on disjoint pieces [b, e) that together cover [first, last), in parallel; b

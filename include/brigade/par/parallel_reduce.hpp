@@ -2,10 +2,10 @@
 //
 // The index form hands you whole pieces: chunk(b, e, acc) folds iterations [b, e) into acc
 // (write a plain serial loop there: it vectorizes), and combine(x, y) joins the results of
-// two neighbouring pieces. The iterator form folds elements with one associative operation.
-// Each takes par_options last ({.grain, .pool}):
+// two neighbouring pieces. The iterator and range forms fold elements with one associative
+// operation. Each takes par_options last ({.grain, .pool}):
 //
-//   double sum = brigade::parallel_reduce(v.begin(), v.end(), 0.0, std::plus<>(), {.pool = &mine});
+//   double sum = brigade::parallel_reduce(v, 0.0, std::plus<>(), {.pool = &mine});
 #pragma once
 
 #include <brigade/par/detail/index_range.hpp>
@@ -16,6 +16,7 @@
 #include <concepts>
 #include <cstddef>
 #include <iterator>
+#include <ranges>
 #include <utility>
 
 namespace brigade {
@@ -72,6 +73,15 @@ template <std::random_access_iterator It, class T, class Op>
 requires(!std::integral<It>) T
     parallel_reduce(It first, It last, T identity, Op op, par_options opts = {}) {
   return detail::reduce_elements(first, detail::checked_distance("parallel_reduce", first, last),
+                                 std::move(identity), op, opts);
+}
+
+/// Folds the elements of a sized random-access range with op; as the iterator form.
+template <std::ranges::random_access_range R, class T, class Op>
+requires std::ranges::sized_range<R> T parallel_reduce(R&& range, T identity, Op op,
+                                                       par_options opts = {}) {
+  return detail::reduce_elements(std::ranges::begin(range),
+                                 static_cast<std::size_t>(std::ranges::size(range)),
                                  std::move(identity), op, opts);
 }
 

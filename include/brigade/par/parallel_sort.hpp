@@ -1,7 +1,8 @@
 // brigade::parallel_sort — sort a random-access range on the pool.
 //
-// parallel_sort(first, last[, comp][, options]) sorts like std::sort (not stably), in parallel;
-// the options are sort_options ({.pool = &p}). Which algorithm runs depends on the input:
+// parallel_sort(first, last[, comp][, options]) and parallel_sort(range[, comp][, options])
+// sort like std::sort (not stably), in parallel; the options are sort_options ({.pool = &p}).
+// Which algorithm runs depends on the input:
 //
 // - Integers in contiguous memory (a vector, an array or a pointer range of an integral type
 //   of 8 to 64 bits, bool excluded) in their natural order (no comparator, std::less<>,
@@ -32,6 +33,7 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <ranges>
 #include <type_traits>
 
 namespace brigade {
@@ -111,6 +113,26 @@ template <std::random_access_iterator It>
 void parallel_sort(It first, It last, sort_options opts) {
   std::less<> comp;
   detail::sort_range(detail::scheduler_of(opts.pool), first, last, comp);
+}
+
+/// Sorts a sized random-access range (a vector, an array, a span, a deque) in place; as the
+/// iterator form.
+template <std::ranges::random_access_range R, class Compare = std::less<>>
+requires std::ranges::sized_range<R>
+void parallel_sort(R&& range, Compare comp = {}, sort_options opts = {}) {
+  auto first = std::ranges::begin(range);
+  const auto n = static_cast<std::ranges::range_difference_t<R>>(std::ranges::size(range));
+  detail::sort_range(detail::scheduler_of(opts.pool), first, first + n, comp);
+}
+
+/// parallel_sort(range) with options and no comparator: by operator<.
+template <std::ranges::random_access_range R>
+requires std::ranges::sized_range<R>
+void parallel_sort(R&& range, sort_options opts) {
+  std::less<> comp;
+  auto first = std::ranges::begin(range);
+  const auto n = static_cast<std::ranges::range_difference_t<R>>(std::ranges::size(range));
+  detail::sort_range(detail::scheduler_of(opts.pool), first, first + n, comp);
 }
 
 }  // namespace brigade
