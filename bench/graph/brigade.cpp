@@ -42,7 +42,7 @@ class brigade_graph final : public graph_runner {
 
 void start_brigade(const std::vector<int>& threads) {
   for (int t : threads)
-    brigade::parallel_for(brigade_graph::pool_of(t), 0, 1 << 16, [](std::size_t) {});
+    brigade::parallel_for(0, 1 << 16, [](std::size_t) {}, {.pool = &brigade_graph::pool_of(t)});
 }
 
 std::unique_ptr<graph_runner> make_brigade_graph(const shape& s, std::uint64_t* value) {

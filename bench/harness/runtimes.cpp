@@ -20,7 +20,7 @@ brigade::pool& brigade_pool(int threads) {
 void start_runtimes(const std::vector<int>& thread_counts) {
   for (int t : thread_counts) {
     // A loop long enough to be split wakes every worker once.
-    brigade::parallel_for(brigade_pool(t), 0, 1 << 16, [](std::size_t) {});
+    brigade::parallel_for(0, 1 << 16, [](std::size_t) {}, {.pool = &brigade_pool(t)});
   }
   start_tbb(thread_counts);
   start_omp(thread_counts);

@@ -8,8 +8,9 @@
 namespace bench::mandelbrot {
 
 void run_brigade(const spec& s, image& img, int threads) {
-  brigade::parallel_for(brigade_pool(threads), 0, static_cast<std::size_t>(s.size),
-                        [&](std::size_t y) { row(s, static_cast<int>(y), row_start(s, img, y)); });
+  brigade::parallel_for(0, static_cast<std::size_t>(s.size),
+                        [&](std::size_t y) { row(s, static_cast<int>(y), row_start(s, img, y)); },
+                        {.pool = &brigade_pool(threads)});
 }
 
 }  // namespace bench::mandelbrot

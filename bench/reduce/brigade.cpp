@@ -9,9 +9,8 @@ namespace bench::reduce {
 
 double run_brigade(const double* v, std::size_t n, int threads) {
   return brigade::parallel_reduce(
-      brigade_pool(threads), 0, n, 0.0,
-      [v](std::size_t b, std::size_t e, double acc) { return sum_chunk(v, b, e, acc); },
-      [](double x, double y) { return x + y; });
+      0, n, 0.0, [v](std::size_t b, std::size_t e, double acc) { return sum_chunk(v, b, e, acc); },
+      [](double x, double y) { return x + y; }, {.pool = &brigade_pool(threads)});
 }
 
 }  // namespace bench::reduce

@@ -10,11 +10,11 @@
 namespace bench::sort {
 
 void run_brigade(keys& v, int threads) {
-  brigade::parallel_sort(brigade_pool(threads), v.begin(), v.end());
+  brigade::parallel_sort(v.begin(), v.end(), {.pool = &brigade_pool(threads)});
 }
 
 void run_brigade_greater(keys& v, int threads) {
-  brigade::parallel_sort(brigade_pool(threads), v.begin(), v.end(), std::greater<>());
+  brigade::parallel_sort(v.begin(), v.end(), std::greater<>(), {.pool = &brigade_pool(threads)});
 }
 
 }  // namespace bench::sort

@@ -20,7 +20,7 @@ TEST(pool_lifecycle_stress, construct_and_destroy_repeatedly) {
     brigade::pool p(1 + r % 6);
     if (r % 3 != 0) {
       std::atomic<int> n{0};
-      brigade::parallel_for(p, 0, 100, [&](std::size_t) { n++; });
+      brigade::parallel_for(0, 100, [&](std::size_t) { n++; }, {.pool = &p});
       ASSERT_EQ(n.load(), 100);
     }
   }

@@ -10,5 +10,6 @@
 int main() {
   using namespace std::chrono_literals;
   std::this_thread::sleep_for(200ms);  // the serial part
-  brigade::parallel_for(0, 8, 1, [](std::size_t) { std::this_thread::sleep_for(100ms); });
+  brigade::parallel_for(0, 8, [](std::size_t) { std::this_thread::sleep_for(100ms); },
+                        {.grain = 1});
 }

@@ -103,13 +103,18 @@ TEST_P(join_on_pool, when_both_throw_f_wins) {
 
 TEST_P(join_on_pool, nested_parallel_for_inside_join_inside_parallel_for) {
   std::vector<std::atomic<int>> hits(64 * 2 * 100);
-  brigade::parallel_for(pool(), 0, 64, [&](std::size_t i) {
-    brigade::join(
-        [&] { brigade::parallel_for(0, 100, [&](std::size_t j) { hits[(i * 2) * 100 + j]++; }); },
-        [&] {
-          brigade::parallel_for(0, 100, [&](std::size_t j) { hits[(i * 2 + 1) * 100 + j]++; });
-        });
-  });
+  brigade::parallel_for(
+      0, 64,
+      [&](std::size_t i) {
+        brigade::join(
+            [&] {
+              brigade::parallel_for(0, 100, [&](std::size_t j) { hits[(i * 2) * 100 + j]++; });
+            },
+            [&] {
+              brigade::parallel_for(0, 100, [&](std::size_t j) { hits[(i * 2 + 1) * 100 + j]++; });
+            });
+      },
+      {.pool = &pool()});
   for (auto& h : hits) ASSERT_EQ(h.load(), 1);
 }
 

@@ -1,5 +1,6 @@
 // brigade::parallel_sort: equal to std::sort on both paths (radix and merge) for many types and
-// sizes, special inputs, move-only and non-default-constructible values, errors, exceptions.
+// sizes, special inputs, move-only and non-default-constructible values, range forms, options,
+// errors, exceptions.
 #include <brigade/par/parallel_for.hpp>
 #include <brigade/par/parallel_sort.hpp>
 
@@ -15,6 +16,7 @@
 #include <limits>
 #include <memory>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -73,9 +75,25 @@ template <class T, class... Compare>
 void expect_sorted_like_std(brigade::pool& p, std::vector<T> v, Compare... comp) {
   std::vector<T> expected = v;
   std::sort(expected.begin(), expected.end(), comp...);
-  brigade::parallel_sort(p, v.begin(), v.end(), comp...);
+  brigade::parallel_sort(v.begin(), v.end(), comp..., {.pool = &p});
   EXPECT_TRUE(v == expected) << "n = " << v.size();
 }
+
+// Which spellings compile: a pool first no longer does.
+template <class... Args>
+concept parallel_sort_accepts = requires(Args&&... args) {
+  brigade::parallel_sort(std::forward<Args>(args)...);
+};
+using int_iterator = std::vector<int>::iterator;
+static_assert(parallel_sort_accepts<int_iterator, int_iterator>);
+static_assert(parallel_sort_accepts<int_iterator, int_iterator, brigade::sort_options>);
+static_assert(
+    parallel_sort_accepts<int_iterator, int_iterator, std::greater<>, brigade::sort_options>);
+static_assert(parallel_sort_accepts<std::vector<int>&>);
+static_assert(parallel_sort_accepts<std::vector<int>&, std::greater<>, brigade::sort_options>);
+static_assert(parallel_sort_accepts<std::vector<int>&, brigade::sort_options>);
+static_assert(!parallel_sort_accepts<brigade::pool&, int_iterator, int_iterator>);
+static_assert(!parallel_sort_accepts<brigade::pool&, int_iterator, int_iterator, std::greater<>>);
 
 class sort_on_pool : public on_pool {};
 
@@ -138,10 +156,12 @@ TEST_P(sort_on_pool, descending_integers_take_the_merge_path) {
   auto v = random_integers<std::int32_t>(100003, 19);
   auto expected = v;
   std::sort(expected.begin(), expected.end(), std::greater<>());
-  brigade::parallel_sort(pool(), v.begin(), v.end(), [&](std::int32_t a, std::int32_t b) {
-    calls.fetch_add(1, std::memory_order_relaxed);
-    return a > b;
-  });
+  brigade::parallel_sort(v.begin(), v.end(),
+                         [&](std::int32_t a, std::int32_t b) {
+                           calls.fetch_add(1, std::memory_order_relaxed);
+                           return a > b;
+                         },
+                         {.pool = &pool()});
   EXPECT_TRUE(v == expected);
   EXPECT_GT(calls.load(), v.size());
 }
@@ -171,7 +191,7 @@ TEST_P(sort_on_pool, move_only_values) {
     const auto keys = random_integers<int>(n, 23, -5000, 5000);
     std::vector<std::unique_ptr<int>> v;
     for (int k : keys) v.push_back(std::make_unique<int>(k));
-    brigade::parallel_sort(pool(), v.begin(), v.end(), by_value);
+    brigade::parallel_sort(v.begin(), v.end(), by_value, {.pool = &pool()});
     auto expected = keys;
     std::sort(expected.begin(), expected.end());
     std::vector<int> got;
@@ -248,22 +268,25 @@ TEST_P(sort_on_pool, other_iterators) {
   // A deque (random access, not contiguous) and raw pointers.
   const auto keys = random_integers<int>(100003, 26);
   std::deque<int> d(keys.begin(), keys.end());
-  brigade::parallel_sort(pool(), d.begin(), d.end());
+  brigade::parallel_sort(d.begin(), d.end(), {.pool = &pool()});
   auto expected = keys;
   std::sort(expected.begin(), expected.end());
   EXPECT_TRUE(std::equal(d.begin(), d.end(), expected.begin(), expected.end()));
   auto v = keys;
-  brigade::parallel_sort(pool(), v.data(), v.data() + v.size());
+  brigade::parallel_sort(v.data(), v.data() + v.size(), {.pool = &pool()});
   EXPECT_TRUE(v == expected);
 }
 
 TEST_P(sort_on_pool, large_inputs_run_on_the_pool) {
   std::atomic<std::size_t> elsewhere{0};
   auto v = random_integers<std::uint32_t>(100003, 27);
-  brigade::parallel_sort(pool(), v.begin(), v.end(), [&](std::uint32_t a, std::uint32_t b) {
-    if (!pool().owns_current_thread()) elsewhere.fetch_add(1, std::memory_order_relaxed);
-    return a < b;
-  });
+  brigade::parallel_sort(v.begin(), v.end(),
+                         [&](std::uint32_t a, std::uint32_t b) {
+                           if (!pool().owns_current_thread())
+                             elsewhere.fetch_add(1, std::memory_order_relaxed);
+                           return a < b;
+                         },
+                         {.pool = &pool()});
   EXPECT_TRUE(std::is_sorted(v.begin(), v.end()));
   EXPECT_EQ(elsewhere.load(), 0u);
 }
@@ -273,12 +296,15 @@ TEST_P(sort_on_pool, sorts_inside_a_parallel_loop) {
   for (unsigned k = 0; k < 6; ++k) vs.push_back(random_integers<std::int64_t>(40000, 28 + k));
   auto expected = vs;
   for (auto& v : expected) std::sort(v.begin(), v.end(), std::greater<>());
-  brigade::parallel_for(pool(), 0, vs.size(), [&](std::size_t k) {
-    if (k % 2 == 0)
-      brigade::parallel_sort(vs[k].begin(), vs[k].end());  // the caller's pool
-    else
-      brigade::parallel_sort(vs[k].begin(), vs[k].end(), std::greater<>());
-  });
+  brigade::parallel_for(0, vs.size(),
+                        [&](std::size_t k) {
+                          if (k % 2 == 0)
+                            brigade::parallel_sort(vs[k].begin(),
+                                                   vs[k].end());  // the caller's pool
+                          else
+                            brigade::parallel_sort(vs[k].begin(), vs[k].end(), std::greater<>());
+                        },
+                        {.pool = &pool()});
   for (std::size_t k = 0; k < vs.size(); ++k) {
     if (k % 2 == 0) std::reverse(vs[k].begin(), vs[k].end());
     EXPECT_TRUE(vs[k] == expected[k]) << k;
@@ -295,7 +321,8 @@ TEST_P(sort_on_pool, exception_from_the_comparator_reaches_the_caller) {
         throw std::runtime_error("comparator");
       return a < b;
     };
-    EXPECT_THROW(brigade::parallel_sort(pool(), v.begin(), v.end(), less_until), std::runtime_error)
+    EXPECT_THROW(brigade::parallel_sort(v.begin(), v.end(), less_until, {.pool = &pool()}),
+                 std::runtime_error)
         << throw_at;
   }
 }
@@ -311,7 +338,8 @@ TEST_P(sort_on_pool, exception_with_owning_values_leaks_nothing) {
         throw std::runtime_error("comparator");
       return a.key < b.key;
     };
-    EXPECT_THROW(brigade::parallel_sort(pool(), v.begin(), v.end(), less_until), std::runtime_error)
+    EXPECT_THROW(brigade::parallel_sort(v.begin(), v.end(), less_until, {.pool = &pool()}),
+                 std::runtime_error)
         << throw_at;
   }
 }
@@ -341,12 +369,67 @@ TEST_P(sort_on_pool, exception_from_a_move_reaches_the_caller) {
     for (int k : random_integers<int>(100003, 38)) v.emplace_back(k);
     moves_left.store(throw_after);
     EXPECT_THROW(
-        brigade::parallel_sort(pool(), v.begin(), v.end(),
-                               [](const fragile& a, const fragile& b) { return a.key < b.key; }),
+        brigade::parallel_sort(v.begin(), v.end(),
+                               [](const fragile& a, const fragile& b) { return a.key < b.key; },
+                               {.pool = &pool()}),
         std::length_error)
         << throw_after;
     moves_left.store(-1);  // never again: the vector's destructor may run
   }
+}
+
+TEST_P(sort_on_pool, range_forms_sort_like_std) {
+  for (std::size_t n : {std::size_t{0}, std::size_t{1000}, std::size_t{100003}}) {
+    auto v = random_integers<std::int64_t>(n, 43);
+    auto ascending = v, descending = v;
+    std::sort(ascending.begin(), ascending.end());
+    std::sort(descending.begin(), descending.end(), std::greater<>());
+    auto w = v;
+    pool().run([&] { brigade::parallel_sort(w); });  // radix path
+    EXPECT_TRUE(w == ascending) << n;
+    w = v;
+    brigade::parallel_sort(w, {.pool = &pool()});
+    EXPECT_TRUE(w == ascending) << n;
+    w = v;
+    pool().run([&] { brigade::parallel_sort(w, std::greater<>()); });  // merge path
+    EXPECT_TRUE(w == descending) << n;
+    w = v;
+    brigade::parallel_sort(w, std::greater<>(), {.pool = &pool()});
+    EXPECT_TRUE(w == descending) << n;
+  }
+  auto strings = random_strings(30011, 44, 26);
+  auto expected = strings;
+  std::sort(expected.begin(), expected.end());
+  std::deque<std::string> d(strings.begin(), strings.end());
+  brigade::parallel_sort(d, {.pool = &pool()});
+  EXPECT_TRUE(std::equal(d.begin(), d.end(), expected.begin(), expected.end()));
+  auto keys = random_integers<int>(50000, 45);
+  std::atomic<std::size_t> elsewhere{0};
+  brigade::parallel_sort(std::span(keys).subspan(100, 40000),
+                         [&](int a, int b) {
+                           if (!pool().owns_current_thread())
+                             elsewhere.fetch_add(1, std::memory_order_relaxed);
+                           return a > b;
+                         },
+                         {.pool = &pool()});
+  EXPECT_TRUE(std::is_sorted(keys.begin() + 100, keys.begin() + 40100, std::greater<>()));
+  EXPECT_EQ(elsewhere.load(), 0u);
+}
+
+TEST_P(sort_on_pool, options_pool_runs_every_comparison_there) {
+  // Called from the test's thread. (Below serial_sort_cutoff, std::sort runs on the calling
+  // thread instead, as documented: too small to wake a pool.)
+  std::atomic<std::size_t> elsewhere{0}, calls{0};
+  auto less = [&](std::uint32_t a, std::uint32_t b) {
+    calls.fetch_add(1, std::memory_order_relaxed);
+    if (!pool().owns_current_thread()) elsewhere.fetch_add(1, std::memory_order_relaxed);
+    return a < b;
+  };
+  auto v = random_integers<std::uint32_t>(100003, 46);
+  brigade::parallel_sort(v.begin(), v.end(), less, {.pool = &pool()});
+  EXPECT_TRUE(std::is_sorted(v.begin(), v.end()));
+  EXPECT_GT(calls.load(), v.size());
+  EXPECT_EQ(elsewhere.load(), 0u);
 }
 
 BRIGADE_INSTANTIATE_ON_POOLS(sort_on_pool);

@@ -461,7 +461,7 @@ TEST(trace_analysis, the_main_strands_serial_part_counts_as_work_and_span) {
   const std::string path = temp_path("serial_then_parallel.json");
   tr::start();
   spin_for(3ms);  // serial: the root strand before the first parallel region
-  brigade::parallel_for(p, 0, 8, 1, [](std::size_t) { spin_for(500us); });
+  brigade::parallel_for(0, 8, [](std::size_t) { spin_for(500us); }, {.grain = 1, .pool = &p});
   tr::stop(path);
   const tr::trace_file t = tr::read_trace_file(path);
   const tr::analysis a = tr::analyse(t);

@@ -3,9 +3,13 @@
 // Two passes over the input (Blelloch's reduce-then-scan on blocks): each block is folded in
 // parallel, the block totals are scanned serially (a few per worker), then each block is
 // scanned in parallel from its offset. The input is read twice and the output written once.
+// Both take scan_options last ({.pool = &p}); the scan chooses its own blocks, so there is no
+// grain.
 #pragma once
 
+#include <brigade/par/detail/index_range.hpp>
 #include <brigade/par/detail/lazy_split.hpp>
+#include <brigade/par/par_options.hpp>
 #include <brigade/pool/pool.hpp>
 
 #include <cstddef>
@@ -14,6 +18,16 @@
 #include <vector>
 
 namespace brigade {
+
+/// Options of parallel_scan and parallel_exclusive_scan, passed last: `{.pool = &p}`.
+///
+/// Thread safety: a plain value; the scan reads it once, before any work starts.
+struct scan_options {
+  /// nullptr (the default): the calling worker's pool, else pool::global(). Otherwise the scan
+  /// runs on *pool, which must outlive the call.
+  brigade::pool* pool = nullptr;
+};
+
 namespace detail {
 
 /// Below this many elements (or on one worker) a serial scan is faster than two passes.
@@ -21,8 +35,8 @@ inline constexpr std::size_t serial_scan_cutoff = 1 << 14;
 
 template <class InIt, class OutIt, class T, class Op, bool Inclusive>
 void scan(scheduler& s, InIt first, InIt last, OutIt out, T init, Op& op) {
-  if (last < first) check_range(Inclusive ? "parallel_scan" : "parallel_exclusive_scan", 1, 0);
-  const auto n = static_cast<std::size_t>(last - first);
+  const std::size_t n =
+      checked_distance(Inclusive ? "parallel_scan" : "parallel_exclusive_scan", first, last);
   using diff = std::iter_difference_t<InIt>;
   using out_diff = std::iter_difference_t<OutIt>;
   // Scans [b, e) starting from acc; returns the running value after the block.
@@ -82,35 +96,27 @@ void scan(scheduler& s, InIt first, InIt last, OutIt out, T init, Op& op) {
 /// `out` may be `first` (in place). Elements are combined left to right within each block, and
 /// blocks in order, so op need not be commutative.
 ///
+/// Options (scan_options, last): `.pool` (nullptr: the calling worker's pool, else
+/// pool::global()) is where the scan runs.
+///
 /// Errors: std::invalid_argument if last < first; an exception from op reaches the caller
 /// (out is then partly written).
 /// Complexity: about 2n applications of op, O(n) extra copies of T for large n, plus one T per
 /// block.
 /// Blocking: from a thread outside the pool, the caller sleeps until the scan is done.
 template <std::random_access_iterator InIt, std::random_access_iterator OutIt, class T, class Op>
-void parallel_scan(InIt first, InIt last, OutIt out, T init, Op op) {
-  detail::scan<InIt, OutIt, T, Op, true>(detail::ambient_scheduler(), first, last, out,
+void parallel_scan(InIt first, InIt last, OutIt out, T init, Op op, scan_options opts = {}) {
+  detail::scan<InIt, OutIt, T, Op, true>(detail::scheduler_of(opts.pool), first, last, out,
                                          std::move(init), op);
 }
 
-/// parallel_scan on pool p.
+/// Exclusive scan: out[0] = init and out[i] = init op x[0] op ... op x[i-1]. Options and the
+/// rest as parallel_scan.
 template <std::random_access_iterator InIt, std::random_access_iterator OutIt, class T, class Op>
-void parallel_scan(pool& p, InIt first, InIt last, OutIt out, T init, Op op) {
-  detail::scan<InIt, OutIt, T, Op, true>(p.scheduler(), first, last, out, std::move(init), op);
-}
-
-/// Exclusive scan: out[0] = init and out[i] = init op x[0] op ... op x[i-1]. Otherwise as
-/// parallel_scan.
-template <std::random_access_iterator InIt, std::random_access_iterator OutIt, class T, class Op>
-void parallel_exclusive_scan(InIt first, InIt last, OutIt out, T init, Op op) {
-  detail::scan<InIt, OutIt, T, Op, false>(detail::ambient_scheduler(), first, last, out,
+void parallel_exclusive_scan(InIt first, InIt last, OutIt out, T init, Op op,
+                             scan_options opts = {}) {
+  detail::scan<InIt, OutIt, T, Op, false>(detail::scheduler_of(opts.pool), first, last, out,
                                           std::move(init), op);
-}
-
-/// parallel_exclusive_scan on pool p.
-template <std::random_access_iterator InIt, std::random_access_iterator OutIt, class T, class Op>
-void parallel_exclusive_scan(pool& p, InIt first, InIt last, OutIt out, T init, Op op) {
-  detail::scan<InIt, OutIt, T, Op, false>(p.scheduler(), first, last, out, std::move(init), op);
 }
 
 }  // namespace brigade

@@ -1,7 +1,8 @@
 // brigade::parallel_sort — sort a random-access range on the pool.
 //
-// parallel_sort(first, last[, comp]) sorts like std::sort (not stably), in parallel. Which
-// algorithm runs depends on the input:
+// parallel_sort(first, last[, comp][, options]) and parallel_sort(range[, comp][, options])
+// sort like std::sort (not stably), in parallel; the options are sort_options ({.pool = &p}).
+// Which algorithm runs depends on the input:
 //
 // - Integers in contiguous memory (a vector, an array or a pointer range of an integral type
 //   of 8 to 64 bits, bool excluded) in their natural order (no comparator, std::less<>,
@@ -21,8 +22,10 @@
 // allocated, the radix sort falls back to the merge sort, and the merge sort to std::sort.
 #pragma once
 
+#include <brigade/par/detail/index_range.hpp>
 #include <brigade/par/detail/merge_sort.hpp>
 #include <brigade/par/detail/radix_sort.hpp>
+#include <brigade/par/par_options.hpp>
 #include <brigade/pool/pool.hpp>
 
 #include <algorithm>
@@ -30,11 +33,21 @@
 #include <functional>
 #include <iterator>
 #include <memory>
-#include <stdexcept>
-#include <string>
+#include <ranges>
 #include <type_traits>
 
 namespace brigade {
+
+/// Options of parallel_sort, passed last: `{.pool = &p}`. The sort chooses its own pieces (see
+/// the top of this file), so there is no grain.
+///
+/// Thread safety: a plain value; the sort reads it once, before any work starts.
+struct sort_options {
+  /// nullptr (the default): the calling worker's pool, else pool::global(). Otherwise the sort
+  /// runs on *pool, which must outlive the call.
+  brigade::pool* pool = nullptr;
+};
+
 namespace detail {
 
 /// Below this many elements std::sort beats starting the workers.
@@ -54,10 +67,7 @@ concept radix_sortable = std::contiguous_iterator<It> && radix_key<std::iter_val
 /// Every parallel_sort overload: checks the range and picks the algorithm (see the top).
 template <class It, class Compare>
 void sort_range(scheduler& s, It first, It last, Compare& comp) {
-  if (last < first)
-    throw std::invalid_argument("brigade::parallel_sort: last is " + std::to_string(first - last) +
-                                " elements before first");
-  const auto n = static_cast<std::size_t>(last - first);
+  const std::size_t n = checked_distance("parallel_sort", first, last);
   if (n < serial_sort_cutoff) {
     std::sort(first, last, comp);
     return;
@@ -72,11 +82,16 @@ void sort_range(scheduler& s, It first, It last, Compare& comp) {
 
 }  // namespace detail
 
-/// Sorts [first, last) into ascending order by comp, a strict weak ordering, in parallel on the
-/// calling worker's pool or on pool::global(); returns when the range is sorted. Not stable:
-/// the order of equivalent elements is unspecified. The value type must be move-constructible
-/// and move-assignable; it need not be default-constructible or copyable. Which algorithm runs
+/// Sorts [first, last) into ascending order by comp, a strict weak ordering (default
+/// std::less<>), in parallel; returns when the range is sorted. Not stable: the order of
+/// equivalent elements is unspecified. The value type must be move-constructible and
+/// move-assignable; it need not be default-constructible or copyable. Which algorithm runs
 /// when: see the top of this file.
+///
+/// Options (sort_options, last): `.pool` (nullptr: the calling worker's pool, else
+/// pool::global()) is where the sort runs, except that fewer than serial_sort_cutoff elements
+/// are sorted on the calling thread. Without a comparator: parallel_sort(first, last,
+/// {.pool = &p}).
 ///
 /// Thread safety: comp (and copies of it) is called concurrently from several threads, and the
 /// elements are moved between threads. Nothing else may access the range meanwhile.
@@ -88,29 +103,36 @@ void sort_range(scheduler& s, It first, It last, Compare& comp) {
 /// workers. Radix sort: O(n) per byte that differs among the keys, no comparisons. Both:
 /// n elements of scratch memory.
 /// Blocking: from a thread outside the pool, the caller sleeps until the sort is done.
-template <std::random_access_iterator It, class Compare>
-void parallel_sort(It first, It last, Compare comp) {
-  detail::sort_range(detail::ambient_scheduler(), first, last, comp);
+template <std::random_access_iterator It, class Compare = std::less<>>
+void parallel_sort(It first, It last, Compare comp = {}, sort_options opts = {}) {
+  detail::sort_range(detail::scheduler_of(opts.pool), first, last, comp);
 }
 
-/// Sorts [first, last) into ascending order by operator<; as parallel_sort(first, last, comp).
+/// parallel_sort(first, last) with options and no comparator: by operator<.
 template <std::random_access_iterator It>
-void parallel_sort(It first, It last) {
+void parallel_sort(It first, It last, sort_options opts) {
   std::less<> comp;
-  detail::sort_range(detail::ambient_scheduler(), first, last, comp);
+  detail::sort_range(detail::scheduler_of(opts.pool), first, last, comp);
 }
 
-/// parallel_sort(first, last, comp) on pool p.
-template <std::random_access_iterator It, class Compare>
-void parallel_sort(pool& p, It first, It last, Compare comp) {
-  detail::sort_range(p.scheduler(), first, last, comp);
+/// Sorts a sized random-access range (a vector, an array, a span, a deque) in place; as the
+/// iterator form.
+template <std::ranges::random_access_range R, class Compare = std::less<>>
+requires std::ranges::sized_range<R>
+void parallel_sort(R&& range, Compare comp = {}, sort_options opts = {}) {
+  auto first = std::ranges::begin(range);
+  const auto n = static_cast<std::ranges::range_difference_t<R>>(std::ranges::size(range));
+  detail::sort_range(detail::scheduler_of(opts.pool), first, first + n, comp);
 }
 
-/// parallel_sort(first, last) on pool p.
-template <std::random_access_iterator It>
-void parallel_sort(pool& p, It first, It last) {
+/// parallel_sort(range) with options and no comparator: by operator<.
+template <std::ranges::random_access_range R>
+requires std::ranges::sized_range<R>
+void parallel_sort(R&& range, sort_options opts) {
   std::less<> comp;
-  detail::sort_range(p.scheduler(), first, last, comp);
+  auto first = std::ranges::begin(range);
+  const auto n = static_cast<std::ranges::range_difference_t<R>>(std::ranges::size(range));
+  detail::sort_range(detail::scheduler_of(opts.pool), first, first + n, comp);
 }
 
 }  // namespace brigade

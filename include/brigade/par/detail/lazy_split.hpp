@@ -13,8 +13,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <stdexcept>
-#include <string>
 #include <utility>
 
 namespace brigade::detail {
@@ -38,17 +36,9 @@ inline split_plan grain_plan(std::size_t grain) noexcept {
   return {grain, grain};
 }
 
-inline void check_range(const char* fn, std::size_t first, std::size_t last) {
-  if (first > last)
-    throw std::invalid_argument(std::string("brigade::") + fn + ": first (" +
-                                std::to_string(first) + ") is greater than last (" +
-                                std::to_string(last) + ")");
-}
-
-inline void check_grain(const char* fn, std::size_t grain) {
-  if (grain == 0)
-    throw std::invalid_argument(std::string("brigade::") + fn +
-                                ": grain must be at least 1, got 0");
+/// The plan for n iterations on `threads` workers given a grain (0: automatic).
+inline split_plan plan_for(std::size_t grain, std::size_t n, std::size_t threads) noexcept {
+  return grain == 0 ? auto_plan(n, threads) : grain_plan(grain);
 }
 
 /// Shared by every piece of one loop.
@@ -73,9 +63,10 @@ template <class Body>
 void split_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
   // Stop chunking when less than two chunks remain: the tail then runs as one piece of at
   // least a chunk, so a grain is honoured at the end of every split-off half too.
-  while (e - b >= 2 * loop.plan.chunk) {
+  // (e - b) / 2 >= x rather than e - b >= 2 * x: a grain above 2^63 must not overflow.
+  while ((e - b) / 2 >= loop.plan.chunk) {
     if (loop.failed.load(memory_order_relaxed)) return;
-    if (e - b >= 2 * loop.plan.min_split && w.deque().empty()) {
+    if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
       const std::size_t mid = b + (e - b) / 2;
       auto lower = [&] { split_for(w, b, mid, loop); };
       auto upper = [&] { split_for(*current_worker(), mid, e, loop); };
@@ -120,9 +111,9 @@ T run_chunk(reduce_loop<T, Chunk, Combine>& loop, std::size_t b, std::size_t e, 
 template <class T, class Chunk, class Combine>
 T split_reduce(worker& w, std::size_t b, std::size_t e, T acc,
                reduce_loop<T, Chunk, Combine>& loop) {
-  while (e - b >= 2 * loop.plan.chunk) {
+  while ((e - b) / 2 >= loop.plan.chunk) {                   // as in split_for
     if (loop.failed.load(memory_order_relaxed)) return acc;  // an exception is on its way up
-    if (e - b >= 2 * loop.plan.min_split && w.deque().empty()) {
+    if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
       const std::size_t mid = b + (e - b) / 2;
       auto lower = [&] { return split_reduce(w, b, mid, std::move(acc), loop); };
       auto upper = [&] { return split_reduce(*current_worker(), mid, e, T(loop.identity), loop); };
