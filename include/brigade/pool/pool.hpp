@@ -2,8 +2,9 @@
 //
 // Most code never names a pool: brigade::join, parallel_for and friends run on the pool of the
 // calling worker, or on pool::global() when called from any other thread. Make a pool of your
-// own to isolate work (a separate set of threads) or to choose its size in code; every
-// algorithm has an overload taking `brigade::pool&` first.
+// own to isolate work (a separate set of threads) or to choose its size in code, and pass it
+// to an algorithm in its options (`parallel_for(0, n, f, {.pool = &p})`) or run code on it
+// (`p.run(f)`, `co_await p.schedule()`).
 #pragma once
 
 #include <brigade/core/detail/trace_hooks.hpp>
