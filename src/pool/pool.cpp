@@ -37,7 +37,7 @@ namespace detail {
 
 scheduler& ambient_scheduler() {
   if (worker* w = current_worker()) return w->sched();
-  return pool::global().scheduler();
+  return pool_access::of(pool::global());
 }
 
 void group_state::task_finished() noexcept {

@@ -84,7 +84,7 @@ class offload_awaiter {
       auto* j = new shared_job(this, h, home, trace_parent, label);
       shared_ = j;
       stop_.emplace(token_, canceller{j, this});
-      target_->scheduler().inject(j);
+      pool_access::of(*target_).inject(j);
       return true;
     }
     job_.owner = this;
@@ -92,7 +92,7 @@ class offload_awaiter {
     job_.home = home;
     job_.trace_parent = trace_parent;
     job_.label = label;
-    target_->scheduler().inject(&job_);
+    pool_access::of(*target_).inject(&job_);
     return true;
   }
 

@@ -37,7 +37,7 @@ namespace detail {
 
 /// The scheduler an algorithm given `p` (nullptr: the ambient pool) runs on.
 inline scheduler& scheduler_of(brigade::pool* p) {
-  return p != nullptr ? p->scheduler() : ambient_scheduler();
+  return p != nullptr ? pool_access::of(*p) : ambient_scheduler();
 }
 
 }  // namespace detail

@@ -68,7 +68,7 @@ class pipeline {
   /// call, and a deque push or two; nothing is allocated per item.
   void run() { core_->run_blocking(detail::ambient_scheduler()); }
   /// run() on pool p.
-  void run(pool& p) { core_->run_blocking(p.scheduler()); }
+  void run(pool& p) { core_->run_blocking(detail::pool_access::of(p)); }
 
   /// `co_await p.run_async(pool)`: runs the pipeline on pool; the coroutine resumes on its
   /// event loop's thread (if awaited from one) when the run is over. Coroutine stages start on
@@ -89,7 +89,9 @@ class pipeline {
     detail::pipeline_core& c_;
     detail::scheduler& s_;
   };
-  [[nodiscard]] run_awaiter run_async(pool& p) { return run_awaiter{*core_, p.scheduler()}; }
+  [[nodiscard]] run_awaiter run_async(pool& p) {
+    return run_awaiter{*core_, detail::pool_access::of(p)};
+  }
   [[nodiscard]] run_awaiter run_async() { return run_awaiter{*core_, detail::ambient_scheduler()}; }
 
   /// The bound on items in flight.

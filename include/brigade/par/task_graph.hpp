@@ -189,7 +189,7 @@ class task_graph {
   /// other thread sleeps.
   void run() { state().run_blocking(detail::ambient_scheduler()); }
   /// Runs the graph on pool p.
-  void run(pool& p) { state().run_blocking(p.scheduler()); }
+  void run(pool& p) { state().run_blocking(detail::pool_access::of(p)); }
 
   /// `co_await graph.run_async(p)`: runs the graph on p; the coroutine suspends and resumes on
   /// its event loop's thread when awaited from a loop, else on the worker that finished the
@@ -208,7 +208,9 @@ class task_graph {
     detail::scheduler& s_;
   };
   /// run_async on pool p.
-  [[nodiscard]] run_awaiter run_async(pool& p) { return run_awaiter{state(), p.scheduler()}; }
+  [[nodiscard]] run_awaiter run_async(pool& p) {
+    return run_awaiter{state(), detail::pool_access::of(p)};
+  }
   /// run_async on the calling worker's pool, else pool::global().
   [[nodiscard]] run_awaiter run_async() {
     return run_awaiter{state(), detail::ambient_scheduler()};

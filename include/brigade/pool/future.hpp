@@ -223,10 +223,10 @@ future<std::invoke_result_t<std::decay_t<F>&>> submit(pool& p, F&& fn) {
   auto st = std::make_shared<detail::future_state<T>>();
   auto* j = new detail::future_job<T, F>(std::forward<F>(fn), st);
   detail::worker* w = detail::current_worker();
-  if (w != nullptr && &w->sched() == &p.scheduler()) {
+  if (w != nullptr && &w->sched() == &detail::pool_access::of(p)) {
     w->push(j);
   } else {
-    p.scheduler().inject(j);
+    detail::pool_access::of(p).inject(j);
   }
   return future<T>(std::move(st));
 }

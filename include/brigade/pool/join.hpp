@@ -178,14 +178,14 @@ template <class F, class G>
 auto join(F&& f, G&& g) {
   if (detail::worker* w = detail::current_worker()) return detail::join_on(*w, f, g);
   auto whole = [&] { return detail::join_on(*detail::current_worker(), f, g); };
-  return detail::run_on(pool::global().scheduler(), whole);
+  return detail::run_on(detail::pool_access::of(pool::global()), whole);
 }
 
 /// join(f, g) on pool p: inline when the caller is one of p's workers, else sent to p.
 template <class F, class G>
 auto join(pool& p, F&& f, G&& g) {
   auto whole = [&] { return detail::join_on(*detail::current_worker(), f, g); };
-  return detail::run_on(p.scheduler(), whole);
+  return detail::run_on(detail::pool_access::of(p), whole);
 }
 
 namespace detail {
@@ -208,7 +208,7 @@ void parallel_invoke(Fs&&... fs) {
   static_assert(sizeof...(Fs) >= 1, "parallel_invoke needs at least one function");
   if (detail::worker* w = detail::current_worker()) return detail::invoke_all(*w, fs...);
   auto whole = [&] { detail::invoke_all(*detail::current_worker(), fs...); };
-  detail::run_on(pool::global().scheduler(), whole);
+  detail::run_on(detail::pool_access::of(pool::global()), whole);
 }
 
 /// parallel_invoke on pool p.
@@ -216,7 +216,7 @@ template <class... Fs>
 void parallel_invoke(pool& p, Fs&&... fs) {
   static_assert(sizeof...(Fs) >= 1, "parallel_invoke needs at least one function");
   auto whole = [&] { detail::invoke_all(*detail::current_worker(), fs...); };
-  detail::run_on(p.scheduler(), whole);
+  detail::run_on(detail::pool_access::of(p), whole);
 }
 
 }  // namespace brigade

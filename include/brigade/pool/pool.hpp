@@ -21,6 +21,10 @@
 
 namespace brigade {
 
+namespace detail {
+struct pool_access;
+}
+
 /// A fixed set of worker threads that run fork-join work by work stealing.
 ///
 /// Each worker owns a Chase–Lev deque: work it forks goes on its own deque, idle workers steal
@@ -104,14 +108,18 @@ class pool {
   };
   schedule_awaiter schedule() noexcept { return schedule_awaiter{*this}; }
 
-  /// Internal: the scheduler behind this pool.
-  detail::scheduler& scheduler() noexcept { return *sched_; }
-
  private:
+  friend struct detail::pool_access;
   std::unique_ptr<detail::scheduler> sched_;
 };
 
 namespace detail {
+
+/// Internal access to a pool's scheduler, for brigade's own algorithms and awaitables; not part
+/// of the API (as detail::loop_access for event loops).
+struct pool_access {
+  static scheduler& of(pool& p) noexcept { return *p.sched_; }
+};
 
 /// The number of threads a default pool gets: BRIGADE_THREADS if set (validated), else the
 /// hardware concurrency (at least 1).

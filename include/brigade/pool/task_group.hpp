@@ -112,7 +112,7 @@ class task_group {
   /// A group on the pool of the calling worker, else on pool::global().
   task_group() : task_group(detail::ambient_scheduler()) {}
   /// A group on pool p.
-  explicit task_group(pool& p) : task_group(p.scheduler()) {}
+  explicit task_group(pool& p) : task_group(detail::pool_access::of(p)) {}
 
   task_group(const task_group&) = delete;
   task_group& operator=(const task_group&) = delete;
