@@ -2,6 +2,7 @@
 // integral index types (negative, mixed, 8 to 64 bits, extreme bounds), errors.
 #include <brigade/par/parallel_for.hpp>
 
+#include "support/error_text.hpp"
 #include "support/flavours.hpp"
 
 #include <gtest/gtest.h>
@@ -30,14 +31,7 @@ using brigade::testing::on_pool;
 
 const std::vector<std::size_t> sizes = {0, 1, 2, 3, 7, 13, 97, 1009, 10007, 100003, 1 << 20};
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using brigade::testing::error_of;
 
 // Which spellings compile: the plain and options forms do; a positional grain, a pool first and
 // bool bounds do not.

@@ -2,6 +2,7 @@
 // iterator and range forms, options, integral index types (negative, mixed, extreme), errors.
 #include <brigade/par/parallel_reduce.hpp>
 
+#include "support/error_text.hpp"
 #include "support/flavours.hpp"
 
 #include <gtest/gtest.h>
@@ -34,14 +35,7 @@ std::vector<std::int64_t> random_values(std::size_t n, unsigned seed) {
   return v;
 }
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using brigade::testing::error_of;
 
 // Which spellings compile: a positional grain or a pool first no longer does.
 template <class... Args>

@@ -2,6 +2,7 @@
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
 
+#include "support/error_text.hpp"
 #include "support/flavours.hpp"
 
 #include <gtest/gtest.h>
@@ -21,14 +22,7 @@ namespace {
 
 using brigade::testing::on_pool;
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using brigade::testing::error_of;
 
 TEST(pool, has_the_requested_size) {
   for (std::size_t n : {1, 2, 3, 8}) {

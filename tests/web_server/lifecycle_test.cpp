@@ -209,8 +209,8 @@ TEST_P(lifecycle, the_drain_deadline_cancels_queued_and_running_computations) {
   // Without cancellation the exit waits for ten computations; with it, the one worker
   // computes until the deadline (1 s) and then stops.
   const double spent = server().cpu_seconds() - before;
-  EXPECT_LT(spent, 1.0 + 2 * one) << "the drain cost " << spent << " s of CPU; one computation costs "
-                            << one << " s";
+  EXPECT_LT(spent, 1.0 + 2 * one) << "the drain cost " << spent
+                                  << " s of CPU; one computation costs " << one << " s";
   for (auto& c : waiting) EXPECT_TRUE(c->closed_within(20s));
 }
 
