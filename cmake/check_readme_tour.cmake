@@ -1,9 +1,21 @@
-# Fails when README.md does not contain each compiled tour file verbatim.
-file(READ ${README} readme)
-foreach(source IN LISTS SOURCES)
-  file(READ ${source} text)
-  string(FIND "${readme}" "${text}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "README.md does not contain ${source} verbatim: update the tour")
+# Fails when a document does not contain each of its compiled tour files verbatim.
+#   cmake "-DTOURS=README.md;a.cpp;docs/tour.md;b.cpp;c.cpp" -P check_readme_tour.cmake
+# TOURS lists documents (*.md), each followed by the files it must contain.
+if(NOT TOURS)
+  message(FATAL_ERROR "check_readme_tour.cmake: pass -DTOURS=<doc.md>;<file>;...")
+endif()
+set(doc "")
+foreach(entry IN LISTS TOURS)
+  if(entry MATCHES "\\.md$")
+    set(doc "${entry}")
+    file(READ "${doc}" doc_text)
+  elseif(doc STREQUAL "")
+    message(FATAL_ERROR "check_readme_tour.cmake: ${entry} comes before any document in TOURS")
+  else()
+    file(READ "${entry}" text)
+    string(FIND "${doc_text}" "${text}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "${doc} does not contain ${entry} verbatim: update the tour there")
+    endif()
   endif()
 endforeach()
