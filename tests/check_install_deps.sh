@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/install-deps.sh against stand-ins for dpkg-query, apt-get and sudo (nothing is installed):
 # with no option it checks only what building and the main job need, --tests adds the test-only
-# packages, --ci adds those and clang, and apt-get runs only for packages that are missing.
+# packages, --ci adds those and clang, --docs adds Doxygen, and apt-get runs only for packages that
+# are missing.
 set -euo pipefail
 script="$1"
 stubs=$(mktemp -d)
@@ -56,8 +57,11 @@ expect "$(installs "ninja-build $test_only")" "ninja-build" "no option, Ninja mi
 expect "$(installs "$test_only" --tests)" "chromium curl pkg-config" "--tests"
 expect "$(installs "$test_only" --ci)" "chromium clang curl pkg-config" "--ci"
 expect "$(installs "" --tests --ci)" "" "--tests --ci, nothing missing"
+expect "$(installs "doxygen")" "" "no option, only Doxygen missing"
+expect "$(installs "doxygen $test_only" --docs)" "doxygen" "--docs"
 
 status=0
 STUB_MISSING="" PATH="$stubs:$PATH" "$script" --nope >/dev/null 2>&1 || status=$?
 [ "$status" -eq 2 ] || fail "an unknown option exited with $status, not 2"
-echo "install-deps.sh: base, --tests and --ci check the right packages; apt-get only for missing ones"
+echo "install-deps.sh: base, --tests, --ci and --docs check the right packages;" \
+  "apt-get only for missing ones"

@@ -10,6 +10,7 @@
 #   tools/install-deps.sh --bench   also the peers the benchmarks compare with (oneTBB, OpenMP,
 #                                   Asio, libuv, moodycamel queues, nginx) and wrk
 #   tools/install-deps.sh --ci      --tests, and clang 14 (CI builds the sanitizer presets with it)
+#   tools/install-deps.sh --docs    also Doxygen, for the HTML API reference (the `docs` target)
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
 
@@ -20,7 +21,8 @@ for arg in "$@"; do
     --tests) packages+=("${test_packages[@]}") ;;
     --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev libasio-dev libuv1-dev libconcurrentqueue-dev wrk nginx-light) ;;
     --ci) packages+=("${test_packages[@]}" clang libclang-rt-dev) ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --tests, --bench or --ci)" >&2; exit 2 ;;
+    --docs) packages+=(doxygen) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --tests, --bench, --ci or --docs)" >&2; exit 2 ;;
   esac
 done
 
