@@ -36,10 +36,10 @@ brigade::task<> transfer(std::vector<account>& bank, std::size_t from, std::size
     second.emplace(co_await bank[std::max(from, to)].lock.lock());
   }
   const long from_balance = bank[from].balance;
-  co_await sim::yield();  // a round trip to the database: other transfers may run meanwhile
+  co_await brigade::yield();  // a round trip to the database: other transfers may run meanwhile
   bank[from].balance = from_balance - amount;
   const long to_balance = bank[to].balance;
-  co_await sim::yield();
+  co_await brigade::yield();
   bank[to].balance = to_balance + amount;
 }
 
@@ -49,8 +49,8 @@ std::function<brigade::task<>()> day_at_the_bank(bool safe) {
     std::vector<account> bank(4);
     const std::size_t moves[][2] = {{0, 1}, {2, 3}, {1, 2}};
     long amount = 10;
-    for (const auto& m : moves) sim::spawn(transfer(bank, m[0], m[1], amount++, safe));
-    co_await sim::sleep_for(1s);  // all transfers are done by then (virtual time)
+    for (const auto& m : moves) brigade::spawn(transfer(bank, m[0], m[1], amount++, safe));
+    co_await brigade::sleep_for(1s);  // all transfers are done by then (virtual time)
     long total = 0;
     for (const account& a : bank) total += a.balance;
     if (total != 400)

@@ -1,8 +1,10 @@
 // The whole of brigade's public API in one include.
 #pragma once
 
+#include <brigade/core/context.hpp>
 #include <brigade/core/errors.hpp>
 #include <brigade/core/scope.hpp>
+#include <brigade/core/spawn.hpp>
 #include <brigade/core/sync_wait.hpp>
 #include <brigade/core/task.hpp>
 #include <brigade/core/when_all.hpp>

@@ -410,6 +410,16 @@ event_loop& current_loop_or_throw(const char* what) {
                          ": not running on an event loop thread (pass the loop explicitly)");
 }
 
+timer_awaiter timer_on_current_context(std::int64_t deadline_ns, const char* what) {
+  // A context with timers of its own (the simulator) wins over a loop it was started from.
+  if (resume_context* ctx = current_resume_context(); ctx != nullptr && ctx->has_timers())
+    return timer_awaiter(*ctx, deadline_ns);
+  if (event_loop* l = tls_loop) return timer_awaiter(*l, deadline_ns);
+  throw std::logic_error(std::string("brigade::") + what +
+                         ": not running on an event loop thread or in a simulation (pass the "
+                         "loop explicitly: sleep_for(loop, d))");
+}
+
 void run_loop_until(event_loop& loop, std::coroutine_handle<> root, const bool& finished,
                     std::stop_source& stop) {
   loop_access::core(loop).run_root(root, finished, stop);

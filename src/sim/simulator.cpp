@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <map>
 #include <random>
@@ -29,55 +30,40 @@ class simulator;
 constinit thread_local simulator* tls_sim = nullptr;
 thread_local sim::run_result tls_last_run;
 
-// A spawned task's wrapper: reports its end (and exception) to the simulator, frees itself.
-class sim_child {
- public:
-  struct promise_type {
-    simulator* sim = nullptr;
-    sim_child get_return_object() noexcept {
-      return sim_child{std::coroutine_handle<promise_type>::from_promise(*this)};
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    struct final_awaiter {
-      bool await_ready() const noexcept { return false; }
-      void await_suspend(std::coroutine_handle<promise_type> h) const noexcept;
-      void await_resume() const noexcept {}
-    };
-    final_awaiter final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }  // body() catches everything
-  };
-  std::coroutine_handle<promise_type> handle;
-};
-
 class simulator final : public resume_context {
  public:
   explicit simulator(std::uint64_t seed) : seed_(seed), rng_(seed) {}
 
   void resume_later(std::coroutine_handle<> h, std::uint64_t) noexcept override {
-    if (std::this_thread::get_id() != thread_) {
-      std::fputs(
-          "brigade::sim: a coroutine of a simulation was woken from another thread; "
-          "a simulation must stay on its own thread\n",
-          stderr);
-      std::abort();
-    }
+    check_thread();
     runnable_.push_back(h);
   }
 
-  void at(std::int64_t when, std::coroutine_handle<> h) {
-    timers_.emplace(std::pair(when < now_ ? now_ : when, next_timer_++), h);
-  }
-  std::int64_t now() const noexcept { return now_; }
+  std::int64_t now_ns() const noexcept override { return now_; }
+  bool has_timers() const noexcept override { return true; }
 
-  void spawn(task<> t) {
-    sim_child c = body(std::move(t), *this);
-    c.handle.promise().sim = this;
-    live_.insert(c.handle);
-    runnable_.push_back(c.handle);
+  void resume_at(timed_resume& t) override {
+    check_thread();
+    if (t.deadline_ns < now_) t.deadline_ns = now_;  // past deadlines fire at the next turn
+    t.ticket = next_timer_++;  // ties between equal deadlines: in the order they were set
+    timers_.emplace(std::pair(t.deadline_ns, t.ticket), &t);
   }
 
-  void child_done(std::coroutine_handle<sim_child::promise_type> h) noexcept {
+  bool cancel_at(timed_resume& t) noexcept override {
+    check_thread();
+    return timers_.erase(std::pair(t.deadline_ns, t.ticket)) == 1;
+  }
+
+  bool owns_detached() const noexcept override { return true; }
+
+  void start_detached(std::coroutine_handle<> h) override {
+    check_thread();
+    live_.insert(h);
+    runnable_.push_back(h);
+  }
+
+  void detached_done(std::coroutine_handle<> h, std::exception_ptr error) noexcept override {
+    if (error && !error_) error_ = std::move(error);
     live_.erase(h);
     h.destroy();
   }
@@ -90,7 +76,7 @@ class simulator final : public resume_context {
         now_ = timers_.begin()->first.first;
         mix(static_cast<std::uint64_t>(now_));
         while (!timers_.empty() && timers_.begin()->first.first == now_) {
-          runnable_.push_back(timers_.begin()->second);
+          runnable_.push_back(timers_.begin()->second->waiter);
           timers_.erase(timers_.begin());
         }
       }
@@ -104,10 +90,10 @@ class simulator final : public resume_context {
       h.resume();
     }
     const std::size_t stuck = live_.size();
-    // Destroying a stuck child destroys the chain of tasks it awaits.
+    // Destroying a stuck task destroys the chain of tasks it awaits.
     for (auto h : std::vector(live_.begin(), live_.end())) h.destroy();
     live_.clear();
-    tls_last_run = {hash_, steps_, sim::clock::duration(now_)};
+    tls_last_run = {hash_, steps_, std::chrono::nanoseconds(now_)};
     if (error_) std::rethrow_exception(error_);
     if (stuck != 0)
       throw deadlock_error("brigade::sim: DEADLOCK with seed " + std::to_string(seed_) + ": " +
@@ -117,12 +103,13 @@ class simulator final : public resume_context {
   }
 
  private:
-  static sim_child body(task<> t, simulator& s) {
-    try {
-      co_await std::move(t);
-    } catch (...) {
-      if (!s.error_) s.error_ = std::current_exception();
-    }
+  void check_thread() const noexcept {
+    if (std::this_thread::get_id() == thread_) return;
+    std::fputs(
+        "brigade::sim: a coroutine of a simulation was woken from another thread; "
+        "a simulation must stay on its own thread\n",
+        stderr);
+    std::abort();
   }
 
   void mix(std::uint64_t v) noexcept {
@@ -137,41 +124,21 @@ class simulator final : public resume_context {
   const std::thread::id thread_ = std::this_thread::get_id();
   std::mt19937_64 rng_;  // fully specified by the standard: the same picks on every platform
   std::vector<std::coroutine_handle<>> runnable_;
-  std::map<std::pair<std::int64_t, std::uint64_t>, std::coroutine_handle<>> timers_;
-  std::uint64_t next_timer_ = 0;  // ties between equal deadlines: in the order they were set
-  std::set<std::coroutine_handle<sim_child::promise_type>> live_;
+  std::map<std::pair<std::int64_t, std::uint64_t>, timed_resume*> timers_;
+  std::uint64_t next_timer_ = 0;
+  struct handle_less {
+    bool operator()(std::coroutine_handle<> a, std::coroutine_handle<> b) const noexcept {
+      return std::less<void*>()(a.address(), b.address());
+    }
+  };
+  std::set<std::coroutine_handle<>, handle_less> live_;  // spawned tasks (the root is one)
   std::int64_t now_ = 0;
   std::uint64_t steps_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
   std::exception_ptr error_;
 };
 
-void sim_child::promise_type::final_awaiter::await_suspend(
-    std::coroutine_handle<promise_type> h) const noexcept {
-  h.promise().sim->child_done(h);
-}
-
-simulator& current_sim(const char* what) {
-  if (tls_sim == nullptr)
-    throw std::logic_error(std::string("brigade::") + what +
-                           ": not inside brigade::sim::run (call it from a simulated task)");
-  return *tls_sim;
-}
-
 }  // namespace
-
-void sim_schedule(std::coroutine_handle<> h, const char* what) {
-  current_sim(what).resume_later(h, 0);
-}
-
-void sim_schedule_at(std::int64_t when_ns, std::coroutine_handle<> h, const char* what) {
-  current_sim(what).at(when_ns, h);
-}
-
-std::int64_t sim_now_ns(const char* what) {
-  return current_sim(what).now();
-}
-
 }  // namespace brigade::detail
 
 namespace brigade::sim {
@@ -192,13 +159,10 @@ run_result run(std::uint64_t seed, std::function<task<>()> fn) {
       detail::set_current_resume_context(outer);
     }
   } installed(&s);
-  // fn itself runs as the first task, so that an exception from it is reported like any other.
-  s.spawn([](std::function<task<>()> f) -> task<> { co_await f(); }(std::move(fn)));
+  // fn itself runs as the first spawned task, so that an exception from it is reported like
+  // any other.
+  brigade::spawn([](std::function<task<>()> f) -> task<> { co_await f(); }(std::move(fn)));
   return s.run();
-}
-
-void spawn(task<> t) {
-  detail::current_sim("sim::spawn").spawn(std::move(t));
 }
 
 run_result last_run() noexcept {

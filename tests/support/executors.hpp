@@ -96,7 +96,7 @@ class on_executor : public ::testing::TestWithParam<executor> {
         co_await pool_->schedule();
         break;
       case executor::sim:
-        co_await sim::yield();
+        co_await brigade::yield();
         break;
       case executor::inline_thread:
         break;

@@ -12,15 +12,17 @@
 
 namespace brigade {
 
-/// Runs t with a deadline on the current event loop. If t finishes first, its result (or
-/// exception) is returned; if the deadline passes first, t is asked to stop (its stop token),
-/// awaited, and brigade::timed_out is thrown.
+/// Runs t with a deadline on the current context's clock (an event loop's, or virtual time
+/// under brigade::sim::run). If t finishes first, its result (or exception) is returned; if
+/// the deadline passes first, t is asked to stop (its stop token), awaited, and
+/// brigade::timed_out is thrown.
 ///
 /// Cancellation: t must honour its stop token for the timeout to take effect promptly
-/// (brigade's own awaitables all do). Errors: std::logic_error when not on an event loop.
+/// (brigade's own awaitables all do). Errors: std::logic_error when neither on an event loop
+/// nor in a simulation.
 template <class T, class Rep, class Period>
 task<T> timeout(std::chrono::duration<Rep, Period> limit, task<T> t) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+  const auto deadline = brigade::now() + std::chrono::ceil<std::chrono::nanoseconds>(limit);
   auto timer = [](std::chrono::steady_clock::time_point at) -> task<void> {
     co_await sleep_until(at);
   };

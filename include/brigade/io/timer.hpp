@@ -1,51 +1,123 @@
-// Timers on the event loop: sleep_for, sleep_until, and yield.
+// Timers: sleep_for and sleep_until, on the clock of the context that runs the coroutine.
 //
-// A sleeping coroutine costs one heap slot (8 bytes) besides its frame; a million pending
-// timers stay cheap (O(log n) per timer, 4-ary heap).
+// On an event loop a sleep is one of the loop's I/O operations: 8 bytes of heap slot besides
+// the frame, O(log n) per timer (4-ary heap), cancellable from any thread; a million pending
+// timers stay cheap. Under brigade::sim::run the same call waits in virtual time, on the
+// simulator's timers (brigade/core/detail/resume_context.hpp is the seam).
 #pragma once
 
+#include <brigade/core/context.hpp>
+#include <brigade/core/detail/resume_context.hpp>
+#include <brigade/core/errors.hpp>
+#include <brigade/core/task.hpp>
 #include <brigade/io/detail/op_awaiter.hpp>
 #include <brigade/io/event_loop.hpp>
 
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
-#include <stdexcept>
+#include <optional>
+#include <stop_token>
 
 namespace brigade {
 namespace detail {
 
-class timer_awaiter : public op_awaiter {
+/// A timer on an event loop: an I/O operation that completes at its deadline.
+class loop_timer : public op_awaiter {
  public:
-  timer_awaiter(event_loop& loop, std::int64_t deadline_ns) noexcept : op_awaiter(loop) {
+  loop_timer(event_loop& loop, std::int64_t deadline_ns) noexcept : op_awaiter(loop) {
     op_.kind = io_kind::timer;
     op_.deadline_ns = deadline_ns;
   }
-  void await_resume() { take_result(); }
+  void finish() { take_result(); }
 };
 
-event_loop& current_loop_or_throw(const char* what);
+/// `co_await` for sleep_for/sleep_until: a loop_timer on an event loop, else a timer kept by
+/// the context itself (the simulator). A stop request resumes it early with
+/// operation_cancelled. Not movable: created and awaited in place.
+class timer_awaiter {
+ public:
+  timer_awaiter(event_loop& loop, std::int64_t deadline_ns) { loop_.emplace(loop, deadline_ns); }
+  timer_awaiter(resume_context& ctx, std::int64_t deadline_ns) noexcept : ctx_(&ctx) {
+    node_.deadline_ns = deadline_ns;
+  }
+  timer_awaiter(const timer_awaiter&) = delete;
+  timer_awaiter& operator=(const timer_awaiter&) = delete;
+
+  bool await_ready() const noexcept { return false; }
+
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    if (loop_) return loop_->await_suspend(h);
+    std::stop_token token = stop_token_of(h);
+    if (token.stop_requested()) {
+      cancelled_ = true;
+      return false;
+    }
+    node_.waiter = h;
+    ctx_->resume_at(node_);
+    // The context runs on this thread and resumes nothing before we return: registering after
+    // resume_at cannot miss the timer firing. A stop requested from another thread while we
+    // register is the context's to refuse (the simulator aborts on foreign threads).
+    if (token.stop_possible()) stop_.emplace(std::move(token), canceller{this});
+    return true;
+  }
+
+  void await_resume() {
+    if (loop_) return loop_->finish();
+    stop_.reset();
+    if (cancelled_) throw operation_cancelled();
+  }
+
+ private:
+  struct canceller {
+    timer_awaiter* self;
+    void operator()() const noexcept {
+      if (!self->ctx_->cancel_at(self->node_)) return;  // fired already: resumes normally
+      self->cancelled_ = true;
+      self->ctx_->resume_later(self->node_.waiter);
+    }
+  };
+
+  std::optional<loop_timer> loop_;
+  resume_context* ctx_ = nullptr;
+  timed_resume node_;
+  std::optional<std::stop_callback<canceller>> stop_;
+  bool cancelled_ = false;
+};
 
 inline std::int64_t to_loop_clock(std::chrono::steady_clock::time_point tp) noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count();
 }
 
-}  // namespace detail
-
-/// `co_await sleep_until(tp)`: resumes on the current loop's thread at or after tp.
-/// Cancellation: a stop request resumes it early with operation_cancelled.
-/// Errors: std::logic_error when the caller is not running on an event loop.
-inline detail::timer_awaiter sleep_until(std::chrono::steady_clock::time_point tp) {
-  return detail::timer_awaiter(detail::current_loop_or_throw("sleep_until"),
-                               detail::to_loop_clock(tp));
+template <class Rep, class Period>
+std::int64_t after_ns(std::int64_t now, std::chrono::duration<Rep, Period> d) noexcept {
+  const auto ns = std::chrono::ceil<std::chrono::nanoseconds>(d).count();
+  return now + (ns > 0 ? ns : 0);
 }
 
-/// `co_await sleep_for(d)`: sleep_until(now + d). Negative durations do not wait (but still
-/// yield to the loop).
+event_loop& current_loop_or_throw(const char* what);
+
+/// The awaiter for a deadline on the calling thread's context. std::logic_error naming `what`
+/// when that context has no timers (a pool worker or a plain thread).
+timer_awaiter timer_on_current_context(std::int64_t deadline_ns, const char* what);
+
+}  // namespace detail
+
+/// `co_await sleep_until(tp)`: resumes at or after tp on the current context's clock
+/// (brigade::now()): on the current event loop's thread, or in virtual time under sim.
+/// Cancellation: a stop request resumes it early with operation_cancelled.
+/// Errors: std::logic_error when the caller runs neither on an event loop nor in a simulation.
+inline detail::timer_awaiter sleep_until(std::chrono::steady_clock::time_point tp) {
+  return detail::timer_on_current_context(detail::to_loop_clock(tp), "sleep_until");
+}
+
+/// `co_await sleep_for(d)`: sleep_until(brigade::now() + d). Negative durations do not wait
+/// (but still let the others run first).
 template <class Rep, class Period>
 detail::timer_awaiter sleep_for(std::chrono::duration<Rep, Period> d) {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-  return detail::timer_awaiter(detail::current_loop_or_throw("sleep_for"),
-                               event_loop::now_ns() + (ns > 0 ? ns : 0));
+  return detail::timer_on_current_context(detail::after_ns(detail::context_now_ns(), d),
+                                          "sleep_for");
 }
 
 /// sleep_until on a given loop (from any thread; resumes on that loop's thread).
@@ -57,8 +129,7 @@ inline detail::timer_awaiter sleep_until(event_loop& loop,
 /// sleep_for on a given loop.
 template <class Rep, class Period>
 detail::timer_awaiter sleep_for(event_loop& loop, std::chrono::duration<Rep, Period> d) {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-  return detail::timer_awaiter(loop, event_loop::now_ns() + (ns > 0 ? ns : 0));
+  return detail::timer_awaiter(loop, detail::after_ns(event_loop::now_ns(), d));
 }
 
 }  // namespace brigade
