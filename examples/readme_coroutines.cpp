@@ -1,4 +1,5 @@
-// The README's tour of the coroutine API (one chef, many dishes), compiled and run as a test.
+// The tour of the coroutine API (one chef, many dishes), compiled and run as a test: sockets on
+// an event loop, then one coroutine run twice, on the loop and under the simulator.
 #include <brigade/brigade.hpp>
 
 #include <chrono>
@@ -48,18 +49,45 @@ brigade::task<int> kitchen(brigade::runtime& rt) {
     return s;
   });
 
+  co_await connections.join();  // the clients hung up: every echo loop has ended
+  co_return static_cast<int>(sum % 1000);
+}
+
+// Timers read the clock of whatever runs them: the loop's, or the simulator's virtual time.
+brigade::task<void> cook(brigade::channel<int>& orders, int& served) {
+  while (auto order = co_await orders.receive()) {  // empty: closed and drained
+    co_await brigade::sleep_for(*order * 10ms);     // the chef serves the others meanwhile
+    ++served;
+  }
+}
+
+brigade::task<std::string> dinner() {
+  brigade::channel<int> orders(8);
+  int served = 0;
+  brigade::scope cooks;
+  cooks.spawn(cook(orders, served));
+  cooks.spawn(cook(orders, served));
+  for (int order : {4, 1, 2}) co_await orders.send(order);
+  orders.close();
+  co_await cooks.join();
+  std::string log = std::to_string(served) + " dishes";
   try {  // a deadline: the sleep is cancelled through its stop token
     co_await brigade::timeout(10ms,
                               [&]() -> brigade::task<void> { co_await brigade::sleep_for(1h); }());
   } catch (const brigade::timed_out& e) {
-    std::printf("%s\n", e.what());
+    log += std::string(", then ") + e.what();
   }
-
-  co_await connections.join();  // the clients hung up: every echo loop has ended
-  co_return static_cast<int>(sum % 1000);
+  co_return log;
 }
 
 int main() {
   brigade::runtime rt;  // a pool (the team) and an event loop (the chef)
   std::printf("result %d on %s\n", rt.block_on(kitchen(rt)), rt.loop().backend_name());
+
+  const std::string on_loop = rt.block_on(dinner());  // real time: about 50 ms
+  std::string simulated;  // the same coroutine: one thread, a seeded order, virtual time
+  auto r = brigade::sim::run(42, [&]() -> brigade::task<void> { simulated = co_await dinner(); });
+  std::printf("loop: %s\nsim:  %s (%lld virtual ms)\n", on_loop.c_str(), simulated.c_str(),
+              static_cast<long long>(r.virtual_time / 1ms));
+  return on_loop == simulated ? 0 : 1;
 }
