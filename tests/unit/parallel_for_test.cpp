@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -423,3 +425,24 @@ TEST(parallel_for, from_eight_plain_threads_at_once) {
 }
 
 }  // namespace
+
+// {.deterministic = true}: the same pieces whatever the pool.
+TEST(parallel_for, deterministic_pieces_depend_only_on_the_range_and_grain) {
+  auto pieces = [](unsigned threads) {
+    brigade::pool p(threads);
+    std::mutex mu;
+    std::set<std::pair<int, int>> seen;
+    brigade::parallel_for_range(-50, 1000,
+                                [&](int b, int e) {
+                                  std::lock_guard lock(mu);
+                                  seen.emplace(b, e);
+                                },
+                                {.grain = 64, .pool = &p, .deterministic = true});
+    return seen;
+  };
+  const auto one = pieces(1);
+  EXPECT_EQ(one.size(), 32u);  // 1050 halved five times: 32 leaves of 32 or 33
+  for (const auto& [b, e] : one) EXPECT_LE(e - b, 64);
+  EXPECT_EQ(pieces(2), one);
+  EXPECT_EQ(pieces(4), one);
+}

@@ -10,7 +10,9 @@
 #include <array>
 #include <atomic>
 #include <climits>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -289,3 +291,50 @@ TEST(parallel_reduce, bad_integer_ranges_are_errors_naming_the_values) {
 }
 
 }  // namespace
+
+// {.deterministic = true}: the pieces and the combine tree depend only on the range and the
+// grain, so a floating-point sum is the same bits on every pool size and every run.
+namespace {
+
+// The same tree, serially: halve above `leaf`, fold leaves from 0.0, combine halves.
+double tree_sum(const std::vector<double>& v, std::size_t b, std::size_t e, std::size_t leaf) {
+  if (e - b <= leaf) {
+    double acc = 0.0;
+    for (std::size_t i = b; i < e; ++i) acc += v[i];
+    return acc;
+  }
+  const std::size_t mid = b + (e - b) / 2;
+  return tree_sum(v, b, mid, leaf) + tree_sum(v, mid, e, leaf);
+}
+
+}  // namespace
+
+TEST(parallel_reduce, deterministic_sums_are_bit_identical_on_every_pool_and_run) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> dist(-1e6, 1e6);
+  std::vector<double> v(100'003);
+  for (double& x : v) x = dist(rng) * std::pow(10.0, static_cast<double>(rng() % 12) - 6.0);
+  auto sum = [&](brigade::pool& p, std::size_t grain) {
+    return brigade::parallel_reduce(std::size_t{0}, v.size(), 0.0,
+                                    [&](std::size_t b, std::size_t e, double acc) {
+                                      for (std::size_t i = b; i < e; ++i) acc += v[i];
+                                      return acc;
+                                    },
+                                    std::plus<>(),
+                                    {.grain = grain, .pool = &p, .deterministic = true});
+  };
+  for (std::size_t grain : {std::size_t{0}, std::size_t{1}, std::size_t{97}, std::size_t{4096}}) {
+    const std::size_t leaf = grain != 0 ? grain : v.size() / 1024 + 1;
+    const double expected = tree_sum(v, 0, v.size(), leaf);
+    for (unsigned threads : {1u, 2u, 4u}) {
+      brigade::pool p(threads);
+      for (int run = 0; run < 5; ++run) {
+        const double got = sum(p, grain);
+        EXPECT_EQ(std::memcmp(&got, &expected, sizeof got), 0)
+            << "grain " << grain << ", " << threads << " threads, run " << run << ": " << got
+            << " vs " << expected;
+      }
+    }
+  }
+  // A plain (lazy) reduction of the same data usually differs in the last bits: the point.
+}

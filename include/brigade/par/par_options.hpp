@@ -11,6 +11,7 @@
 // which have a pool and no grain.
 #pragma once
 
+#include <brigade/par/detail/lazy_split.hpp>
 #include <brigade/pool/pool.hpp>
 
 #include <cstddef>
@@ -31,6 +32,14 @@ struct par_options {
   /// pool::global(). Otherwise the loop runs on *pool; called from a thread that is not one of
   /// its workers, the caller sleeps until the loop is done. The pool must outlive the call.
   brigade::pool* pool = nullptr;
+
+  /// false (the default): pieces are cut where load imbalance demands, so they differ from run
+  /// to run. true: every piece longer than the grain (0: about a 1024th of the range) is halved
+  /// at its midpoint whatever the schedule, and a reduction folds each leaf from the identity
+  /// and combines the halves of each split: the pieces and the combine tree depend only on the
+  /// range and the grain, so a floating-point sum is bit-identical at every thread count and on
+  /// every run (OpenMP's and oneTBB's plain reductions are not). Costs one fork per split.
+  bool deterministic = false;
 };
 
 namespace detail {
@@ -38,6 +47,11 @@ namespace detail {
 /// The scheduler an algorithm given `p` (nullptr: the ambient pool) runs on.
 inline scheduler& scheduler_of(brigade::pool* p) {
   return p != nullptr ? pool_access::of(*p) : ambient_scheduler();
+}
+
+/// How a loop of n iterations given `o` is split on `threads` workers.
+inline split_plan plan_of(const par_options& o, std::size_t n, std::size_t threads) noexcept {
+  return o.deterministic ? fixed_plan(o.grain, n) : plan_for(o.grain, n, threads);
 }
 
 }  // namespace detail

@@ -29,7 +29,7 @@ void index_loop(const index_range<C>& r, F& f, const par_options& opts) {
   auto body = [&f, r](std::size_t b, std::size_t e) {
     for (std::size_t k = b; k < e; ++k) f(r.index(k));
   };
-  for_range(s, 0, r.size, plan_for(opts.grain, r.size, s.size()), body);
+  for_range(s, 0, r.size, plan_of(opts, r.size, s.size()), body);
 }
 
 template <class It, class F>
@@ -41,7 +41,7 @@ void element_loop(It first, std::size_t n, F& f, const par_options& opts) {
          it != end; ++it)
       f(*it);
   };
-  for_range(s, 0, n, plan_for(opts.grain, n, s.size()), body);
+  for_range(s, 0, n, plan_of(opts, n, s.size()), body);
 }
 
 }  // namespace detail
@@ -92,7 +92,7 @@ void parallel_for_range(First first, Last last, F&& f, par_options opts = {}) {
   const auto r = detail::checked_index_range("parallel_for_range", first, last);
   detail::scheduler& s = detail::scheduler_of(opts.pool);
   auto body = [&f, r](std::size_t b, std::size_t e) { f(r.index(b), r.index(e)); };
-  detail::for_range(s, 0, r.size, detail::plan_for(opts.grain, r.size, s.size()), body);
+  detail::for_range(s, 0, r.size, detail::plan_of(opts, r.size, s.size()), body);
 }
 
 }  // namespace brigade

@@ -68,7 +68,7 @@ auto map_range(R& range, F& f, const par_options& opts) {
   auto at = [&](std::size_t i) -> decltype(auto) {
     return std::invoke(f, first[static_cast<std::ranges::range_difference_t<R>>(i)]);
   };
-  return map_indices<U>(s, n, at, plan_for(opts.grain, n, s.size()));
+  return map_indices<U>(s, n, at, plan_of(opts, n, s.size()));
 }
 
 template <class It, class Out, class F>
@@ -82,7 +82,7 @@ Out transform_range(It first, It last, Out out, F& f, const par_options& opts) {
     Out to = out + static_cast<diff_out>(b);
     for (std::size_t i = b; i < e; ++i, ++in, ++to) *to = std::invoke(f, *in);
   };
-  for_range(s, 0, n, plan_for(opts.grain, n, s.size()), body);
+  for_range(s, 0, n, plan_of(opts, n, s.size()), body);
   return out + static_cast<diff_out>(n);
 }
 

@@ -32,7 +32,7 @@ T reduce_elements(It first, std::size_t n, T identity, Op& op, const par_options
       acc = op(std::move(acc), *it);
     return acc;
   };
-  return reduce_range(s, 0, n, plan_for(opts.grain, n, s.size()), identity, chunk, op);
+  return reduce_range(s, 0, n, plan_of(opts, n, s.size()), identity, chunk, op);
 }
 
 }  // namespace detail
@@ -61,8 +61,8 @@ T parallel_reduce(First first, Last last, T identity, Chunk chunk, Combine combi
   auto offsets = [&chunk, r](std::size_t b, std::size_t e, T acc) -> decltype(auto) {
     return chunk(r.index(b), r.index(e), std::move(acc));
   };
-  return detail::reduce_range(s, 0, r.size, detail::plan_for(opts.grain, r.size, s.size()),
-                              identity, offsets, combine);
+  return detail::reduce_range(s, 0, r.size, detail::plan_of(opts, r.size, s.size()), identity,
+                              offsets, combine);
 }
 
 /// Folds the elements of [first, last) with op, an associative operation whose neutral

@@ -18,10 +18,13 @@
 namespace brigade::detail {
 
 /// How a range is walked: `chunk` iterations between split checks, and no piece split below
-/// `min_split` iterations.
+/// `min_split` iterations. `fixed`: instead, halve every piece longer than `chunk` at its
+/// midpoint, whatever the schedule, so the pieces and the combine tree depend only on the range
+/// and `chunk` (a deterministic reduction).
 struct split_plan {
   std::size_t chunk;
   std::size_t min_split;
+  bool fixed = false;
 };
 
 /// With no grain given: check about 256 times per thread's share, at most every 1024
@@ -39,6 +42,14 @@ inline split_plan grain_plan(std::size_t grain) noexcept {
 /// The plan for n iterations on `threads` workers given a grain (0: automatic).
 inline split_plan plan_for(std::size_t grain, std::size_t n, std::size_t threads) noexcept {
   return grain == 0 ? auto_plan(n, threads) : grain_plan(grain);
+}
+
+/// The fixed plan: leaves of at most `grain` iterations, or with no grain about n / 1024 (never
+/// a function of the thread count).
+inline split_plan fixed_plan(std::size_t grain, std::size_t n) noexcept {
+  const std::size_t leaf =
+      grain != 0 ? grain : std::max<std::size_t>(1, n / 1024 + (n % 1024 != 0));
+  return {leaf, leaf, true};
 }
 
 /// Shared by every piece of one loop.
@@ -60,7 +71,16 @@ void run_chunk(for_loop<Body>& loop, std::size_t b, std::size_t e) {
 }
 
 template <class Body>
+void fixed_for(std::size_t b, std::size_t e, for_loop<Body>& loop) {
+  if (loop.failed.load(memory_order_relaxed)) return;
+  if (e - b <= loop.plan.chunk) return run_chunk(loop, b, e);
+  const std::size_t mid = b + (e - b) / 2;
+  join([&] { fixed_for(b, mid, loop); }, [&] { fixed_for(mid, e, loop); });
+}
+
+template <class Body>
 void split_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
+  if (loop.plan.fixed) return fixed_for(b, e, loop);
   // Stop chunking when less than two chunks remain: the tail then runs as one piece of at
   // least a chunk, so a grain is honoured at the end of every split-off half too.
   // (e - b) / 2 >= x rather than e - b >= 2 * x: a grain above 2^63 must not overflow.
@@ -108,9 +128,22 @@ T run_chunk(reduce_loop<T, Chunk, Combine>& loop, std::size_t b, std::size_t e, 
   }
 }
 
+// Every leaf folds from a copy of the identity and every inner node combines its two halves:
+// the result is a function of the range and the leaf size only.
+template <class T, class Chunk, class Combine>
+T fixed_reduce(std::size_t b, std::size_t e, reduce_loop<T, Chunk, Combine>& loop) {
+  if (loop.failed.load(memory_order_relaxed)) return T(loop.identity);  // an exception is coming
+  if (e - b <= loop.plan.chunk) return run_chunk(loop, b, e, T(loop.identity));
+  const std::size_t mid = b + (e - b) / 2;
+  auto [l, r] =
+      join([&] { return fixed_reduce(b, mid, loop); }, [&] { return fixed_reduce(mid, e, loop); });
+  return loop.combine(std::move(l), std::move(r));
+}
+
 template <class T, class Chunk, class Combine>
 T split_reduce(worker& w, std::size_t b, std::size_t e, T acc,
                reduce_loop<T, Chunk, Combine>& loop) {
+  if (loop.plan.fixed) return fixed_reduce(b, e, loop);
   while ((e - b) / 2 >= loop.plan.chunk) {                   // as in split_for
     if (loop.failed.load(memory_order_relaxed)) return acc;  // an exception is on its way up
     if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
