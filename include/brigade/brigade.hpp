@@ -25,6 +25,7 @@
 #include <brigade/par/parallel_sort.hpp>
 #include <brigade/par/pipeline.hpp>
 #include <brigade/par/task_graph.hpp>
+#include <brigade/pool/combinable.hpp>
 #include <brigade/pool/future.hpp>
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
