@@ -68,6 +68,7 @@ struct open_slice {
   std::uint64_t begin = 0;
   const char* label = nullptr;
   std::uint64_t id = 0;
+  std::uint64_t units = 0;  // a divisible loop piece: its independent iterations (0: not one)
 };
 
 class writer {
@@ -76,7 +77,7 @@ class writer {
       : out_(out), origin_(origin), pid_(pid) {}
 
   void slice(const char* cat, const char* name, std::uint32_t tid, std::uint64_t begin,
-             std::uint64_t end, std::uint64_t segment) {
+             std::uint64_t end, std::uint64_t segment, std::uint64_t units = 0) {
     sep();
     out_ << "{\"ph\":\"X\",\"cat\":\"" << cat << "\",\"name\":";
     put_string(out_, name);
@@ -84,7 +85,11 @@ class writer {
     put_time(out_, begin, origin_);
     out_ << ",\"dur\":";
     put_time(out_, end, begin);
-    if (segment != 0) out_ << ",\"args\":{\"segment\":" << segment << "}";
+    if (segment != 0) {
+      out_ << ",\"args\":{\"segment\":" << segment;
+      if (units > 1) out_ << ",\"units\":" << units;
+      out_ << "}";
+    }
     out_ << "}";
   }
 
@@ -172,10 +177,13 @@ std::size_t stop(const std::string& path) {
         case kind::segment_end:
           if (seg.id == e.a) {
             w.slice("segment", seg.label != nullptr ? seg.label : "task", tid, seg.begin, e.time_ns,
-                    seg.id);
+                    seg.id, seg.units);
             segments[seg.id] = {tid, seg.begin, e.time_ns};
           }
           seg = {};
+          break;
+        case kind::segment_units:
+          if (seg.id == e.a) seg.units = e.b;
           break;
         case kind::edge:
           edges.emplace_back(e.a, e.b);

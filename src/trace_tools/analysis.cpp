@@ -22,6 +22,13 @@ using detail::length;
 std::int64_t length(const trace_segment& s) noexcept {
   return length(s.begin_ns, s.end_ns);
 }
+// A segment's share of the span: a divisible loop piece of u iterations logically runs them
+// side by side, so it contributes one iteration's share of its time.
+std::int64_t span_length(const trace_segment& s) noexcept {
+  const std::int64_t d = length(s);
+  return s.units > 1 ? d / static_cast<std::int64_t>(std::min<std::uint64_t>(s.units, INT64_MAX))
+                     : d;
+}
 
 // Segment ids are unique per process only, so the key carries both.
 struct segment_key {
@@ -137,7 +144,7 @@ void work_and_span(const trace_file& t, analysis& a) {
     const std::size_t v = ready.back();
     ready.pop_back();
     ++done;
-    longest[v] = add(longest[v], length(t.segments[v]));
+    longest[v] = add(longest[v], span_length(t.segments[v]));
     if (last == SIZE_MAX || longest[v] > longest[last]) last = v;
     for (std::size_t k = succ.begin[v]; k < succ.begin[v + 1]; ++k) {
       const std::size_t w = succ.at[k];

@@ -69,7 +69,12 @@ class builder {
       if (dur < 0) fail("has a negative \"dur\"");
       if (cat == "segment") {
         const std::uint64_t id = arg_id(e, "segment");
-        t_.segments.push_back({id, lane, label(name.empty() ? "task" : name), begin, begin + dur});
+        trace_segment seg{id, lane, label(name.empty() ? "task" : name), begin, begin + dur};
+        if (args_->find("units") != nullptr) {
+          seg.units = arg_id(e, "units");
+          if (seg.units == 0) fail("has args.units 0 (a piece runs at least one iteration)");
+        }
+        t_.segments.push_back(seg);
       } else {
         using k = trace_slice::kind;
         const k what = cat == "lock" ? k::lock_wait : name == "parked" ? k::parked : k::io_wait;

@@ -734,3 +734,39 @@ TEST(trace_screenshot, chromium_renders_the_page) {
 }
 
 }  // namespace
+
+namespace {
+
+// A divisible loop piece (units > 1) counts one unit's share in the span, all of it in the work.
+TEST(trace_analysis, a_divisible_piece_counts_one_unit_in_the_span) {
+  builder b;
+  b.seg(1, 0, "a", 0, 10).seg(2, 0, "loop", 10, 90).seg(3, 0, "d", 90, 100);
+  b.t.segments[1].units = 8;  // 8 iterations of 10 ns, run in a row
+  b.edge(1, 2).edge(2, 3);
+  const tr::analysis a = tr::analyse(b.t);
+  EXPECT_EQ(a.work_ns, 100);
+  EXPECT_EQ(a.span_ns, 30);  // 10 + 80 / 8 + 10
+}
+
+// The writer marks such pieces with args.units, and the reader refuses a piece of 0 iterations.
+TEST(trace_reader, units_are_read_and_zero_is_refused) {
+  const std::string path = temp_path("units.json");
+  auto write = [&](const std::string& units) {
+    std::ofstream(path) << R"({"traceEvents":[{"ph":"X","cat":"segment","name":"p","pid":1,)"
+                        << R"("tid":1,"ts":0,"dur":1,"args":{"segment":7,"units":)" << units
+                        << R"(}}],"otherData":{"producer":"brigade","version":1,)"
+                        << R"("dropped_events":0,"threads":1,"duration_ns":1000}})";
+  };
+  write("12");
+  EXPECT_EQ(tr::read_trace_file(path).segments.at(0).units, 12u);
+  write("0");
+  try {
+    (void)tr::read_trace_file(path);
+    ADD_FAILURE() << "units 0 was accepted";
+  } catch (const tr::trace_error& e) {
+    EXPECT_NE(std::string(e.what()).find("args.units 0"), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
+}  // namespace

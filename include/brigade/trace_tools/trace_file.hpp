@@ -41,6 +41,9 @@ struct trace_segment {
   std::uint32_t label = 0;  // index into trace_file::labels
   std::int64_t begin_ns = 0;
   std::int64_t end_ns = 0;
+  /// A piece of a loop that split no further in this run but logically could: the independent
+  /// iterations it ran (its share of the span is one of them). 1 for every other segment.
+  std::uint64_t units = 1;
   std::int64_t duration_ns() const noexcept { return end_ns - begin_ns; }
 };
 

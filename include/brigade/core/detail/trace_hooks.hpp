@@ -33,6 +33,7 @@ enum class kind : std::uint16_t {
   lock_wait_begin,    // a: lock id, label: lock name
   lock_wait_end,      // a: lock id
   thread_name,        // label: "worker 3", "loop 0", "main"
+  segment_units,      // a: segment id, b: the independent iterations it ran (a divisible piece)
 };
 
 /// Whether recording is on. Relaxed: turning tracing on or off races benignly with threads

@@ -8,6 +8,7 @@
 // cut where the work turned out to be.
 #pragma once
 
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/pool/detail/scheduler.hpp>
 #include <brigade/pool/join.hpp>
 
@@ -52,6 +53,46 @@ inline split_plan fixed_plan(std::size_t grain, std::size_t n) noexcept {
   return {leaf, leaf, true};
 }
 
+/// While recording a trace, the pieces one call of split_for/split_reduce runs one after the
+/// other are recorded as what they logically are: siblings, each a segment after the strand
+/// that reached the range, all joined by one segment the caller continues from. The analysis
+/// then measures the span of the program (Cilkview's logical span), not of this schedule, in
+/// which no thief happened to ask for them. A piece of an automatic (grain 0) loop is further
+/// divisible down to single iterations: it is marked with its iteration count, and counts for
+/// one iteration's share of its time in the span.
+class traced_pieces {
+ public:
+  explicit traced_pieces(const split_plan& plan) noexcept
+      : label_(tracing::current_label()),
+        origin_(tracing::end_segment()),
+        join_(tracing::new_segment_id()),
+        divisible_(plan.min_split == 1 && !plan.fixed) {}
+  traced_pieces(const traced_pieces&) = delete;
+  traced_pieces& operator=(const traced_pieces&) = delete;
+  /// The caller continues in the join segment, even when a piece threw.
+  ~traced_pieces() { tracing::begin_segment_as(join_, label_); }
+
+  /// Opens a piece of `iterations` iterations.
+  void begin_piece(std::size_t iterations) noexcept {
+    const std::uint64_t id = tracing::begin_segment(label_, origin_);
+    if (divisible_ && iterations > 1)
+      tracing::record(tracing::kind::segment_units, id, iterations, nullptr);
+  }
+  /// Closes the open piece (or the continuation of a split) into the join.
+  void end_piece() noexcept {
+    if (const std::uint64_t id = tracing::end_segment(); id != 0)
+      tracing::record(tracing::kind::edge, id, join_, nullptr);
+  }
+  /// Opens the segment that forks the rest of the range in two.
+  void begin_split() noexcept { tracing::begin_segment(label_, origin_); }
+
+ private:
+  const char* label_;
+  std::uint64_t origin_;
+  std::uint64_t join_;
+  bool divisible_;
+};
+
 /// Shared by every piece of one loop.
 template <class Body>
 struct for_loop {
@@ -79,8 +120,38 @@ void fixed_for(std::size_t b, std::size_t e, for_loop<Body>& loop) {
 }
 
 template <class Body>
+void split_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop);
+
+// split_for while recording (see traced_pieces): the same walk, with every piece a segment.
+template <class Body>
+void split_for_traced(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
+  traced_pieces t(loop.plan);
+  while ((e - b) / 2 >= loop.plan.chunk) {
+    if (loop.failed.load(memory_order_relaxed)) return;
+    if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
+      const std::size_t mid = b + (e - b) / 2;
+      auto lower = [&] { split_for(w, b, mid, loop); };
+      auto upper = [&] { split_for(*current_worker(), mid, e, loop); };
+      t.begin_split();
+      join_on(w, lower, upper);
+      t.end_piece();
+      return;
+    }
+    t.begin_piece(loop.plan.chunk);
+    run_chunk(loop, b, b + loop.plan.chunk);
+    t.end_piece();
+    b += loop.plan.chunk;
+  }
+  if (loop.failed.load(memory_order_relaxed)) return;
+  t.begin_piece(e - b);
+  run_chunk(loop, b, e);
+  t.end_piece();
+}
+
+template <class Body>
 void split_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
   if (loop.plan.fixed) return fixed_for(b, e, loop);
+  if (tracing::on()) return split_for_traced(w, b, e, loop);
   // Stop chunking when less than two chunks remain: the tail then runs as one piece of at
   // least a chunk, so a grain is honoured at the end of every split-off half too.
   // (e - b) / 2 >= x rather than e - b >= 2 * x: a grain above 2^63 must not overflow.
@@ -142,8 +213,43 @@ T fixed_reduce(std::size_t b, std::size_t e, reduce_loop<T, Chunk, Combine>& loo
 
 template <class T, class Chunk, class Combine>
 T split_reduce(worker& w, std::size_t b, std::size_t e, T acc,
+               reduce_loop<T, Chunk, Combine>& loop);
+
+// split_reduce while recording (see traced_pieces). The pieces fold into one accumulator, as
+// untraced; logically they are siblings whose results are combined.
+template <class T, class Chunk, class Combine>
+T split_reduce_traced(worker& w, std::size_t b, std::size_t e, T acc,
+                      reduce_loop<T, Chunk, Combine>& loop) {
+  traced_pieces t(loop.plan);
+  while ((e - b) / 2 >= loop.plan.chunk) {
+    if (loop.failed.load(memory_order_relaxed)) return acc;
+    if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
+      const std::size_t mid = b + (e - b) / 2;
+      auto lower = [&] { return split_reduce(w, b, mid, std::move(acc), loop); };
+      auto upper = [&] { return split_reduce(*current_worker(), mid, e, T(loop.identity), loop); };
+      t.begin_split();
+      auto [l, r] = join_on(w, lower, upper);
+      T out = loop.combine(std::move(l), std::move(r));
+      t.end_piece();
+      return out;
+    }
+    t.begin_piece(loop.plan.chunk);
+    acc = run_chunk(loop, b, b + loop.plan.chunk, std::move(acc));
+    t.end_piece();
+    b += loop.plan.chunk;
+  }
+  if (loop.failed.load(memory_order_relaxed)) return acc;
+  t.begin_piece(e - b);
+  acc = run_chunk(loop, b, e, std::move(acc));
+  t.end_piece();
+  return acc;
+}
+
+template <class T, class Chunk, class Combine>
+T split_reduce(worker& w, std::size_t b, std::size_t e, T acc,
                reduce_loop<T, Chunk, Combine>& loop) {
   if (loop.plan.fixed) return fixed_reduce(b, e, loop);
+  if (tracing::on()) return split_reduce_traced(w, b, e, std::move(acc), loop);
   while ((e - b) / 2 >= loop.plan.chunk) {                   // as in split_for
     if (loop.failed.load(memory_order_relaxed)) return acc;  // an exception is on its way up
     if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
