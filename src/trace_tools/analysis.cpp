@@ -2,6 +2,7 @@
 #include <brigade/trace_tools/analysis.hpp>
 
 #include "printable.hpp"
+#include "segment_graph.hpp"
 #include "time_math.hpp"
 
 #include <algorithm>
@@ -30,41 +31,6 @@ std::int64_t span_length(const trace_segment& s) noexcept {
                      : d;
 }
 
-// Segment ids are unique per process only, so the key carries both.
-struct segment_key {
-  std::uint32_t process;
-  std::uint64_t id;
-  bool operator==(const segment_key&) const = default;
-};
-struct segment_key_hash {
-  std::size_t operator()(const segment_key& k) const noexcept {
-    return std::hash<std::uint64_t>{}(k.id * 0x9e3779b97f4a7c15ULL ^ k.process);
-  }
-};
-
-// Adjacency in compressed rows: the targets of node i are at[begin[i] .. begin[i + 1]).
-struct csr {
-  std::vector<std::size_t> begin;
-  std::vector<std::size_t> at;
-};
-
-csr make_csr(std::size_t nodes, const std::vector<std::pair<std::size_t, std::size_t>>& edges,
-             bool reversed) {
-  csr g;
-  g.begin.assign(nodes + 1, 0);
-  for (const auto& [from, to] : edges) ++g.begin[(reversed ? to : from) + 1];
-  for (std::size_t i = 0; i < nodes; ++i) g.begin[i + 1] += g.begin[i];
-  g.at.resize(edges.size());
-  std::vector<std::size_t> fill(g.begin.begin(), g.begin.end() - 1);
-  for (const auto& [from, to] : edges) {
-    if (reversed)
-      g.at[fill[to]++] = from;
-    else
-      g.at[fill[from]++] = to;
-  }
-  return g;
-}
-
 std::string segment_name(const trace_file& t, const trace_segment& s) {
   return std::to_string(s.id) + " (\"" + detail::printable(t.labels.at(s.label)) + "\" on " +
          detail::printable(lane_title(t, s.lane)) + ")";
@@ -72,7 +38,7 @@ std::string segment_name(const trace_file& t, const trace_segment& s) {
 
 // The edges left after Kahn's algorithm contain a cycle: every node still waiting has a
 // predecessor still waiting, so walking predecessors from any of them must come back.
-[[noreturn]] void report_cycle(const trace_file& t, const csr& preds,
+[[noreturn]] void report_cycle(const trace_file& t, const detail::csr& preds,
                                const std::vector<std::size_t>& indegree) {
   std::size_t v = 0;
   while (indegree[v] == 0) ++v;
@@ -102,33 +68,12 @@ std::string segment_name(const trace_file& t, const trace_segment& s) {
 // Work and span over the DAG, with one longest path.
 void work_and_span(const trace_file& t, analysis& a) {
   const std::size_t n = t.segments.size();
-  std::unordered_map<segment_key, std::size_t, segment_key_hash> index;
-  index.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const trace_segment& s = t.segments[i];
-    const std::uint32_t process = s.lane < t.lanes.size() ? t.lanes[s.lane].process : 0;
-    if (!index.emplace(segment_key{process, s.id}, i).second)
-      throw trace_error("trace: segment id " + std::to_string(s.id) + " is used twice");
-    a.work_ns = add(a.work_ns, length(s));
-  }
-
-  std::vector<std::pair<std::size_t, std::size_t>> edges;
-  edges.reserve(t.edges.size());
-  for (const trace_edge& e : t.edges) {
-    const auto from = index.find({e.process, e.from});
-    const auto to = index.find({e.process, e.to});
-    if (from == index.end() || to == index.end()) {
-      ++a.missing_edges;  // an end fell outside the recording (or its events were dropped)
-      continue;
-    }
-    edges.emplace_back(from->second, to->second);
-  }
-  std::sort(edges.begin(), edges.end());
-  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
-  a.edges = edges.size();
-
-  const csr succ = make_csr(n, edges, false);
-  const csr preds = make_csr(n, edges, true);
+  for (const trace_segment& s : t.segments) a.work_ns = add(a.work_ns, length(s));
+  const detail::segment_graph g = detail::build_segment_graph(t);
+  a.missing_edges = g.missing_edges;
+  a.edges = g.edges;
+  const detail::csr& succ = g.succ;
+  const detail::csr& preds = g.preds;
   std::vector<std::size_t> indegree(n);
   for (std::size_t i = 0; i < n; ++i) indegree[i] = preds.begin[i + 1] - preds.begin[i];
 

@@ -80,6 +80,36 @@ TEST(cli, trace_json_of_a_kitchen_trace) {
   EXPECT_NE(text.out.find("chop"), std::string::npos);
 }
 
+TEST(cli, trace_predicts_and_answers_what_if) {
+  const fs::path dir = scratch() / "predict";
+  ASSERT_EQ(run_brigade({"kitchen", "--dishes", "2", "--cpu-ms", "5", "--wait-ms", "10", "--json",
+                         "--out", dir})
+                .status,
+            0);
+  const std::string trace = (dir / "team.json").string();
+  const json j = parse_stdout(
+      run_brigade({"trace", trace, "--json", "--predict", "1,2,4", "--what-if", "chop=0.5"}));
+  for (const char* p : {"1", "2", "4"}) {
+    EXPECT_GT(j.at("predicted_seconds").at(p).get<double>(), 0) << p;
+    EXPECT_LE(j.at("what_if").at("predicted_seconds").at(p).get<double>(),
+              j.at("predicted_seconds").at(p).get<double>())
+        << "chopping faster cannot make it slower, at " << p;
+  }
+  EXPECT_GE(j.at("predicted_seconds").at("1").get<double>(),
+            j.at("predicted_seconds").at("4").get<double>());
+  EXPECT_GE(j.at("burden_seconds").get<double>(), 0);
+
+  const outcome text = run_brigade({"trace", trace, "--predict", "2", "--width", "70"});
+  EXPECT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("predicted (greedy replay"), std::string::npos) << text.out;
+
+  const outcome bad = run_brigade({"trace", trace, "--what-if", "no-such-label=0.5"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("no segment is labelled \"no-such-label\""), std::string::npos) << bad.err;
+  EXPECT_NE(run_brigade({"trace", trace, "--what-if", "chop=fast"}).status, 0);
+  EXPECT_NE(run_brigade({"trace", trace, "--predict", "0"}).status, 0);
+}
+
 TEST(cli, scale_json_at_one_and_two_threads) {
 #ifndef BRIGADE_TEAM_OF_CHEFS
   GTEST_SKIP() << "examples are not built";

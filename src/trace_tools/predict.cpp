@@ -1,0 +1,170 @@
+// The greedy replay behind brigade::trace::predict.
+#include <brigade/trace_tools/predict.hpp>
+
+#include "printable.hpp"
+#include "segment_graph.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <queue>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace brigade::trace {
+namespace {
+
+std::int64_t measured_burden(const trace_file& t, const detail::segment_graph& g) {
+  std::vector<std::int64_t> gaps;
+  for (std::size_t from = 0; from < t.segments.size(); ++from) {
+    for (std::size_t k = g.succ.begin[from]; k < g.succ.begin[from + 1]; ++k) {
+      const trace_segment& a = t.segments[from];
+      const trace_segment& b = t.segments[g.succ.at[k]];
+      if (a.lane != b.lane) gaps.push_back(std::max<std::int64_t>(0, b.begin_ns - a.end_ns));
+    }
+  }
+  if (gaps.empty()) return 0;
+  auto mid = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2);
+  std::nth_element(gaps.begin(), mid, gaps.end());
+  return *mid;
+}
+
+// Each segment's duration in the replay, what-ifs applied.
+std::vector<std::int64_t> durations(const trace_file& t, const prediction_options& o) {
+  std::vector<double> factor_of_label(t.labels.size(), 1.0);
+  for (const what_if& w : o.what_ifs) {
+    if (!std::isfinite(w.factor) || w.factor < 0)
+      throw std::invalid_argument("trace::predict: what-if factor " + std::to_string(w.factor) +
+                                  " for \"" + detail::printable(w.label) +
+                                  "\" is invalid: expected a finite number >= 0");
+    bool found = false;
+    for (std::size_t l = 0; l < t.labels.size(); ++l) {
+      if (t.labels[l] == w.label) {
+        factor_of_label[l] *= w.factor;
+        found = true;
+      }
+    }
+    if (!found)
+      throw std::invalid_argument("trace::predict: no segment is labelled \"" +
+                                  detail::printable(w.label) + "\" (what-if)");
+  }
+  std::vector<std::int64_t> d(t.segments.size());
+  for (std::size_t i = 0; i < t.segments.size(); ++i) {
+    const trace_segment& s = t.segments[i];
+    const double f = s.label < factor_of_label.size() ? factor_of_label[s.label] : 1.0;
+    d[i] = static_cast<std::int64_t>(
+        std::llround(static_cast<double>(std::max<std::int64_t>(0, s.duration_ns())) * f));
+  }
+  return d;
+}
+
+std::int64_t replay(const trace_file& t, const detail::segment_graph& g,
+                    const std::vector<std::int64_t>& duration, unsigned workers,
+                    std::int64_t burden) {
+  const std::size_t n = t.segments.size();
+  std::int64_t origin = INT64_MAX;
+  for (const trace_segment& s : t.segments) origin = std::min(origin, s.begin_ns);
+
+  // A job is one segment, or one of the parts of a divisible piece split over the workers.
+  struct job {
+    std::int64_t ready;
+    std::size_t node;
+    std::int64_t length;
+    unsigned preferred;  // the worker that made it ready (no burden there); workers: none
+    bool operator>(const job& o) const noexcept {
+      return std::tie(ready, node) > std::tie(o.ready, o.node);
+    }
+  };
+  std::priority_queue<job, std::vector<job>, std::greater<>> ready;
+  std::vector<std::size_t> waiting(n), parts_left(n);
+  std::vector<std::int64_t> done_at(n, 0);
+  std::vector<unsigned> ran_on(n, workers);
+  auto release = [&](std::size_t v, std::int64_t at, unsigned by) {
+    const std::uint64_t units = t.segments[v].units;
+    const std::size_t parts =
+        units > 1 ? static_cast<std::size_t>(std::min<std::uint64_t>(units, workers)) : 1;
+    parts_left[v] = parts;
+    const std::int64_t each = duration[v] / static_cast<std::int64_t>(parts);
+    for (std::size_t p = 0; p < parts; ++p)
+      ready.push(
+          {at, v, p + 1 == parts ? duration[v] - each * static_cast<std::int64_t>(p) : each, by});
+  };
+  for (std::size_t v = 0; v < n; ++v) {
+    waiting[v] = g.preds.begin[v + 1] - g.preds.begin[v];
+    if (waiting[v] == 0) release(v, t.segments[v].begin_ns - origin, workers);
+  }
+  // Workers by the time they are free, ties by index.
+  std::set<std::pair<std::int64_t, unsigned>> free_at;
+  std::vector<std::int64_t> worker_free(workers, 0);
+  for (unsigned w = 0; w < workers; ++w) free_at.insert({0, w});
+  std::int64_t end = 0;
+  std::size_t finished = 0;
+  while (!ready.empty()) {
+    const job j = ready.top();
+    ready.pop();
+    // On the worker that made it ready, or on the one free first, after the burden.
+    const auto [first_free, first] = *free_at.begin();
+    unsigned w = first;
+    const bool moves = j.preferred < workers && j.preferred != first;
+    std::int64_t start = std::max(j.ready + (moves ? burden : 0), first_free);
+    if (moves) {
+      const std::int64_t there = std::max(j.ready, worker_free[j.preferred]);
+      if (there <= start) {
+        w = j.preferred;
+        start = there;
+      }
+    }
+    const std::int64_t finish = start + j.length;
+    free_at.erase({worker_free[w], w});
+    worker_free[w] = finish;
+    free_at.insert({finish, w});
+    end = std::max(end, finish);
+    if (finish >= done_at[j.node]) {
+      done_at[j.node] = finish;
+      ran_on[j.node] = w;
+    }
+    if (--parts_left[j.node] != 0) continue;
+    ++finished;
+    const std::size_t v = j.node;
+    for (std::size_t k = g.succ.begin[v]; k < g.succ.begin[v + 1]; ++k) {
+      const std::size_t s = g.succ.at[k];
+      if (--waiting[s] == 0) {
+        // Ready when its last predecessor is done; it prefers that predecessor's worker.
+        std::int64_t at = 0;
+        std::size_t last = v;
+        for (std::size_t q = g.preds.begin[s]; q < g.preds.begin[s + 1]; ++q) {
+          if (done_at[g.preds.at[q]] >= at) {
+            at = done_at[g.preds.at[q]];
+            last = g.preds.at[q];
+          }
+        }
+        release(s, at, ran_on[last]);
+      }
+    }
+  }
+  if (finished != n)
+    throw trace_error("trace: the edges form a cycle (a segment cannot wait for itself)");
+  return end;
+}
+
+}  // namespace
+
+predictions predict(const trace_file& t, const std::vector<unsigned>& workers,
+                    const prediction_options& options) {
+  for (unsigned p : workers)
+    if (p == 0)
+      throw std::invalid_argument("trace::predict: 0 workers: expected a worker count >= 1");
+  const std::vector<std::int64_t> duration = durations(t, options);
+  const detail::segment_graph g = detail::build_segment_graph(t);
+  predictions out;
+  out.burden_ns = options.burden_ns >= 0 ? options.burden_ns : measured_burden(t, g);
+  for (unsigned p : workers) out.at.push_back({p, replay(t, g, duration, p, out.burden_ns)});
+  return out;
+}
+
+}  // namespace brigade::trace

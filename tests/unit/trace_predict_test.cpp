@@ -1,0 +1,135 @@
+// brigade::trace::predict: exact replays of hand-built DAGs (greedy, burdened, divisible
+// pieces, what-ifs, errors), and a prediction from a 1-thread recording checked against a
+// measured 2-thread run of the same program (sleeps, so a busy machine stretches neither).
+#include <brigade/par/parallel_for.hpp>
+#include <brigade/pool/join.hpp>
+#include <brigade/pool/pool.hpp>
+#include <brigade/trace/trace.hpp>
+#include <brigade/trace_tools/predict.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace {
+
+namespace tr = brigade::trace;
+using namespace std::chrono_literals;
+
+struct builder {
+  tr::trace_file t;
+  builder() {
+    t.lanes = {{0, 1, 0, "main"}, {0, 1, 1, "worker 0"}};
+    t.processes = 1;
+    t.labels = {"a", "b"};
+  }
+  builder& seg(std::uint64_t id, std::uint32_t label, std::int64_t begin, std::int64_t end,
+               std::uint64_t units = 1) {
+    t.segments.push_back({id, 0, label, begin, end, units});
+    return *this;
+  }
+  builder& edge(std::uint64_t from, std::uint64_t to) {
+    t.edges.push_back({0, from, to});
+    return *this;
+  }
+};
+
+// a (10) -> {b1 (30), b2 (50)} -> c (20): work 110, span 80.
+tr::trace_file diamond() {
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 1, 10, 40).seg(3, 1, 40, 90).seg(4, 0, 90, 110);
+  b.edge(1, 2).edge(1, 3).edge(2, 4).edge(3, 4);
+  return b.t;
+}
+
+TEST(trace_predict, a_diamond_replays_exactly) {
+  const auto p = tr::predict(diamond(), {1, 2, 3}, {.burden_ns = 0});
+  ASSERT_EQ(p.at.size(), 3u);
+  EXPECT_EQ(p.at[0].predicted_ns, 110);  // all of it on one worker
+  EXPECT_EQ(p.at[1].predicted_ns, 80);   // the span: b1 and b2 side by side
+  EXPECT_EQ(p.at[2].predicted_ns, 80);
+}
+
+TEST(trace_predict, moving_work_to_another_worker_costs_the_burden) {
+  const auto p = tr::predict(diamond(), {2}, {.burden_ns = 5});
+  EXPECT_EQ(p.burden_ns, 5);
+  // One of b1, b2 moves (+5); the join waits for it: 10 + 5 + 50 + 20 when b2 moves.
+  EXPECT_EQ(p.at[0].predicted_ns, 85);
+}
+
+TEST(trace_predict, a_divisible_piece_splits_over_the_workers) {
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 1, 10, 90, 8).seg(3, 0, 90, 100);  // 8 iterations of 10
+  b.edge(1, 2).edge(2, 3);
+  const auto p = tr::predict(b.t, {1, 2, 4, 16}, {.burden_ns = 0});
+  EXPECT_EQ(p.at[0].predicted_ns, 100);
+  EXPECT_EQ(p.at[1].predicted_ns, 60);  // 10 + 80 / 2 + 10
+  EXPECT_EQ(p.at[2].predicted_ns, 40);  // 10 + 80 / 4 + 10
+  EXPECT_EQ(p.at[3].predicted_ns, 30);  // at most 8 parts: 10 + 10 + 10
+}
+
+TEST(trace_predict, what_if_scales_one_label) {
+  const auto p = tr::predict(diamond(), {1, 2}, {.what_ifs = {{"b", 0.5}}, .burden_ns = 0});
+  EXPECT_EQ(p.at[0].predicted_ns, 70);  // 10 + 15 + 25 + 20
+  EXPECT_EQ(p.at[1].predicted_ns, 55);  // 10 + 25 + 20
+}
+
+TEST(trace_predict, bad_requests_name_the_value) {
+  auto error = [](auto f) -> std::string {
+    try {
+      f();
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(error([] { tr::predict(diamond(), {0}); }).find("0 workers"), std::string::npos);
+  EXPECT_NE(error([] {
+              tr::predict(diamond(), {1}, {.what_ifs = {{"nope", 0.5}}});
+            }).find("no segment is labelled \"nope\""),
+            std::string::npos);
+  EXPECT_NE(error([] {
+              tr::predict(diamond(), {1}, {.what_ifs = {{"a", -1}}});
+            }).find("factor -1"),
+            std::string::npos);
+}
+
+// The program, scaled: 20 ms serial, 16 iterations of 4 ms (grain 1), a join of two
+// 10 ms branches. Recorded at 1 thread, the 2-thread prediction is checked against a measured
+// 2-thread run.
+void program(brigade::pool& p) {
+  std::this_thread::sleep_for(20ms);
+  brigade::parallel_for(0, 16, [](int) { std::this_thread::sleep_for(4ms); },
+                        {.grain = 1, .pool = &p});
+  p.run([] {
+    brigade::join([] { std::this_thread::sleep_for(10ms); },
+                  [] { std::this_thread::sleep_for(10ms); });
+  });
+}
+
+TEST(trace_predict, a_one_thread_recording_predicts_the_two_thread_run) {
+  const std::string path = "/tmp/brigade_predict_" + std::to_string(::getpid()) + ".json";
+  {
+    brigade::pool one(1);
+    tr::start();
+    program(one);
+    tr::stop(path);
+  }
+  const auto predicted = tr::predict(tr::read_trace_file(path), {2}).at[0].seconds();
+  std::remove(path.c_str());
+  brigade::pool two(2);
+  const auto start = std::chrono::steady_clock::now();
+  program(two);
+  const double measured =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(predicted, measured * 0.8) << "predicted " << predicted << " s, measured " << measured;
+  EXPECT_LE(predicted, measured * 1.2) << "predicted " << predicted << " s, measured " << measured;
+}
+
+}  // namespace
