@@ -50,7 +50,9 @@ void step_rows(const double* in, double* out, std::size_t n, double alpha, std::
 void run_serial(grid& g, int steps, double alpha);
 
 /// The same, each step a brigade::parallel_for_range over the interior rows, on `pool`
-/// (nullptr: the ambient pool). Blocking: the caller sleeps until the last step ends.
+/// (nullptr: pool::global()); the time loop itself runs on one of its workers.
+/// Blocking: the caller sleeps until the last step ends; call it from outside that pool (from
+/// one of its workers it would hold that worker idle, and with one worker never finish).
 void run_brigade(grid& g, int steps, double alpha, brigade::pool* pool = nullptr);
 
 /// Rows per piece that keep a piece at about 4096 points or more (1 for wide grids), so that
