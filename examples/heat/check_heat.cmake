@@ -1,0 +1,93 @@
+# The tests of examples/heat, one per CASE (see CMakeLists.txt here): HEAT is the program,
+# ARGS its arguments (separated by spaces); BOUND, BRIGADE and TRACE as each case needs.
+separate_arguments(ARGS UNIX_COMMAND "${ARGS}")
+
+# Runs heat with `env` (a list of NAME=value) and `args`; fails unless it exits with 0.
+function(run_heat out_var env args)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env ${env} ${HEAT} ${args}
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 50)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "heat ${args} (${env}) exited with '${status}': ${err}")
+  endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+# The text of field `name` of heat's one-line JSON, exactly as printed (no float round trip).
+function(json_field out_var json name)
+  if(NOT json MATCHES "\"${name}\":([^,}]+)")
+    message(FATAL_ERROR "no \"${name}\" in heat's output: ${json}")
+  endif()
+  set(${out_var} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+endfunction()
+
+if(CASE STREQUAL "error_bound")
+  run_heat(out "BRIGADE_THREADS=2" "${ARGS};--check;--json")
+  json_field(error "${out}" max_error)
+  # CMake compares numbers as doubles, exponents included.
+  if(NOT error LESS BOUND)
+    message(FATAL_ERROR "max error ${error} is not under ${BOUND}: ${out}")
+  endif()
+  message(STATUS "max error ${error} < ${BOUND}")
+
+elseif(CASE STREQUAL "same_checksum_1_and_2_threads")
+  run_heat(one "BRIGADE_THREADS=1" "${ARGS};--json")
+  run_heat(two "BRIGADE_THREADS=2" "${ARGS};--json")
+  json_field(sum1 "${one}" checksum)
+  json_field(sum2 "${two}" checksum)
+  # nlohmann-json prints the shortest text that reads back as the same double: equal text
+  # means equal bits.
+  if(NOT sum1 STREQUAL sum2)
+    message(FATAL_ERROR "checksum at 1 thread ${sum1}, at 2 threads ${sum2}")
+  endif()
+  message(STATUS "checksum ${sum1} at 1 and 2 threads")
+
+elseif(CASE STREQUAL "bad_input")
+  # Each bad command line: non-zero exit, nothing on stdout, one line on stderr naming it.
+  # "arguments|what stderr must name"
+  set(cases
+      "--n 2 --steps 1|--n 2"
+      "--n abc --steps 1|abc"
+      "--n 9 --steps -1|--steps -1"
+      "--n 9 --steps 1.5|1.5"
+      "--n 9 --steps 1 --alpha 0.3|--alpha 0.3"
+      "--n 9 --steps 1 --alpha 0|--alpha 0"
+      "--n 9 --steps 1 --alpha -0.1|-0.1"
+      "--n 9 --steps 1 --alpha x|x"
+      "--steps 1|--n")
+  foreach(c IN LISTS cases)
+    string(FIND "${c}" "|" bar)
+    string(SUBSTRING "${c}" 0 ${bar} parts)
+    math(EXPR bar "${bar} + 1")
+    string(SUBSTRING "${c}" ${bar} -1 expect)
+    separate_arguments(parts UNIX_COMMAND "${parts}")
+    execute_process(COMMAND ${HEAT} ${parts} RESULT_VARIABLE status OUTPUT_VARIABLE out
+                    ERROR_VARIABLE err TIMEOUT 30)
+    string(REGEX MATCHALL "\n" newlines "${err}")
+    list(LENGTH newlines lines)
+    if(status EQUAL 0 OR NOT out STREQUAL "" OR NOT lines EQUAL 1)
+      message(FATAL_ERROR "heat ${parts}: want a failure with one line on stderr; got exit "
+                          "'${status}', stdout '${out}', stderr '${err}'")
+    endif()
+    string(FIND "${err}" "${expect}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "heat ${parts}: stderr does not name '${expect}': ${err}")
+    endif()
+    message(STATUS "heat ${parts}: ${err}")
+  endforeach()
+
+elseif(CASE STREQUAL "trace_is_readable")
+  file(REMOVE "${TRACE}")
+  run_heat(out "BRIGADE_THREADS=2" "--n;65;--steps;20;--trace;${TRACE}")
+  execute_process(COMMAND ${BRIGADE} trace --json ${TRACE} RESULT_VARIABLE status
+                  OUTPUT_VARIABLE report ERROR_VARIABLE err TIMEOUT 50)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "brigade trace ${TRACE} exited with '${status}': ${err}")
+  endif()
+  if(NOT report MATCHES "\"work_seconds\": *([0-9.eE+-]+)" OR NOT CMAKE_MATCH_1 GREATER 0)
+    message(FATAL_ERROR "brigade trace ${TRACE} found no work in it: ${report}")
+  endif()
+  message(STATUS "brigade trace read ${TRACE}: ${CMAKE_MATCH_1} s of work")
+
+else()
+  message(FATAL_ERROR "unknown CASE '${CASE}'")
+endif()
