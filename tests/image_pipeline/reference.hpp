@@ -15,7 +15,7 @@ namespace imgp::reference {
 inline image blur(const image& src, double sigma) {
   const std::vector<std::int32_t> w = gaussian_weights(sigma);
   const int r = static_cast<int>(w.size() / 2), c = src.channels;
-  std::vector<int> tmp(src.pixels.size());  // the horizontal pass, times 256
+  std::vector<int> tmp(src.pixels.size());  // the horizontal pass, times 128
   auto at = [&](int x, int y, int k) {
     return (static_cast<std::size_t>(y) * src.width + x) * c + k;
   };
@@ -25,7 +25,7 @@ inline image blur(const image& src, double sigma) {
         int sum = 0;
         for (int i = -r; i <= r; ++i)
           sum += src.pixels[at(std::clamp(x + i, 0, src.width - 1), y, k)] * w[std::size_t(i + r)];
-        tmp[at(x, y, k)] = (sum + 32) >> 6;
+        tmp[at(x, y, k)] = (sum + 64) >> 7;
       }
   image out(src.width, src.height, c);
   for (int y = 0; y < src.height; ++y)
@@ -34,7 +34,7 @@ inline image blur(const image& src, double sigma) {
         int sum = 0;
         for (int i = -r; i <= r; ++i)
           sum += tmp[at(x, std::clamp(y + i, 0, src.height - 1), k)] * w[std::size_t(i + r)];
-        out.pixels[at(x, y, k)] = static_cast<std::uint8_t>((sum + (1 << 21)) >> 22);
+        out.pixels[at(x, y, k)] = static_cast<std::uint8_t>((sum + (1 << 20)) >> 21);
       }
   return out;
 }
