@@ -114,8 +114,9 @@ image decode_jpeg(std::span<const std::uint8_t> bytes) {
   jpeg_create_decompress(&g.d);
   jpeg_mem_src(&g.d, bytes.data(), static_cast<unsigned long>(bytes.size()));
   if (!read_header(&g.d, &e)) throw codec_error(std::string("JPEG: ") + e.message);
-  if (g.d.output_width > (1u << 16) || g.d.output_height > (1u << 16))
-    throw codec_error("JPEG: image larger than 65536 pixels on a side");
+  if (static_cast<long long>(g.d.output_width) * g.d.output_height > max_pixels)
+    throw codec_error("JPEG: " + std::to_string(g.d.output_width) + "x" +
+                      std::to_string(g.d.output_height) + " is too large");
   image img(static_cast<int>(g.d.output_width), static_cast<int>(g.d.output_height),
             g.d.output_components);
   if (!read_rows(&g.d, &e, img.pixels.data(), img.stride()))

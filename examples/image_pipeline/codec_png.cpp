@@ -110,6 +110,8 @@ image decode_png(std::span<const std::uint8_t> bytes) {
   if (!read_header(g.png, g.info)) throw codec_error(std::string("PNG: ") + io.message);
   const auto w = static_cast<int>(png_get_image_width(g.png, g.info));
   const auto h = static_cast<int>(png_get_image_height(g.png, g.info));
+  if (static_cast<long long>(w) * h > max_pixels)
+    throw codec_error("PNG: " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
   const int channels = png_get_channels(g.png, g.info);
   if (channels < 1 || channels > 4 || png_get_rowbytes(g.png, g.info) != std::size_t(w) * channels)
     throw codec_error("PNG: unsupported pixel layout");

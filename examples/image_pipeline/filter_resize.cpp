@@ -29,9 +29,8 @@ std::vector<sample> samples(int in, int out) {
 image resize(const image& src, double factor) {
   const long w = std::max(1L, std::lround(src.width * factor));
   const long h = std::max(1L, std::lround(src.height * factor));
-  if (w > 65536 || h > 65536)
-    throw codec_error("resize: " + std::to_string(w) + "x" + std::to_string(h) +
-                      " is larger than 65536 pixels on a side");
+  if (static_cast<long long>(w) * h > max_pixels)
+    throw codec_error("resize: " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
   image out(static_cast<int>(w), static_cast<int>(h), src.channels);
   const std::vector<sample> xs = samples(src.width, out.width);
   const std::vector<sample> ys = samples(src.height, out.height);

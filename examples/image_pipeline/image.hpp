@@ -8,6 +8,10 @@
 
 namespace imgp {
 
+/// The most pixels an image may have: 2^28 (e.g. 20000 x 13000). Decoders and resize refuse
+/// more, since a corrupt or hostile header could otherwise make the program allocate gigabytes.
+inline constexpr long long max_pixels = 1LL << 28;
+
 /// Interleaved 8-bit samples, row after row: 1 channel (gray), 2 (gray, alpha), 3 (RGB) or
 /// 4 (RGBA).
 struct image {

@@ -33,7 +33,7 @@ image sharpen(const image& src);
 /// Luma (77 R + 150 G + 29 B + 128) >> 8: RGB becomes gray, RGBA gray+alpha; gray stays.
 image gray(const image& src);
 /// Bilinear resize by factor (each side max(1, round(side * factor))), pixel centres aligned.
-/// Errors: codec_error when a side would pass 65536.
+/// Errors: codec_error when the result would have more than max_pixels.
 image resize(const image& src, double factor);
 
 /// 2r+1 fixed-point weights (r = ceil(3 sigma)) of exp(-i^2 / 2 sigma^2), summing to 1 << 14.
