@@ -28,7 +28,7 @@ double softmax(const model& m, const double* x, std::vector<double>& z) {
 }  // namespace
 
 double add_loss_gradient(const model& m, const dataset& d, std::span<const std::size_t> rows,
-                         std::vector<double>& grad) {
+                         std::span<double> grad) {
   std::vector<double> p(m.classes);
   double loss = 0;
   for (const std::size_t r : rows) {
@@ -50,7 +50,7 @@ double add_loss_gradient(const model& m, const dataset& d, std::span<const std::
 }
 
 gradient_sum batch_gradient(const model& m, const dataset& d, std::span<const std::size_t> rows,
-                            std::size_t grain) {
+                            std::size_t grain, brigade::pool* pool) {
   return brigade::parallel_reduce(
       std::size_t{0}, rows.size(), gradient_sum{std::vector<double>(m.w.size(), 0.0), 0.0},
       [&](std::size_t b, std::size_t e, gradient_sum acc) {
@@ -62,7 +62,7 @@ gradient_sum batch_gradient(const model& m, const dataset& d, std::span<const st
         left.loss += right.loss;
         return left;
       },
-      {.grain = grain, .deterministic = true});
+      {.grain = grain, .pool = pool, .deterministic = true});
 }
 
 void sgd_step(model& m, const gradient_sum& g, double lr, std::size_t batch) {

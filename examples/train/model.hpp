@@ -8,6 +8,8 @@
 
 #include "dataset.hpp"
 
+#include <brigade/pool/pool.hpp>
+
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -34,12 +36,12 @@ struct gradient_sum {
 /// Adds the gradient of the cross-entropy loss of each sample in `rows` (indices into d) into
 /// `grad` (model::w's size) and returns their summed loss. Serial: the body of every variant.
 double add_loss_gradient(const model& m, const dataset& d, std::span<const std::size_t> rows,
-                         std::vector<double>& grad);
+                         std::span<double> grad);
 
-/// The gradient summed over `rows` on the ambient brigade pool, deterministically: `grain`
-/// samples per leaf, leaves and combine tree fixed by rows.size() and grain (see the top).
+/// The gradient summed over `rows` on `pool` (nullptr: the ambient pool), deterministically:
+/// `grain` samples per leaf, leaves and combine tree fixed by rows.size() and grain (see top).
 gradient_sum batch_gradient(const model& m, const dataset& d, std::span<const std::size_t> rows,
-                            std::size_t grain);
+                            std::size_t grain, brigade::pool* pool = nullptr);
 
 /// One SGD step: w -= lr × g.grad / batch (the mean gradient of the batch).
 void sgd_step(model& m, const gradient_sum& g, double lr, std::size_t batch);
