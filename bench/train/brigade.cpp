@@ -1,11 +1,11 @@
 // The epoch loop with the batch gradient summed by brigade's deterministic parallel_reduce,
-// as examples/train does it. The loop itself runs on one of the pool's workers (submit), so
+// as examples/train does it. The loop itself runs on one of the pool's workers (a task), so
 // that each batch forks from a worker instead of waking the pool from outside and sleeping.
 #include "train/train.hpp"
 
 #include <brigade/par/parallel_for.hpp>
-#include <brigade/pool/future.hpp>
 #include <brigade/pool/pool.hpp>
+#include <brigade/pool/task_group.hpp>
 
 #include <map>
 #include <memory>
@@ -23,16 +23,16 @@ brigade::pool& pool_of(int threads) {
 }  // namespace
 
 std::vector<double> train_brigade(const problem& p, int threads) {
-  brigade::pool& pool = pool_of(threads);
-  return brigade::submit(pool,
-                         [&] {
-                           ::train::model m(p.data.train.features, p.data.train.classes);
-                           return ::train::run_sgd(
-                               m, p.data.train, p.sgd, [&](const ::train::model& cur, auto rows) {
-                                 return ::train::batch_gradient(cur, p.data.train, rows, p.grain);
-                               });
-                         })
-      .get();
+  std::vector<double> losses;
+  brigade::task_group on_the_pool(pool_of(threads));
+  on_the_pool.run([&] {
+    ::train::model m(p.data.train.features, p.data.train.classes);
+    losses = ::train::run_sgd(m, p.data.train, p.sgd, [&](const ::train::model& cur, auto rows) {
+      return ::train::batch_gradient(cur, p.data.train, rows, p.grain);
+    });
+  });
+  on_the_pool.wait();
+  return losses;
 }
 
 void start_brigade(const std::vector<int>& threads) {

@@ -6,6 +6,7 @@
 #include "sgd.hpp"
 
 #include <brigade/pool/pool.hpp>
+#include <brigade/pool/task_group.hpp>
 #include <brigade/trace/trace.hpp>
 
 #include <CLI/CLI.hpp>
@@ -95,10 +96,16 @@ int main(int argc, char** argv) {
     if (!trace.empty()) brigade::trace::start();
     const auto t0 = std::chrono::steady_clock::now();
     train::model m(all.features, all.classes);
-    const std::vector<double> losses =
-        train::run_sgd(m, parts.train, o, [&](const train::model& cur, auto rows) {
-          return train::batch_gradient(cur, parts.train, rows, grain);
-        });
+    // The loop runs on a worker of the pool, so each batch forks from there: called from main,
+    // every batch would wake the pool from outside and sleep until it is done.
+    std::vector<double> losses;
+    brigade::task_group on_the_pool;
+    on_the_pool.run([&] {
+      losses = train::run_sgd(m, parts.train, o, [&](const train::model& cur, auto rows) {
+        return train::batch_gradient(cur, parts.train, rows, grain);
+      });
+    });
+    on_the_pool.wait();
     const double acc = train::accuracy(m, parts.test);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
