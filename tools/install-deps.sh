@@ -16,7 +16,8 @@
 #                                   it after Debian's own path
 #   tools/install-deps.sh --bench   also the peers the benchmarks compare with (oneTBB, OpenMP,
 #                                   Asio, libuv, moodycamel queues, nginx) and wrk
-#   tools/install-deps.sh --ci      --tests (the digits too), and clang 14 (CI builds the sanitizer presets with it)
+#   tools/install-deps.sh --ci      --tests (the digits too), and clang 14 (CI builds the
+#                                   sanitizer presets with it)
 #   tools/install-deps.sh --docs    also Doxygen, for the HTML API reference (the `docs` target)
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
@@ -49,7 +50,7 @@ fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps.sh: need root (or sudo) to install: ${missing[*]} ${digits_cache}" >&2; exit 1; }
+  command -v sudo >/dev/null || { echo "install-deps.sh: need root (or sudo) to install: ${missing[*]}$([ "$want_digits" -eq 1 ] && echo " $digits_cache")" >&2; exit 1; }
   sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
