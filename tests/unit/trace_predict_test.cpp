@@ -113,23 +113,31 @@ void program(brigade::pool& p) {
   });
 }
 
+// A run on a loaded machine can be stretched by late wake-ups at one moment and not the next,
+// so the pair (record at 1, measure at 2) is tried up to three times: a wrong predictor misses
+// every time, a right one is within 20% on a calm attempt.
 TEST(trace_predict, a_one_thread_recording_predicts_the_two_thread_run) {
   const std::string path = "/tmp/brigade_predict_" + std::to_string(::getpid()) + ".json";
-  {
-    brigade::pool one(1);
-    tr::start();
-    program(one);
-    tr::stop(path);
+  std::string attempts;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    {
+      brigade::pool one(1);
+      tr::start();
+      program(one);
+      tr::stop(path);
+    }
+    const double predicted = tr::predict(tr::read_trace_file(path), {2}).at[0].seconds();
+    std::remove(path.c_str());
+    brigade::pool two(2);
+    const auto start = std::chrono::steady_clock::now();
+    program(two);
+    const double measured =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (predicted >= measured * 0.8 && predicted <= measured * 1.2) return;
+    attempts += " predicted " + std::to_string(predicted) + " s, measured " +
+                std::to_string(measured) + " s;";
   }
-  const auto predicted = tr::predict(tr::read_trace_file(path), {2}).at[0].seconds();
-  std::remove(path.c_str());
-  brigade::pool two(2);
-  const auto start = std::chrono::steady_clock::now();
-  program(two);
-  const double measured =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_GE(predicted, measured * 0.8) << "predicted " << predicted << " s, measured " << measured;
-  EXPECT_LE(predicted, measured * 1.2) << "predicted " << predicted << " s, measured " << measured;
+  ADD_FAILURE() << "the 2-thread prediction missed by more than 20% three times:" << attempts;
 }
 
 }  // namespace
