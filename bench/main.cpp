@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,18 +42,17 @@ void warn_if_busy() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> names = bench::workload_names(workloads);
   bench::options o;
-  try {
-    o = bench::parse_options(argc, argv, names);
-  } catch (const bench::usage_error& e) {
-    std::fprintf(stderr, "brigade_bench: %s\n", e.what());
-    return 2;
-  }
-  if (o.help) {
-    std::fputs(bench::usage_text(names).c_str(), stdout);
-    return 0;
-  }
+  const bench::program_info program{
+      .name = "brigade_bench",
+      .description =
+          "Runs brigade and its peers (oneTBB, OpenMP, serial) on the same inputs in "
+          "one process, interleaved within every repetition, and checks every result "
+          "against the serial one. Prints one JSON line per result, then a table of "
+          "medians and ratios.",
+      .workloads = bench::workload_names(workloads)};
+  if (const std::optional<int> status = bench::parse_command_line(program, argc, argv, o))
+    return *status;
 
   warn_if_busy();
   bool started = false;

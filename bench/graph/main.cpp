@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,18 +28,17 @@ const bench::workload_list<factory> workloads = {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> names = bench::workload_names(workloads);
   bench::options o;
-  try {
-    o = bench::parse_options(argc, argv, names);
-  } catch (const bench::usage_error& e) {
-    std::fprintf(stderr, "brigade_graph_bench: %s\n", e.what());
-    return 2;
-  }
-  if (o.help) {
-    std::fputs(bench::usage_text(names).c_str(), stdout);
-    return 0;
-  }
+  const bench::program_info program{
+      .name = "brigade_graph_bench",
+      .description =
+          "Runs brigade's task graphs and pipelines against oneTBB's flow graph and "
+          "parallel_pipeline on the same inputs in one process, interleaved within "
+          "every repetition, and checks every result. Prints one JSON line per "
+          "result, then a table of medians and ratios.",
+      .workloads = bench::workload_names(workloads)};
+  if (const std::optional<int> status = bench::parse_command_line(program, argc, argv, o))
+    return *status;
   bool started = false;
   return bench::run_workloads("brigade_graph_bench", o.workloads, [&](const std::string& name) {
     if (!started) {  // before the first workload, inside run_workloads' error handling

@@ -1,128 +1,105 @@
-// Parsing of the shared benchmark flags; see options.hpp.
+// Parsing of the shared benchmark flags with CLI11; see options.hpp.
 #include "harness/options.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <string_view>
+#include <cstdio>
+#include <iostream>
 #include <thread>
 
 namespace bench {
 namespace {
 
-std::vector<std::string> split_list(std::string_view flag, std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = text.find(',', start);
-    const std::string_view item = text.substr(start, comma - start);
-    if (item.empty())
-      throw usage_error(std::string(flag) + " expects a comma-separated list, got '" +
-                        std::string(text) + "'");
-    out.emplace_back(item);
-    if (comma == std::string_view::npos) return out;
-    start = comma + 1;
-  }
-}
-
-int parse_int(std::string_view flag, const std::string& text, int lo, int hi) {
-  errno = 0;
-  char* end = nullptr;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0 || v < lo || v > hi)
-    throw usage_error(std::string(flag) + " expects an integer from " + std::to_string(lo) +
-                      " to " + std::to_string(hi) + ", got '" + text + "'");
-  return static_cast<int>(v);
-}
-
-// Keeps the names in `allowed` order (impls) or given order (workloads), each once; rejects
-// unknown names.
-std::vector<std::string> pick(std::string_view flag, const std::string& text,
-                              const std::vector<std::string>& allowed, bool allowed_order) {
-  std::vector<std::string> given = split_list(flag, text);
-  std::string known;
-  for (const std::string& a : allowed) known += (known.empty() ? "" : ",") + a;
-  for (const std::string& g : given)
-    if (std::find(allowed.begin(), allowed.end(), g) == allowed.end())
-      throw usage_error(std::string(flag) + ": unknown name '" + g + "' (known: " + known + ")");
-  std::vector<std::string> out;
-  const std::vector<std::string>& order = allowed_order ? allowed : given;
-  for (const std::string& name : order)
-    if (std::find(given.begin(), given.end(), name) != given.end() &&
-        std::find(out.begin(), out.end(), name) == out.end())
-      out.push_back(name);
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
   return out;
+}
+
+// The names of `given` that are in `order`, in `order`'s order, each once.
+template <class T>
+std::vector<T> each_once(const std::vector<T>& given, const std::vector<T>& order) {
+  std::vector<T> out;
+  for (const T& x : order)
+    if (std::find(given.begin(), given.end(), x) != given.end() &&
+        std::find(out.begin(), out.end(), x) == out.end())
+      out.push_back(x);
+  return out;
+}
+
+// A list flag: comma-separated, and given twice the lists add up.
+template <class T>
+CLI::Option* add_list(CLI::App& app, const std::string& flag, std::vector<T>& into,
+                      const std::string& help, const std::string& type_name) {
+  // One value per flag (`--threads 1 2` leaves 2 unexpected), split at the commas.
+  return app.add_option(flag, into, help)
+      ->delimiter(',')
+      ->type_name(type_name)
+      ->allow_extra_args(false);
 }
 
 }  // namespace
 
-options parse_options(int argc, const char* const* argv,
-                      const std::vector<std::string>& workloads) {
-  options o;
-  o.impls = all_impls;
-  o.workloads = workloads;
+std::optional<int> parse_command_line(const program_info& p, int argc, const char* const* argv,
+                                      options& o) {
+  o = options{};
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  o.threads = hw == 1 ? std::vector<int>{1} : std::vector<int>{1, hw};
+  std::vector<int> threads;
+  std::vector<std::string> impls, workloads;
 
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_value = false;
-    if (const std::size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg.resize(eq);
-      has_value = true;
-    }
-    auto take_value = [&]() -> const std::string& {
-      if (!has_value) {
-        if (i + 1 >= argc) throw usage_error(arg + " needs a value (see --help)");
-        value = argv[++i];
-        has_value = true;
-      }
-      return value;
-    };
-    if (arg == "--help" || arg == "-h") {
-      o.help = true;
-    } else if (arg == "--quick") {
-      o.quick = true;
-    } else if (arg == "--threads") {
-      o.threads.clear();
-      for (const std::string& t : split_list(arg, take_value())) {
-        const int n = parse_int(arg, t, 1, 1024);
-        if (std::find(o.threads.begin(), o.threads.end(), n) == o.threads.end())
-          o.threads.push_back(n);
-      }
-    } else if (arg == "--reps") {
-      o.reps = parse_int(arg, take_value(), 1, 1000);
-    } else if (arg == "--impl") {
-      o.impls = pick(arg, take_value(), all_impls, true);
-    } else if (arg == "--workload") {
-      o.workloads = pick(arg, take_value(), workloads, false);
-    } else {
-      throw usage_error("unknown flag '" + std::string(argv[i]) + "' (see --help)");
-    }
-    if (has_value && (arg == "--help" || arg == "-h" || arg == "--quick"))
-      throw usage_error(arg + " takes no value");
+  CLI::App app{p.description, p.name};
+  app.footer(p.footer +
+             "Exit status: 0 success, 1 a wrong result or a failure, 2 a bad command "
+             "line.");
+  if (p.fixed_threads) {
+    // Listed and refused, so that naming them says why rather than "not expected".
+    const CLI::Validator refuse(
+        [](std::string&) {
+          return std::string(
+              "not supported here: every implementation runs at fixed thread "
+              "counts (see --help)");
+        },
+        "");
+    for (const char* flag : {"--threads", "--impl"})
+      app.add_option(flag, "refused: every workload here fixes its own thread counts")
+          ->check(refuse);
+  } else {
+    add_list(app, "--threads", threads,
+             "thread counts to measure (default: 1 and the hardware's, " + std::to_string(hw) + ")",
+             "N,...")
+        ->check(CLI::Range(1, 1024));
+    add_list(app, "--impl", impls, "any of " + joined(all_impls) + " (default: all)", "NAME,...")
+        ->check(CLI::IsMember(all_impls));
   }
-  return o;
-}
+  app.add_option("--reps", o.reps, "repetitions of every measurement")
+      ->check(CLI::Range(1, 1000))
+      ->type_name("K")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  add_list(app, "--workload", workloads, "any of " + joined(p.workloads) + " (default: all)",
+           "NAME,...")
+      ->check(CLI::IsMember(p.workloads));
+  app.add_flag("--quick", o.quick, "CI-sized inputs: the whole suite in a few seconds");
 
-std::string usage_text(const std::vector<std::string>& workloads) {
-  std::string names;
-  for (const std::string& w : workloads) names += (names.empty() ? "" : ",") + w;
-  return "usage: brigade_bench [--threads N,...] [--reps K] [--impl NAME,...]\n"
-         "                     [--workload NAME,...] [--quick] [--help]\n"
-         "Runs brigade and its peers (oneTBB, OpenMP, serial) on the same inputs in one\n"
-         "process, interleaved within every repetition, and checks every result against the\n"
-         "serial one. Prints one JSON line per result, then a table of medians and ratios.\n"
-         "  --threads N,...     thread counts to measure (default: 1 and the hardware's)\n"
-         "  --reps K            repetitions of every measurement (default 5)\n"
-         "  --impl NAME,...     brigade,tbb,omp,serial (default: all)\n"
-         "  --workload NAME,... " +
-         names +
-         " (default: all)\n"
-         "  --quick             CI-sized inputs: the whole suite in a few seconds\n"
-         "Exit status: 0 success, 1 a wrong result or a failure, 2 a bad command line.\n";
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {  // --help
+      std::cout << app.help() << std::flush;
+      return 0;
+    }
+    std::string line = e.what();  // one line, so scripts and people see the cause and no more
+    std::replace(line.begin(), line.end(), '\n', ' ');
+    std::fprintf(stderr, "%s: error: %s\n", p.name.c_str(), line.c_str());
+    return 2;
+  }
+
+  o.threads = threads.empty() ? (hw == 1 ? std::vector<int>{1} : std::vector<int>{1, hw})
+                              : each_once(threads, threads);
+  o.impls = impls.empty() ? all_impls : each_once(impls, all_impls);
+  o.workloads = workloads.empty() ? p.workloads : each_once(workloads, workloads);
+  return std::nullopt;
 }
 
 }  // namespace bench

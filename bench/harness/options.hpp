@@ -1,8 +1,8 @@
-// The command line every benchmark shares: which thread counts, repetitions, implementations
-// and workloads to run, and whether to use CI-sized inputs.
+// The command line every benchmark shares, parsed with CLI11: which thread counts,
+// repetitions, implementations and workloads to run, and whether to use CI-sized inputs.
 #pragma once
 
-#include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,20 +18,23 @@ struct options {
   std::vector<std::string> impls;      // a subset of all_impls, in all_impls order
   std::vector<std::string> workloads;  // workload names, in the order given
   bool quick = false;                  // CI-sized inputs: the whole suite in a few seconds
-  bool help = false;                   // --help: print usage_text and exit
 };
 
-/// A bad command line. what() is one line for stderr; the program then exits with status 2.
-class usage_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+/// How one benchmark program presents itself on its command line.
+struct program_info {
+  std::string name;                    // "brigade_bench": --help's usage line, errors' prefix
+  std::string description;             // --help's paragraph above the flags
+  std::vector<std::string> workloads;  // the names --workload accepts, and its default
+  bool fixed_threads = false;          // workloads fix their own thread counts: --threads and
+                                       // --impl are refused rather than half-honoured
+  std::string footer;                  // more lines at the end of --help
 };
 
-/// Parses the flags (argv[1..]); `workloads` are the names --workload accepts, and the default.
-/// Throws usage_error on an unknown flag, a missing or malformed value, or an unknown name.
-options parse_options(int argc, const char* const* argv, const std::vector<std::string>& workloads);
-
-/// The --help text.
-std::string usage_text(const std::vector<std::string>& workloads);
+/// The front of every benchmark's main: parses argv[1..] into `o`. Returns nullopt to go on,
+/// or the status to exit with: 0 after printing --help to stdout, 2 after printing one line,
+/// "NAME: error: ...", to stderr for an unknown flag, a missing or malformed value, or an
+/// unknown name.
+std::optional<int> parse_command_line(const program_info& p, int argc, const char* const* argv,
+                                      options& o);
 
 }  // namespace bench

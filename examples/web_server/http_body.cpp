@@ -2,42 +2,12 @@
 // framing (data is skipped in bulk), and plain counting for Content-Length.
 #include "http_body.hpp"
 
+#include "http_chars.hpp"
+
 #include <algorithm>
 
 namespace web {
 namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// tchar of RFC 9110 §5.6.2: the characters of a token (field names, extension names).
-bool is_tchar(char c) noexcept {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 // What may stand in a chunk extension or a field value: visible characters, space, tab and
 // obs-text; never CR, LF, NUL or other controls.

@@ -6,6 +6,7 @@
 #include "http_connection.hpp"
 
 #include "http_body.hpp"
+#include "http_chars.hpp"
 #include "http_message.hpp"
 #include "loop_server.hpp"
 #include "routes.hpp"
@@ -102,11 +103,6 @@ int on_message_begin(http_parser* p) {
 int on_url(http_parser* p, const char* at, std::size_t n) {
   state_of(p).req.target.append(at, n);
   return 0;
-}
-
-bool is_tchar(char c) noexcept {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 bool is_host(std::string_view name) noexcept {

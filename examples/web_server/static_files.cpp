@@ -3,6 +3,8 @@
 // opening on the file lane.
 #include "static_files.hpp"
 
+#include "http_chars.hpp"
+
 #include <brigade/io/event_loop.hpp>
 #include <brigade/io/offload.hpp>
 
@@ -24,13 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // "/%2e%2E/x" -> "/../x"; nullopt for a malformed escape or an encoded NUL.
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
@@ -41,8 +36,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
       continue;
     }
     if (s.size() - i < 3) return std::nullopt;
-    const int hi = hex_digit(s[i + 1]);
-    const int lo = hex_digit(s[i + 2]);
+    const int hi = hex_value(s[i + 1]);
+    const int lo = hex_value(s[i + 2]);
     if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return std::nullopt;
     out += static_cast<char>(hi * 16 + lo);
     i += 2;

@@ -2,25 +2,25 @@
 // stdout and stderr, with a chosen stdin and stdout), and small traces to give it.
 #pragma once
 
+#include "spawn.hpp"  // tools/brigade: the command line starts its children the same way
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace brigade_cli_test {
 
@@ -82,32 +82,29 @@ inline started start_brigade(const std::vector<std::string>& args, const run_opt
   if (o.ignore_sigint)  // exec keeps an ignored signal ignored, and the pid
     strings = {"/bin/sh", "-c", "trap '' INT; exec \"$0\" \"$@\"", BRIGADE_CLI};
   strings.insert(strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (o.stdin_fd >= 0) posix_spawn_file_actions_adddup2(&fa, o.stdin_fd, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  // Our descriptors for the child's 1 and 2, closed on exec: the child sees only its copies.
+  const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  EXPECT_GE(out_fd, 0) << out;
+  EXPECT_GE(err_fd, 0) << err;
+  brigade::cli::spawn_options so{.argv = strings, .dup2 = {{out_fd, 1}, {err_fd, 2}}};
+  if (o.stdin_fd >= 0) so.dup2.insert(so.dup2.begin(), {o.stdin_fd, 0});
   // Whatever this test runner was started with, brigade starts with SIGINT and SIGTERM acting
   // and unblocked.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
   sigset_t none, stops;
   sigemptyset(&none);
   sigemptyset(&stops);
   sigaddset(&stops, SIGINT);
   sigaddset(&stops, SIGTERM);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &stops);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  const int rc = posix_spawn(&s.pid, argv[0], &fa, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&fa);
-  EXPECT_EQ(rc, 0) << "cannot start " << BRIGADE_CLI;
-  if (rc != 0) s.pid = -1;
+  so.signal_mask = &none;
+  so.signal_default = &stops;
+  try {
+    s.pid = brigade::cli::spawn(so);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what();
+  }
+  close(out_fd);
+  close(err_fd);
   return s;
 }
 

@@ -1,4 +1,5 @@
-// posix_spawnp with an edited environment, descriptors on /dev/null or dup2'd, and a signal mask.
+// posix_spawnp with an edited environment, descriptors on /dev/null or dup2'd, a signal mask
+// and signals set back to their default action.
 #include "spawn.hpp"
 
 #include <fcntl.h>
@@ -68,10 +69,16 @@ pid_t spawn(const spawn_options& o) {
   for (const auto& [ours, theirs] : o.dup2)
     posix_spawn_file_actions_adddup2(&actions.fa, ours, theirs);
   spawn_attributes attributes;
+  short flags = 0;
   if (o.signal_mask != nullptr) {
     posix_spawnattr_setsigmask(&attributes.attr, o.signal_mask);
-    posix_spawnattr_setflags(&attributes.attr, POSIX_SPAWN_SETSIGMASK);
+    flags |= POSIX_SPAWN_SETSIGMASK;
   }
+  if (o.signal_default != nullptr) {
+    posix_spawnattr_setsigdefault(&attributes.attr, o.signal_default);
+    flags |= POSIX_SPAWN_SETSIGDEF;
+  }
+  posix_spawnattr_setflags(&attributes.attr, flags);
   pid_t pid = -1;
   const int err =
       posix_spawnp(&pid, argv[0], &actions.fa, &attributes.attr, argv.data(), envp.data());

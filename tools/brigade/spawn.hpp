@@ -1,5 +1,5 @@
-// Starting a program with posix_spawn: the one place the command line (child_process) and the
-// web_server tests build an argv, an edited environment and the child's descriptors.
+// Starting a program with posix_spawn: the one place the command line (child_process), its tests
+// and the web_server tests build an argv, an edited environment and the child's descriptors.
 #pragma once
 
 #include <signal.h>
@@ -17,7 +17,8 @@ struct spawn_options {
   std::vector<int> dev_null{};      // descriptors the child finds /dev/null on (0 for stdin, ...)
   // {ours, the child's}: the child finds our descriptor `first` as its `second` (after dev_null).
   std::vector<std::pair<int, int>> dup2{};
-  const sigset_t* signal_mask = nullptr;  // the child's signal mask; ours when null
+  const sigset_t* signal_mask = nullptr;     // the child's signal mask; ours when null
+  const sigset_t* signal_default = nullptr;  // signals the child starts with default action
 };
 
 /// Starts the program and returns its process id; the caller waits for it.
