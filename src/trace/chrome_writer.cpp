@@ -2,9 +2,9 @@
 //
 // Segments become complete events ("ph":"X", "cat":"segment", args.segment = id), edges become
 // flow events ("ph":"s" in the source's last nanosecond, "ph":"f" at the target's start with
-// "bp":"e", args.from/to) that Perfetto and chrome://tracing draw as arrows, idle stretches become "idle" slices, and counts of dropped events go
-// into "otherData". Timestamps are microseconds with nanosecond decimals since the recording
-// started.
+// "bp":"e", args.from/to) that Perfetto and chrome://tracing draw as arrows, idle stretches become
+// "idle" slices, and counts of dropped events go into "otherData". Timestamps are microseconds with
+// nanosecond decimals since the recording started.
 #include "recorder.hpp"
 
 #include <brigade/trace/trace.hpp>
