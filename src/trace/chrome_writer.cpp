@@ -1,10 +1,10 @@
 // Writes a recording as Chrome Trace Event JSON, with brigade's segments and edges inside.
 //
 // Segments become complete events ("ph":"X", "cat":"segment", args.segment = id), edges become
-// flow events ("ph":"s" at the source's end, "ph":"f" at the target's start, args.from/to) that
-// Perfetto draws as arrows, idle stretches become "idle" slices, and counts of dropped events go
-// into "otherData". Timestamps are microseconds with nanosecond decimals since the recording
-// started.
+// flow events ("ph":"s" in the source's last nanosecond, "ph":"f" at the target's start with
+// "bp":"e", args.from/to) that Perfetto and chrome://tracing draw as arrows, idle stretches become
+// "idle" slices, and counts of dropped events go into "otherData". Timestamps are microseconds with
+// nanosecond decimals since the recording started.
 #include "recorder.hpp"
 
 #include <brigade/trace/trace.hpp>
@@ -228,7 +228,11 @@ std::size_t stop(const std::string& path) {
     const auto f = segments.find(from);
     const auto t = segments.find(to);
     if (f == segments.end() || t == segments.end()) continue;  // an end fell outside the recording
-    w.flow('s', edge_id, f->second.tid, f->second.end, from, to);
+    // A flow start binds to the slice that encloses it on its thread. At the source's end it
+    // would fall outside it (a slice covers [ts, ts + dur)) and bind to the thread's next slice
+    // when one begins at that very nanosecond; in the last nanosecond it binds to the source.
+    const where& src = f->second;
+    w.flow('s', edge_id, src.tid, src.end > src.begin ? src.end - 1 : src.begin, from, to);
     w.flow('f', edge_id, t->second.tid, t->second.begin, from, to);
     ++edge_id;
   }

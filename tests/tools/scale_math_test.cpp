@@ -14,6 +14,7 @@ using brigade::cli::amdahl_speedup;
 using brigade::cli::analyse_scaling;
 using brigade::cli::karp_flatt;
 using brigade::cli::median;
+using brigade::cli::summarize;
 
 std::vector<double> amdahl_times(double t1, double f, unsigned n) {
   std::vector<double> t;
@@ -31,6 +32,16 @@ TEST(scale_math, median_of_odd_and_even_counts) {
   EXPECT_DOUBLE_EQ(median({3, 1, 2}), 2);
   EXPECT_DOUBLE_EQ(median({4, 1, 3, 2}), 2.5);
   EXPECT_TRUE(std::isnan(median({})));
+}
+
+TEST(scale_math, repetitions_keep_their_median_min_max_and_spread) {
+  const auto r = summarize({0.9, 1.2, 1.0});
+  EXPECT_DOUBLE_EQ(r.median, 1.0);
+  EXPECT_DOUBLE_EQ(r.min, 0.9);
+  EXPECT_DOUBLE_EQ(r.max, 1.2);
+  EXPECT_NEAR(r.spread(), 0.3, 1e-12);
+  EXPECT_DOUBLE_EQ(summarize({2.5}).spread(), 0);
+  EXPECT_TRUE(std::isnan(summarize({}).median));
 }
 
 TEST(scale_math, perfect_scaling_has_no_serial_fraction) {

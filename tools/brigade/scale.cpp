@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -30,7 +32,8 @@ struct scale_settings {
   unsigned reps = 3;
   double timeout = 600;  // seconds per run
   bool json = false;
-  std::string svg;  // empty: no plot
+  std::string svg;        // empty: no plot
+  bool progress = false;  // progress lines on stderr even when it is not a terminal
   std::vector<std::string> command;
 };
 
@@ -65,6 +68,69 @@ double time_one_run(const scale_settings& s, unsigned threads, held_signals& sig
   return seconds;
 }
 
+// Below this a run is too short to time: process start-up and the scheduler's noise are a
+// large part of it, so speedups and Karp–Flatt figures come out as noise (0.796 for a 23 ms
+// program).
+constexpr double shortest_timeable_seconds = 0.1;
+
+// "850 ms", "4.2 s", "3 min 20 s": a duration as a person reads it.
+std::string human_seconds(double s) {
+  char buf[48];
+  if (s < 1) {
+    std::snprintf(buf, sizeof buf, "%.0f ms", s * 1000);
+  } else if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
+  } else {
+    const auto whole = static_cast<unsigned long>(s + 0.5);
+    std::snprintf(buf, sizeof buf, "%lu min %02lu s", whole / 60, whole % 60);
+  }
+  return buf;
+}
+
+// Progress on stderr, never on stdout (which may carry --json): on a terminal one line rewritten
+// in place before each run, showing what runs now, and erased at the end (or when an error
+// unwinds past it, so the error line starts clean); elsewhere nothing, unless --progress asks
+// for one line per finished run, as a log.
+class progress {
+ public:
+  explicit progress(bool asked) : tty_(::isatty(STDERR_FILENO) == 1), log_(asked && !tty_) {}
+  progress(const progress&) = delete;
+  progress& operator=(const progress&) = delete;
+  ~progress() { erase(); }
+
+  void starting(const std::string& what) {
+    if (!tty_) return;
+    std::fprintf(stderr, "\r%s\x1b[K", what.c_str());
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void finished(const std::string& what) {
+    if (log_) std::fprintf(stderr, "%s\n", what.c_str());
+  }
+  void erase() {
+    if (shown_) std::fputs("\r\x1b[K", stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool tty_, log_;
+  bool shown_ = false;
+};
+
+// "; 7 runs left, about 3.1 s" — the estimate assumes each run left takes `per_run` (NaN: not
+// known yet), the mean of the latest runs; more threads usually run faster, so it errs long.
+std::string runs_left(unsigned left, double per_run) {
+  std::string text = "; " + std::to_string(left) + (left == 1 ? " run" : " runs") + " left";
+  if (left > 0 && std::isfinite(per_run)) text += ", about " + human_seconds(left * per_run);
+  return text;
+}
+
+double mean(const std::vector<double>& xs) {
+  double sum = 0;
+  for (double x : xs) sum += x;
+  return xs.empty() ? std::nan("") : sum / static_cast<double>(xs.size());
+}
+
 nlohmann::json number_or_null(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
@@ -75,18 +141,25 @@ nlohmann::json numbers(const std::vector<double>& vs) {
   return a;
 }
 
-void print_text(const scaling& r, unsigned n) {
-  std::printf("%7s %11s %8s %11s %12s\n", "threads", "median", "speedup", "efficiency",
-              "Karp-Flatt");
+void print_text(const scaling& r, const std::vector<repetitions>& reps, unsigned k, unsigned n) {
+  std::printf("%7s %11s %8s %7s %11s %12s\n", "threads", "median", "speedup", "spread",
+              "efficiency", "Karp-Flatt");
   for (std::size_t i = 0; i < r.threads.size(); ++i) {
-    std::printf("%7u %9.4f s %7.2fx %10.0f%%", r.threads[i], r.seconds[i], r.speedup[i],
-                100 * r.efficiency[i]);
+    std::printf("%7u %9.4f s %7.2fx", r.threads[i], r.seconds[i], r.speedup[i]);
+    if (k > 1) {
+      std::printf(" %6.1f%%", 100 * reps[i].spread());
+    } else {
+      std::printf(" %7s", "-");
+    }
+    std::printf(" %10.0f%%", 100 * r.efficiency[i]);
     if (std::isnan(r.karp_flatt[i])) {
       std::printf(" %12s\n", "-");
     } else {
       std::printf(" %12.3f\n", r.karp_flatt[i]);
     }
   }
+  if (k > 1)
+    std::printf("spread: (slowest - fastest) / median of the %u runs at that thread count\n", k);
   if (std::isnan(r.serial_fraction)) {
     std::printf("\nAmdahl fit: needs at least 2 thread counts (use --max-threads 2 or more)\n");
     return;
@@ -102,8 +175,15 @@ void print_text(const scaling& r, unsigned n) {
               amdahl_speedup(f, 2.0 * n), 2 * n, amdahl_speedup(f, 4.0 * n), 4 * n);
 }
 
-nlohmann::json to_json(const scaling& r, unsigned n, unsigned reps,
-                       const std::vector<std::string>& command) {
+nlohmann::json to_json(const scaling& r, const std::vector<repetitions>& measured, unsigned n,
+                       unsigned reps, const std::vector<std::string>& command,
+                       const std::vector<std::string>& warnings) {
+  std::vector<double> lo, hi, spread;
+  for (const repetitions& m : measured) {
+    lo.push_back(m.min);
+    hi.push_back(m.max);
+    spread.push_back(m.spread());
+  }
   const double f = r.serial_fraction;
   nlohmann::json predicted = nlohmann::json::array();
   for (unsigned p : {2 * n, 4 * n})
@@ -114,11 +194,15 @@ nlohmann::json to_json(const scaling& r, unsigned n, unsigned reps,
           {"reps", reps},
           {"threads", r.threads},
           {"seconds", numbers(r.seconds)},
+          {"min_seconds", numbers(lo)},
+          {"max_seconds", numbers(hi)},
+          {"spread", numbers(spread)},
           {"speedup", numbers(r.speedup)},
           {"efficiency", numbers(r.efficiency)},
           {"karp_flatt", numbers(r.karp_flatt)},
           {"serial_fraction", number_or_null(f)},
-          {"predicted", predicted}};
+          {"predicted", predicted},
+          {"warnings", warnings}};
 }
 
 int run_scale(const scale_settings& s) {
@@ -128,19 +212,41 @@ int run_scale(const scale_settings& s) {
       s.max_threads != 0 ? s.max_threads : std::max(1U, std::thread::hardware_concurrency());
   std::vector<unsigned> threads;
   std::vector<double> medians;
+  std::vector<repetitions> measured;
   {
     // While commands run, SIGINT and SIGTERM are passed on to the running one, then we stop.
     held_signals signals;
+    progress shown(s.progress);
+    unsigned left = n * s.reps;
+    double per_run = std::nan("");  // the mean of the latest thread count's runs
     for (unsigned p = 1; p <= n; ++p) {
       std::vector<double> times;
       for (unsigned k = 1; k <= s.reps; ++k) {
+        const std::string at = "scale: " + std::to_string(p) + " of " + std::to_string(n) +
+                               " threads, run " + std::to_string(k) + " of " +
+                               std::to_string(s.reps);
+        shown.starting(at + runs_left(left, per_run));
         times.push_back(time_one_run(s, p, signals));
-        std::fprintf(stderr, "scale: %u of %u threads, run %u of %u: %.4f s\n", p, n, k, s.reps,
-                     times.back());
+        --left;
+        per_run = mean(times);
+        char took[32];
+        std::snprintf(took, sizeof took, ": %.4f s", times.back());
+        shown.finished(at + took + runs_left(left, per_run));
       }
       threads.push_back(p);
       medians.push_back(median(times));
+      measured.push_back(summarize(times));
     }
+  }
+  std::vector<std::string> warnings;
+  const auto shortest = std::min_element(medians.begin(), medians.end());
+  if (*shortest < shortest_timeable_seconds) {
+    const unsigned at = threads[static_cast<std::size_t>(shortest - medians.begin())];
+    warnings.push_back(
+        "runs are too short to time: the median at " + std::to_string(at) +
+        (at == 1 ? " thread" : " threads") + " took " + human_seconds(*shortest) +
+        " (under 100 ms), so start-up and timing noise swamp the speedups and the Karp-Flatt "
+        "figures; raise the program's input until a run takes a second or more");
   }
   const scaling r = analyse_scaling(threads, medians);
   if (!s.svg.empty()) {
@@ -150,11 +256,15 @@ int run_scale(const scale_settings& s) {
     if (!out) throw std::runtime_error("cannot write \"" + s.svg + "\"");
   }
   if (s.json) {
-    std::cout << to_json(r, n, s.reps, s.command).dump(2) << '\n';
+    std::cout << to_json(r, measured, n, s.reps, s.command, warnings).dump(2) << '\n';
   } else {
-    print_text(r, n);
+    print_text(r, measured, s.reps, n);
     if (!s.svg.empty()) std::printf("wrote %s\n", s.svg.c_str());
   }
+  // After the table, where it is read last; flushed first so that a terminal shows it there.
+  std::cout.flush();
+  std::fflush(stdout);
+  for (const std::string& w : warnings) std::fprintf(stderr, "brigade: warning: %s\n", w.c_str());
   return 0;
 }
 
@@ -178,6 +288,9 @@ void add_scale_command(CLI::App& app, action& chosen) {
       ->check(CLI::Range(0.001, 1e7))
       ->capture_default_str();
   sub->add_flag("--json", s->json, "Print the results as JSON");
+  sub->add_flag("--progress", s->progress,
+                "Log each run, the runs left and the time left on stderr even when it is not a "
+                "terminal (on a terminal one progress line is always shown)");
   sub->add_option("--svg", s->svg, "Write the speedup plot (measured, Amdahl, ideal) here");
   sub->add_option("command", s->command, "The program and its arguments, after --")->required();
   sub->footer("Example: brigade scale --max-threads 4 --svg speedup.svg -- ./team_of_chefs");

@@ -28,6 +28,12 @@ double median(std::vector<double> xs) {
   return n % 2 == 1 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
 }
 
+repetitions summarize(const std::vector<double>& times) {
+  if (times.empty()) return {nan, nan, nan};
+  const auto [lo, hi] = std::minmax_element(times.begin(), times.end());
+  return {median(times), *lo, *hi};
+}
+
 double karp_flatt(double speedup, double p) {
   if (p < 2 || !(speedup > 0)) return nan;
   return (1 / speedup - 1 / p) / (1 - 1 / p);

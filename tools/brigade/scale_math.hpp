@@ -8,6 +8,18 @@ namespace brigade::cli {
 /// The median of xs (the mean of the middle two for an even count); NaN when empty.
 double median(std::vector<double> xs);
 
+/// What the K repetitions at one thread count measured: the median kept, the fastest, the
+/// slowest.
+struct repetitions {
+  double median = 0, min = 0, max = 0;
+  /// (max − min) / median, how far apart the repetitions lay relative to the median: a speedup
+  /// computed from medians is not known better than this. 0 for one repetition.
+  double spread() const noexcept { return (max - min) / median; }
+};
+
+/// The median, min and max of times; NaN in each when times is empty.
+repetitions summarize(const std::vector<double>& times);
+
 /// The Karp–Flatt metric, the serial fraction measured at p threads:
 /// e = (1/S − 1/p) / (1 − 1/p). NaN for p < 2 or a speedup ≤ 0.
 double karp_flatt(double speedup, double p);
