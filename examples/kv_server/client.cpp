@@ -127,7 +127,8 @@ brigade::task<void> serve_client(brigade::tcp_stream stream, loop_server& server
         const auto status = parser.parse(data);
         if (status == resp_parser::status::incomplete) break;
         if (status == resp_parser::status::error) {
-          reply::error(out, parser.error());  // as Redis: the error, then the connection closes
+          reply::error(out,
+                       "ERR " + parser.error());  // as Redis: the error, then the connection closes
           close = true;
           break;
         }

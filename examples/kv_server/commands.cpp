@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <limits>
+#include <thread>
 
 namespace kv {
 namespace {
@@ -276,6 +277,25 @@ std::optional<std::string> flushall(server_shared& s, args_view a, std::stop_tok
   return out;
 }
 
+// DEBUG SLEEP seconds: as in Redis, but on a pool worker, so that only this client waits (in
+// Redis every client does). It watches its stop token: a client that hangs up ends it.
+std::optional<std::string> debug(server_shared&, args_view a, std::stop_token stop) {
+  std::string out;
+  double seconds = -1;
+  if (a.size() == 3) std::from_chars(a[2].data(), a[2].data() + a[2].size(), seconds);
+  if (a.size() != 3 || !iequals(a[1], "sleep") || seconds < 0 || seconds > 3600) {
+    reply::error(out, "ERR only DEBUG SLEEP seconds is supported");
+    return out;
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (stop.stop_requested()) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  reply::simple(out, "OK");
+  return out;
+}
+
 constexpr std::array commands{
     command{"ping", -1, ping},
     command{"echo", 2, echo},
@@ -302,6 +322,7 @@ constexpr std::array commands{
     command{"keys", 2, nullptr, keys},
     command{"sumprefix", 2, nullptr, sumprefix},
     command{"flushall", -1, nullptr, flushall},
+    command{"debug", -2, nullptr, debug},
 };
 
 }  // namespace
