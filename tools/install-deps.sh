@@ -5,21 +5,22 @@
 #                                   nlohmann-json, http_parser, GoogleTest (the release preset
 #                                   configures the tests too)
 #   tools/install-deps.sh --tests   also what only the tests use: curl (web_server tests),
-#                                   Chromium (headless: renders the trace page in a test),
-#                                   pkg-config (the install test)
+#                                   redis-tools (redis-cli: kv_server tests), Chromium
+#                                   (headless: renders the trace page in a test), pkg-config
+#                                   (the install test)
 #   tools/install-deps.sh --bench   also the peers the benchmarks compare with (oneTBB, OpenMP,
-#                                   Asio, libuv, moodycamel queues, nginx) and wrk
+#                                   Asio, libuv, moodycamel queues, nginx, redis-server) and wrk
 #   tools/install-deps.sh --ci      --tests, and clang 14 (CI builds the sanitizer presets with it)
 #   tools/install-deps.sh --docs    also Doxygen, for the HTML API reference (the `docs` target)
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev)
-test_packages=(curl chromium pkg-config)
+test_packages=(curl redis-tools chromium pkg-config)
 for arg in "$@"; do
   case "$arg" in
     --tests) packages+=("${test_packages[@]}") ;;
-    --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev libasio-dev libuv1-dev libconcurrentqueue-dev wrk nginx-light) ;;
+    --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev libasio-dev libuv1-dev libconcurrentqueue-dev wrk nginx-light redis-server) ;;
     --ci) packages+=("${test_packages[@]}" clang libclang-rt-dev) ;;
     --docs) packages+=(doxygen) ;;
     *) echo "install-deps.sh: unknown option '$arg' (use --tests, --bench, --ci or --docs)" >&2; exit 2 ;;
