@@ -7,7 +7,7 @@
 #     runs KEYS over KEYS_TABLE keys back to back (a pattern that scans them all and matches
 #     ~20). Redis runs KEYS on its one thread, so every GET waits; kv_server runs it on its pool.
 #
-#   bench/kv/run_kv.sh [--servers "brigade redis"] [--requests 200000] [--clients 50]
+#   bench/kv/run_kv.sh [--servers "brigade brigade-epoll redis"] [--requests 200000] [--clients 50]
 #                      [--keys 2000000] [--hybrid-requests 100000] [--raw FILE]
 #
 # Environment: BUILD (directory holding kv_server; default build/bench, then build/release),
@@ -45,16 +45,20 @@ start() {
   PORT=$(free_port 16379)
   local log="$WORK/$1.log"
   case "$1" in
-    brigade)
-      local bin
+    brigade | brigade-epoll)
+      local bin io=(env -u BRIGADE_IO)
       find_bin kv_server bin
-      taskset -c "$SERVER_CPU" "$bin" --port "$PORT" --loops 1 --threads 1 >"$log" 2>&1 &
+      if [[ $1 == brigade-epoll ]]; then io=(env BRIGADE_IO=epoll); fi
+      # taskset and env exec the server: $! is its own pid. Without BRIGADE_IO the loop picks
+      # io_uring where the kernel allows it (the server's log names its backend).
+      taskset -c "$SERVER_CPU" "${io[@]}" "$bin" --port "$PORT" --loops 1 --threads 1 \
+        >"$log" 2>&1 &
       ;;
     redis)
       taskset -c "$SERVER_CPU" redis-server --port "$PORT" --save '' --appendonly no \
         --daemonize no --logfile "$log" >/dev/null 2>&1 &
       ;;
-    *) die "unknown server '$1' (brigade, redis)" ;;
+    *) die "unknown server '$1' (brigade, brigade-epoll, redis)" ;;
   esac
   PID=$!
   STARTED_PIDS+=("$PID")

@@ -9,20 +9,24 @@ def main(path):
     thr = [r for r in rows if r.get("part") == "throughput"]
     hyb = [r for r in rows if r.get("part") == "hybrid"]
     if thr:
-        print("| test | -P | brigade req/s | redis req/s | brigade CPU µs/req | redis CPU µs/req "
+        print("| server | test | -P | req/s | redis req/s | CPU µs/req | redis CPU µs/req "
               "| CPU × redis |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        ours = sorted({r["server"] for r in thr} - {"redis"})
         for p in sorted({r["pipeline"] for r in thr}):
             for t in ["get", "set", "incr", "mset", "mget"]:
-                b = next((r for r in thr if r["server"] == "brigade" and r["test"] == t
-                          and r["pipeline"] == p), None)
                 s = next((r for r in thr if r["server"] == "redis" and r["test"] == t
                           and r["pipeline"] == p), None)
-                if not b or not s:
-                    continue
-                ratio = b["cpu_us_per_req"] / s["cpu_us_per_req"] if s["cpu_us_per_req"] else 0
-                print(f"| {t} | {p} | {b['rps']:,.0f} | {s['rps']:,.0f} | "
-                      f"{b['cpu_us_per_req']:.2f} | {s['cpu_us_per_req']:.2f} | {ratio:.2f} |")
+                for name in ours:
+                    b = next((r for r in thr if r["server"] == name and r["test"] == t
+                              and r["pipeline"] == p), None)
+                    if not b or not s:
+                        continue
+                    ratio = (b["cpu_us_per_req"] / s["cpu_us_per_req"]
+                             if s["cpu_us_per_req"] else 0)
+                    print(f"| {name} | {t} | {p} | {b['rps']:,.0f} | {s['rps']:,.0f} | "
+                          f"{b['cpu_us_per_req']:.2f} | {s['cpu_us_per_req']:.2f} | "
+                          f"{ratio:.2f} |")
         print()
     if hyb:
         print("| server | KEYS running | KEYS runs (median ms) | GET req/s | p50 ms | p99 ms "
