@@ -137,8 +137,8 @@ void expire_in(server_shared& s, args_view a, std::string& out, std::int64_t uni
   if (!to_int(a[2], n)) return reply::error(out, not_integer);
   if (n > std::numeric_limits<std::int64_t>::max() / 2000 ||
       n < std::numeric_limits<std::int64_t>::min() / 2000)
-    return reply::error(out, "ERR invalid expire time in '" +
-                                 std::string(unit == 1 ? "pexpire" : "expire") + "' command");
+    return reply::error(out, unit == 1 ? "ERR invalid expire time in 'pexpire' command"
+                                       : "ERR invalid expire time in 'expire' command");
   reply::integer(out, s.table.expire(a[1], now_ms() + n * unit) ? 1 : 0);
 }
 
@@ -336,11 +336,17 @@ const command* find_command(std::string_view name) {
 bool reject(const command* cmd, args_view a, std::string& out) {
   if (cmd == nullptr) {
     // Redis: the name and the first arguments, each cut at 128 bytes.
+    // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on "..." + string.
     std::string args;
-    for (std::size_t i = 1; i < a.size() && args.size() < 128; ++i)
-      args += "'" + std::string(a[i].substr(0, 128 - args.size())) + "' ";
-    std::string e = "ERR unknown command '" + std::string(a[0].substr(0, 128)) +
-                    "', with args beginning with: " + args;
+    for (std::size_t i = 1; i < a.size() && args.size() < 128; ++i) {
+      args += '\'';
+      args.append(a[i].substr(0, 128 - args.size()));
+      args += "' ";
+    }
+    std::string e = "ERR unknown command '";
+    e.append(a[0].substr(0, 128));
+    e += "', with args beginning with: ";
+    e += args;
     for (char& c : e)
       if (c == '\r' || c == '\n') c = ' ';  // an error is one line
     reply::error(out, e);
@@ -348,7 +354,10 @@ bool reject(const command* cmd, args_view a, std::string& out) {
   }
   const auto n = static_cast<int>(std::min<std::size_t>(a.size(), 1'000'000));
   if ((cmd->arity > 0 && n != cmd->arity) || (cmd->arity < 0 && n < -cmd->arity)) {
-    reply::error(out, "ERR wrong number of arguments for '" + std::string(cmd->name) + "' command");
+    std::string e = "ERR wrong number of arguments for '";
+    e.append(cmd->name);
+    e += "' command";
+    reply::error(out, e);
     return true;
   }
   return false;
