@@ -45,7 +45,7 @@ installs() {
     sed 's/ $//'
 }
 
-test_only="chromium clang curl pkg-config"
+test_only="chromium clang curl pkg-config redis-tools"
 expect() {
   local got="$1" want="$2" what="$3"
   [ "$got" = "$want" ] || fail "$what: apt-get installed '$got', expected '$want'"
@@ -54,10 +54,12 @@ expect() {
 expect "$(installs "")" "" "nothing missing"
 expect "$(installs "$test_only")" "" "no option, only test packages and clang missing"
 expect "$(installs "ninja-build $test_only")" "ninja-build" "no option, Ninja missing"
-expect "$(installs "$test_only" --tests)" "chromium curl pkg-config" "--tests"
-expect "$(installs "$test_only" --ci)" "chromium clang curl pkg-config" "--ci"
+expect "$(installs "$test_only" --tests)" "chromium curl pkg-config redis-tools" "--tests"
+expect "$(installs "$test_only" --ci)" "chromium clang curl pkg-config redis-tools" "--ci"
 expect "$(installs "" --tests --ci)" "" "--tests --ci, nothing missing"
 expect "$(installs "doxygen")" "" "no option, only Doxygen missing"
+expect "$(installs "redis-server nginx-light")" "" "no option, only bench peers missing"
+expect "$(installs "redis-server" --bench)" "redis-server" "--bench, redis-server missing"
 expect "$(installs "doxygen $test_only" --docs)" "doxygen" "--docs"
 
 status=0

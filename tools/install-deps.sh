@@ -6,8 +6,9 @@
 #                                   examples), zlib (examples/train reads .csv.gz), GoogleTest
 #                                   (the release preset configures the tests too)
 #   tools/install-deps.sh --tests   also what only the tests use: curl (web_server tests),
-#                                   Chromium (headless: renders the trace page in a test),
-#                                   pkg-config (the install test), and the handwritten digits
+#                                   redis-tools (redis-cli: kv_server tests), Chromium
+#                                   (headless: renders the trace page in a test), pkg-config
+#                                   (the install test), and the handwritten digits
 #                                   for examples/train: Debian ships digits.csv.gz (57 KB) in
 #                                   python3-sklearn, which would pull in ~250 MB (SciPy, NumPy,
 #                                   Boost headers), so the script downloads that package
@@ -15,7 +16,8 @@
 #                                   /var/cache/brigade/digits.csv.gz, where `train` looks for
 #                                   it after Debian's own path
 #   tools/install-deps.sh --bench   also the peers the benchmarks compare with (oneTBB, OpenMP,
-#                                   Asio, libuv, moodycamel queues, nginx, ImageMagick) and wrk
+#                                   Asio, libuv, moodycamel queues, nginx, ImageMagick,
+#                                   redis-server) and wrk
 #   tools/install-deps.sh --ci      --tests (the digits too), and clang 14 (CI builds the
 #                                   sanitizer presets with it)
 #   tools/install-deps.sh --docs    also Doxygen, for the HTML API reference (the `docs` target)
@@ -23,12 +25,12 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev)
-test_packages=(curl chromium pkg-config)
+test_packages=(curl redis-tools chromium pkg-config)
 want_digits=0
 for arg in "$@"; do
   case "$arg" in
     --tests) packages+=("${test_packages[@]}"); want_digits=1 ;;
-    --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev libasio-dev libuv1-dev libconcurrentqueue-dev wrk nginx-light imagemagick) ;;
+    --bench) packages+=(libtbb-dev libomp-dev libbenchmark-dev libasio-dev libuv1-dev libconcurrentqueue-dev wrk nginx-light imagemagick redis-server) ;;
     --ci) packages+=("${test_packages[@]}" clang libclang-rt-dev); want_digits=1 ;;
     --docs) packages+=(doxygen) ;;
     *) echo "install-deps.sh: unknown option '$arg' (use --tests, --bench, --ci or --docs)" >&2; exit 2 ;;
