@@ -21,6 +21,7 @@ const bench::workload_list<factory> workloads = {
     {"mutex_uncontended", bench::sync::make_mutex_uncontended},
     {"mutex_contended", bench::sync::make_mutex_contended},
     {"channel", bench::sync::make_channel},
+    {"combinable", bench::sync::make_combinable},
 };
 
 }  // namespace
@@ -41,10 +42,10 @@ int main(int argc, char** argv) {
       .fixed_threads = true,
       .footer =
           "Thread counts: mutex_uncontended 1; mutex_contended 2 and nproc; channel 2 "
-          "and 8 (half producers, half consumers).\n"};
+          "and 8 (half producers, half consumers); combinable 1, 2 and nproc.\n"};
   if (const std::optional<int> status = bench::parse_command_line(program, argc, argv, o))
     return *status;
-  o.impls = {"brigade", "checked", "std", "tbb", "moody"};
+  o.impls = {"brigade", "checked", "std", "tbb", "moody", "ets"};
   return bench::run_workloads("brigade_sync_bench", o.workloads, [&](const std::string& name) {
     const bench::sync::workload w = bench::workload_named(workloads, name)(bench::config{o.quick});
     bench::options wo = o;

@@ -26,6 +26,9 @@ workload make_mutex_contended(const config& c);
 /// 10^6 ints through a queue of capacity 1024; threads/2 producers and threads/2 consumers,
 /// at 2 and 8 threads (1:1 and 4:4).
 workload make_channel(const config& c);
+/// 2 * 10^7 increments through local() split over 1, 2 and nproc threads, then a combine:
+/// brigade::combinable against tbb::combinable ("tbb") and enumerable_thread_specific ("ets").
+workload make_combinable(const config& c);
 
 /// Runs f(0) .. f(n - 1) on n new std::threads, released together, and joins them. Thread
 /// creation is inside the timed part, the same for every implementation.
