@@ -9,16 +9,23 @@
 
 #include <brigade/trace/trace.hpp>
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
+#include <csignal>
+#include <mutex>
+#include <thread>
 
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -135,11 +142,18 @@ class writer {
 
 namespace brigade::trace {
 
-std::size_t stop(const std::string& path) {
+namespace {
+
+// One writer at a time: stop(), flush() and the signal's flush may meet.
+std::mutex& writing() {
+  static std::mutex* const mu = new std::mutex;  // never destroyed: used by atexit handlers
+  return *mu;
+}
+
+// Writes every buffer's events as they are now (a segment still open is left out).
+std::size_t write_trace(const std::string& path) {
   using namespace detail::tracing;
-  if (!on()) throw std::logic_error("brigade::trace::stop: tracing is not on");
-  end_segment();  // close the caller's strand
-  enabled_flag.store(false, std::memory_order_relaxed);
+  std::lock_guard writer_lock(writing());
   const auto buffers = snapshot_buffers();
   const std::uint64_t origin = recording_start_ns();
   std::uint64_t last = origin;
@@ -160,11 +174,10 @@ std::size_t stop(const std::string& path) {
   std::uint64_t dropped = 0;
 
   for (const auto& b : buffers) {
+    const std::vector<event> events = b->copy();
     dropped += b->dropped();
-    const std::size_t n = b->size();
     open_slice seg, idle, wait, lock;
-    for (std::size_t i = 0; i < n; ++i) {
-      const event& e = b->at(i);
+    for (const event& e : events) {
       if (e.time_ns > last) last = e.time_ns;
       const std::uint32_t tid = b->index();
       switch (e.k) {
@@ -243,6 +256,80 @@ std::size_t stop(const std::string& path) {
   if (!file)
     throw std::system_error(errno, std::generic_category(), "brigade::trace: write " + path);
   return events;
+}
+
+// flush_on_signal: the handler only writes the signal's number to a pipe (async-signal-safe);
+// a thread of its own reads it and writes the trace.
+int signal_pipe[2] = {-1, -1};
+std::string& signal_path() {
+  static std::string* const p = new std::string;  // never destroyed: the thread outlives main
+  return *p;
+}
+
+extern "C" void on_flush_signal(int signo) {
+  const int saved = errno;
+  const unsigned char byte = static_cast<unsigned char>(signo);
+  [[maybe_unused]] const ssize_t n = ::write(signal_pipe[1], &byte, 1);
+  errno = saved;
+}
+
+void flush_thread() {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);  // signals go to the program's own threads
+  for (;;) {
+    unsigned char byte = 0;
+    const ssize_t n = ::read(signal_pipe[0], &byte, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    if (!detail::tracing::on()) continue;
+    try {
+      const std::size_t events = write_trace(signal_path());
+      std::fprintf(stderr, "brigade: signal %d: wrote %zu trace events to %s\n", byte, events,
+                   signal_path().c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "brigade: signal %d: could not write the trace: %s\n", byte, e.what());
+    }
+  }
+}
+
+}  // namespace
+
+std::size_t stop(const std::string& path) {
+  using namespace detail::tracing;
+  if (!on()) throw std::logic_error("brigade::trace::stop: tracing is not on");
+  end_segment();  // close the caller's strand
+  enabled_flag.store(false, std::memory_order_relaxed);
+  return write_trace(path);
+}
+
+std::size_t flush(const std::string& path) {
+  if (!detail::tracing::on()) throw std::logic_error("brigade::trace::flush: tracing is not on");
+  return write_trace(path);
+}
+
+void flush_on_signal(int signo, const std::string& path) {
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  if (signo <= 0 || signo >= NSIG)
+    throw std::invalid_argument("brigade::trace::flush_on_signal: " + std::to_string(signo) +
+                                " is not a signal number");
+  if (signal_pipe[0] < 0) {
+    if (::pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+      throw std::system_error(errno, std::generic_category(), "brigade::trace: pipe");
+    // The reading end blocks (the thread waits on it); the writing end must never block a
+    // signal handler.
+    ::fcntl(signal_pipe[0], F_SETFL, 0);
+    std::thread(flush_thread).detach();
+  }
+  signal_path() = path;
+  struct sigaction sa {};
+  sa.sa_handler = on_flush_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  if (::sigaction(signo, &sa, nullptr) != 0)
+    throw std::system_error(errno, std::generic_category(),
+                            "brigade::trace: sigaction " + std::to_string(signo));
 }
 
 }  // namespace brigade::trace

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,7 +35,12 @@ buffer_registry& registry() {
 std::atomic<std::uint64_t> generation{1};
 std::atomic<std::uint64_t> start_ns{0};
 std::atomic<std::uint64_t> next_segment{1};
-std::size_t buffer_capacity = 1 << 18;  // events per thread; BRIGADE_TRACE_EVENTS overrides
+// Events per thread (BRIGADE_TRACE_EVENTS overrides), and whether to keep the last events
+// instead of the first (BRIGADE_TRACE_MODE=ring). Relaxed: start() writes them before it bumps
+// the generation (acq_rel), and a thread reads them after it loaded the new generation
+// (acquire) to take a new buffer.
+std::atomic<std::size_t> buffer_capacity{1 << 18};
+std::atomic<bool> buffer_ring{false};
 
 struct thread_state {
   std::shared_ptr<thread_buffer> buffer;
@@ -54,7 +60,8 @@ thread_buffer* buffer_for_this_thread() noexcept {
     auto& r = registry();
     std::lock_guard lock(r.mu);
     tls.buffer = std::make_shared<thread_buffer>(static_cast<std::uint32_t>(r.buffers.size()),
-                                                 buffer_capacity);
+                                                 buffer_capacity.load(std::memory_order_relaxed),
+                                                 buffer_ring.load(std::memory_order_relaxed));
     r.buffers.push_back(tls.buffer);
   } catch (...) {
     return nullptr;  // out of memory: record nothing rather than fail the program
@@ -152,7 +159,7 @@ std::uint64_t end_segment() noexcept {
 }
 
 void set_buffer_capacity(std::size_t events) noexcept {
-  buffer_capacity = events > 0 ? events : 1;
+  buffer_capacity.store(events > 0 ? events : 1, std::memory_order_relaxed);
 }
 
 void name_thread(const char* name) noexcept {
@@ -208,6 +215,16 @@ void write_env_trace_at_exit() {
   }
 }
 
+// With BRIGADE_TRACE set, SIGUSR2 writes what is recorded so far (trace::flush) and recording
+// goes on: a long-running server's trace, before it exits.
+void install_flush_on_signal(const char* path) {
+  try {
+    brigade::trace::flush_on_signal(SIGUSR2, path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "brigade: SIGUSR2 will not write the trace: %s\n", e.what());
+  }
+}
+
 // BRIGADE_TRACE=FILE: record from program start, write at exit. Runs when the library's trace
 // recorder is linked in, i.e. in every program that uses the pool or an event loop.
 const bool env_started = [] {
@@ -224,7 +241,18 @@ const bool env_started = [] {
                    n);
       std::exit(2);
     }
-    buffer_capacity = static_cast<std::size_t>(v);
+    buffer_capacity.store(static_cast<std::size_t>(v), std::memory_order_relaxed);
+  }
+  if (const char* m = std::getenv("BRIGADE_TRACE_MODE")) {
+    if (std::strcmp(m, "ring") == 0) {
+      buffer_ring.store(true, std::memory_order_relaxed);
+    } else if (std::strcmp(m, "linear") != 0) {
+      std::fprintf(stderr,
+                   "brigade: BRIGADE_TRACE_MODE=\"%s\" is invalid: expected \"linear\" (the first "
+                   "events per thread, the default) or \"ring\" (the last ones)\n",
+                   m);
+      std::exit(2);
+    }
   }
   const char* path = std::getenv("BRIGADE_TRACE");
   if (path == nullptr || *path == '\0') return false;
@@ -243,8 +271,10 @@ const bool env_started = [] {
     std::exit(2);
   }
   env_trace_path() = path;
-  brigade::trace::start();
+  brigade::trace::start({.ring = buffer_ring.load(std::memory_order_relaxed),
+                         .events_per_thread = buffer_capacity.load(std::memory_order_relaxed)});
   std::atexit(write_env_trace_at_exit);
+  install_flush_on_signal(path);
   return true;
 }();
 
@@ -255,11 +285,19 @@ const bool env_started = [] {
 namespace brigade::trace {
 
 void start() {
+  start(start_options{});
+}
+
+void start(const start_options& o) {
 #ifdef BRIGADE_NO_TRACING
+  (void)o;
   throw std::logic_error(
       "brigade::trace::start: this brigade was built without tracing (BRIGADE_ENABLE_TRACING=OFF)");
 #endif
   detail::tracing::enabled_flag.store(false, std::memory_order_relaxed);
+  detail::tracing::buffer_ring.store(o.ring, std::memory_order_relaxed);
+  if (o.events_per_thread != 0)
+    detail::tracing::buffer_capacity.store(o.events_per_thread, std::memory_order_relaxed);
   detail::tracing::reset_recording();
   detail::tracing::enabled_flag.store(true, std::memory_order_relaxed);
   detail::tracing::name_thread(detail::tracing::tls.name != nullptr ? detail::tracing::tls.name

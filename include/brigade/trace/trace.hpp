@@ -1,6 +1,7 @@
 // brigade::trace — record what really ran on which thread, and when.
 //
-//   BRIGADE_TRACE=run.json ./my_program      // any brigade program: written at exit
+//   BRIGADE_TRACE=run.json ./my_program      // any brigade program: written at exit (and on
+//                                            // SIGUSR2; BRIGADE_TRACE_MODE=ring: the last events)
 //   brigade::trace::start(); ...; brigade::trace::stop("run.json");   // or in code
 //   brigade trace run.json                   // draw and analyse it (the command line)
 //
@@ -11,6 +12,7 @@
 
 #include <brigade/core/detail/trace_hooks.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,14 +21,37 @@
 
 namespace brigade::trace {
 
+/// How a recording keeps events: each thread has a bounded buffer.
+struct start_options {
+  /// false: keep each thread's first events and count the rest as dropped (a run from start
+  /// to end). true: keep each thread's last events, overwriting the oldest (a server that runs
+  /// for days: flush() or a signal writes its recent past). BRIGADE_TRACE_MODE=ring sets it
+  /// for BRIGADE_TRACE.
+  bool ring = false;
+  /// Events per thread (40 bytes each); 0: BRIGADE_TRACE_EVENTS, else 262,144.
+  std::size_t events_per_thread = 0;
+};
+
 /// Starts recording (clears what an earlier recording left). The calling thread becomes the
 /// root strand: its own computation until the first parallel region counts as work and span.
 /// Errors: std::logic_error when brigade was built with BRIGADE_ENABLE_TRACING=OFF.
 void start();
+void start(const start_options& options);
 
 /// Stops recording and writes the trace to path. Returns the number of events written.
 /// std::system_error if the file cannot be written; std::logic_error if not recording.
 std::size_t stop(const std::string& path);
+
+/// Writes what is recorded so far to path and goes on recording (segments still running are
+/// left out). Thread safety: any thread, while others record. Errors: as stop().
+std::size_t flush(const std::string& path);
+
+/// From now on, the signal `signo` makes a thread of brigade's write the trace to path, as
+/// flush() (replacing the signal's handler; the handler itself only wakes that thread, so it
+/// is async-signal-safe). With BRIGADE_TRACE=FILE set, SIGUSR2 is installed this way at start.
+/// Errors: std::invalid_argument for a number that is no signal; std::system_error when the
+/// handler cannot be installed.
+void flush_on_signal(int signo, const std::string& path);
 
 /// Whether recording is on.
 inline bool enabled() noexcept {
