@@ -24,8 +24,9 @@
 # examples/heat (a stencil, memory-bound), bench/predict/fib.cpp (join, serial below a cutoff)
 # and bench/predict/known_span.cpp (sleeps: work 520 ms, span 170 ms, known in advance). Times
 # are of the whole process (start to exit), as BRIGADE_TRACE records from start to exit. The
-# runs are interleaved (each repetition runs every program at every thread count in turn) so a
-# noisy moment on a shared machine hits all of them alike. Set KEEP=DIR to keep the traces.
+# runs are interleaved (each repetition runs every program at every thread count in turn, and
+# the middle one also records the traces) so a noisy moment on a shared machine hits all of
+# them alike. Set KEEP=DIR to keep the traces.
 set -euo pipefail
 build=${1:-build/bench}
 reps=${2:-5}
@@ -74,17 +75,20 @@ run_one() {
   printf '%s\t%s\t%s\t%s\n' "$name" "$t" "$kind" "$(((t1 - t0) / 1000))e-6" >>"$work/runs.tsv"
 }
 
-for name in "${order[@]}"; do
-  for t in "${thread_counts[@]}"; do
-    echo "trace: $name at $t threads" >&2
-    run_one "$name" "$t" traced "$work/$name.$t.json"
-    "$cli" trace "$work/$name.$t.json" --predict "$all_counts" --json >"$work/$name.$t.analysis.json"
-  done
-done
+# The traces are recorded once, in the middle of the measurements, so that they see the same
+# machine as the untraced runs; they are analysed after the last run.
 for ((r = 1; r <= reps; r++)); do
   echo "measure: repetition $r/$reps" >&2
   for name in "${order[@]}"; do
-    for t in "${thread_counts[@]}"; do run_one "$name" "$t" measured; done
+    for t in "${thread_counts[@]}"; do
+      run_one "$name" "$t" measured
+      if ((r == (reps + 1) / 2)); then run_one "$name" "$t" traced "$work/$name.$t.json"; fi
+    done
+  done
+done
+for name in "${order[@]}"; do
+  for t in "${thread_counts[@]}"; do
+    "$cli" trace "$work/$name.$t.json" --predict "$all_counts" --json >"$work/$name.$t.analysis.json"
   done
 done
 
