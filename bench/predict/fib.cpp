@@ -12,12 +12,14 @@
 
 namespace {
 
-long serial_fib(int n) { return n < 2 ? n : serial_fib(n - 1) + serial_fib(n - 2); }
+long serial_fib(int n) {
+  return n < 2 ? n : serial_fib(n - 1) + serial_fib(n - 2);
+}
 
 long fib(int n, int cutoff) {
   if (n <= cutoff) return serial_fib(n);
-  auto [a, b] = brigade::join([=] { return fib(n - 1, cutoff); },
-                              [=] { return fib(n - 2, cutoff); });
+  auto [a, b] =
+      brigade::join([=] { return fib(n - 1, cutoff); }, [=] { return fib(n - 2, cutoff); });
   return a + b;
 }
 
@@ -26,8 +28,10 @@ int argument(int argc, char** argv, int i, int fallback) {
   char* end = nullptr;
   const long v = std::strtol(argv[i], &end, 10);
   if (end == argv[i] || *end != '\0' || v < 0 || v > 60) {
-    std::fprintf(stderr, "predict_fib: \"%s\" is not an integer in 0 .. 60 (usage: predict_fib "
-                         "[N] [CUTOFF])\n", argv[i]);
+    std::fprintf(stderr,
+                 "predict_fib: \"%s\" is not an integer in 0 .. 60 (usage: predict_fib "
+                 "[N] [CUTOFF])\n",
+                 argv[i]);
     std::exit(2);
   }
   return static_cast<int>(v);

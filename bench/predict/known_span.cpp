@@ -17,7 +17,9 @@
 
 namespace {
 
-void work_for(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+void work_for(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 }  // namespace
 
