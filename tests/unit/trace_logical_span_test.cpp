@@ -4,6 +4,7 @@
 // sleeps, so a busy machine stretches them little.
 #include <brigade/par/parallel_for.hpp>
 #include <brigade/par/parallel_reduce.hpp>
+#include <brigade/pool/future.hpp>
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
 #include <brigade/trace/trace.hpp>
@@ -168,6 +169,21 @@ TEST(logical_span, nested_loops) {
     const std::string at = std::to_string(threads) + " thread(s)";
     expect_near(f.work_ms, sum(iterations), 0.05, "work at " + at);
     expect_near(f.span_ms, max(iterations), 0.10, "span at " + at);
+  }
+}
+
+// A thread blocked in future::get() is waiting, not working: 10 ms serial, then a submitted
+// 20 ms job waited for: work and span are both the 30 ms, not 10 + 20 + the 20 ms wait.
+TEST(logical_span, waiting_on_a_future_is_not_work) {
+  for (unsigned threads : {1u, 2u}) {
+    double serial = 0, job = 0;
+    const figures f = record(threads, [&](brigade::pool& p) {
+      serial = timed([] { std::this_thread::sleep_for(10ms); });
+      brigade::submit(p, [&] { job = timed([] { std::this_thread::sleep_for(20ms); }); }).get();
+    });
+    const std::string at = std::to_string(threads) + " thread(s)";
+    expect_near(f.work_ms, serial + job, 0.05, "work at " + at);
+    expect_near(f.span_ms, serial + job, 0.10, "span at " + at);
   }
 }
 

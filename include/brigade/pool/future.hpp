@@ -8,6 +8,7 @@
 #pragma once
 
 #include <brigade/core/detail/resume_context.hpp>
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/pool/detail/job.hpp>
 #include <brigade/pool/pool.hpp>
 
@@ -15,6 +16,7 @@
 #include <condition_variable>
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -40,8 +42,10 @@ class future_state {
  public:
   using stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
+  /// Runs f and publishes its outcome. `traced`: the job's segment is open; it ends before
+  /// the outcome is published, so a waiter can continue after it.
   template <class F>
-  void run(F& f) noexcept {
+  void run(F& f, bool traced = false) noexcept {
     try {
       if constexpr (std::is_void_v<T>) {
         f();
@@ -52,6 +56,7 @@ class future_state {
     } catch (...) {
       error_ = std::current_exception();
     }
+    if (traced) trace_last_ = tracing::end_segment();
     std::vector<std::function<void()>> listeners;
     std::coroutine_handle<> waiter;
     resume_context* where = nullptr;
@@ -77,14 +82,26 @@ class future_state {
     std::lock_guard lock(mu_);
     return ready_;
   }
+  /// Blocks until ready. While tracing, the caller's segment ends here (waiting is not work)
+  /// and its continuation starts after the job's last segment.
   void wait() const {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return ready_; });
+    const std::uint64_t before = tracing::on() ? tracing::end_segment() : 0;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return ready_; });
+    }
+    if (before != 0) tracing::begin_segment(nullptr, before, trace_last_);
   }
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> d) const {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, d, [this] { return ready_; });
+    const std::uint64_t before = tracing::on() ? tracing::end_segment() : 0;
+    bool ready = false;
+    {
+      std::unique_lock lock(mu_);
+      ready = cv_.wait_for(lock, d, [this] { return ready_; });
+    }
+    if (before != 0) tracing::begin_segment(nullptr, before, ready ? trace_last_ : 0);
+    return ready;
   }
   /// Calls fn once the result is ready (now, if it is).
   void on_ready(std::function<void()> fn) {
@@ -119,7 +136,23 @@ class future_state {
   std::vector<std::function<void()>> listeners_;
   std::coroutine_handle<> waiter_;
   resume_context* waiter_context_ = nullptr;
+  std::uint64_t trace_last_ = 0;  // tracing: the job's last segment, written before ready_
+
+ public:
+  // Tracing only: the submitter's segment the job follows, and the label it runs under.
+  std::uint64_t trace_parent = 0;
+  const char* trace_label = nullptr;
 };
+
+/// While tracing, a submission is a fork: the submitter's segment ends, the job will start
+/// after it, and the submitter goes on in a new segment after it too.
+template <class T>
+void trace_fork(future_state<T>& st) noexcept {
+  if (!tracing::on()) return;
+  st.trace_parent = tracing::end_segment();
+  st.trace_label = tracing::current_label();
+  if (st.trace_parent != 0) tracing::begin_segment(nullptr, st.trace_parent);
+}
 
 template <class T, class F>
 class future_job final : public job {
@@ -130,7 +163,9 @@ class future_job final : public job {
  private:
   static void run_it(job& j) noexcept {
     auto* self = static_cast<future_job*>(&j);
-    self->st_->run(self->f_);
+    const bool traced = tracing::on() && self->st_->trace_parent != 0;
+    if (traced) tracing::begin_segment(self->st_->trace_label, self->st_->trace_parent);
+    self->st_->run(self->f_, traced);
     delete self;
   }
   std::decay_t<F> f_;
@@ -221,6 +256,7 @@ template <class F>
 future<std::invoke_result_t<std::decay_t<F>&>> submit(pool& p, F&& fn) {
   using T = std::invoke_result_t<std::decay_t<F>&>;
   auto st = std::make_shared<detail::future_state<T>>();
+  detail::trace_fork(*st);
   auto* j = new detail::future_job<T, F>(std::forward<F>(fn), st);
   detail::worker* w = detail::current_worker();
   if (w != nullptr && &w->sched() == &detail::pool_access::of(p)) {
@@ -238,6 +274,7 @@ future<std::invoke_result_t<std::decay_t<F>&>> submit(F&& fn) {
   if (w == nullptr) return submit(pool::global(), std::forward<F>(fn));
   using T = std::invoke_result_t<std::decay_t<F>&>;
   auto st = std::make_shared<detail::future_state<T>>();
+  detail::trace_fork(*st);
   w->push(new detail::future_job<T, F>(std::forward<F>(fn), st));
   return future<T>(std::move(st));
 }
