@@ -16,26 +16,40 @@ field() {
 }
 number() { [[ "$1" =~ ^[0-9.eE+-]+$ ]] || fail "$2 is '$1', not a number"; }
 
-case "$case" in
-tmux)
+# Runs the program with arguments "$@" in a detached tmux session; after it, the shell there
+# writes its exit status and the terminal's settings (restored or not) into $dir.
+start_tmux() {
   [ -n "$tmux" ] || fail "tmux not found (tools/install-deps.sh --tests installs it)"
   sock="$dir/tmux.sock"
-  t() { "$tmux" -S "$sock" -f /dev/null "$@"; }
   trap 't kill-server 2>/dev/null || true; rm -rf "$dir"' EXIT
-  # After the program: its exit status, then the terminal's settings (restored or not).
   t new-session -d -s resp -x 150 -y 10 \
-    "'$prog' --size 4000; echo \$? >'$dir/status.tmp'; stty -a >'$dir/stty'; mv '$dir/status.tmp' '$dir/status'"
-  screen() { t capture-pane -p -t resp 2>/dev/null || true; }
-  frame() { screen | grep -Eo 'frame [0-9]+' | tail -1 | cut -d' ' -f2; }
-  percent() { screen | grep -Eo '\] +[0-9]+%' | tail -1 | grep -Eo '[0-9]+'; }
-  # Polls (every 50 ms, up to $1 s) until "$2" (a command) succeeds.
-  within() {
-    local deadline=$((SECONDS + $1))
-    until eval "$2" >/dev/null 2>&1; do
-      [ $SECONDS -lt $deadline ] || fail "after $1 s, still not: $2; the screen: $(screen)"
-      sleep 0.05
-    done
-  }
+    "'$prog' $*; echo \$? >'$dir/status.tmp'; stty -a >'$dir/stty'; mv '$dir/status.tmp' '$dir/status'"
+}
+t() { "$tmux" -S "$sock" -f /dev/null "$@"; }
+screen() { t capture-pane -p -t resp 2>/dev/null || true; }
+frame() { screen | grep -Eo 'frame [0-9]+' | tail -1 | cut -d' ' -f2; }
+percent() { screen | grep -Eo '\] +[0-9]+%' | tail -1 | grep -Eo '[0-9]+'; }
+# Polls (every 50 ms, up to $1 s) until "$2" (a command) succeeds.
+within() {
+  local deadline=$((SECONDS + $1))
+  until eval "$2" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || fail "after $1 s, still not: $2; the screen: $(screen)"
+    sleep 0.05
+  done
+}
+# Fails unless the program exited with $1 and left the terminal as it found it.
+exited_with() {
+  within 10 '[ -f "$dir/status" ]'
+  [ "$(cat "$dir/status")" = "$1" ] || fail "exit status $(cat "$dir/status"), not $1"
+  if grep -qw -- '-icanon' "$dir/stty" || grep -qw -- '-echo' "$dir/stty"; then
+    fail "the terminal was left without icanon or echo: $(cat "$dir/stty")"
+  fi
+  echo "exit status $1, terminal restored (icanon, echo)"
+}
+
+case "$case" in
+tmux)
+  start_tmux --size 4000
   within 10 '[ -n "$(frame)" ]'
   a=$(frame); sleep 0.3; b=$(frame)
   [ "$b" -gt "$a" ] || fail "the frame counter stood still while idle: $a, then $b"
@@ -50,11 +64,18 @@ tmux)
   within 10 'screen | grep -q "cancelled after"'
   screen | grep -o 'cancelled after.*'
   t send-keys -t resp q
-  within 10 '[ -f "$dir/status" ]'
-  [ "$(cat "$dir/status")" = 0 ] || fail "exit status $(cat "$dir/status"), not 0"
-  grep -qw -- '-icanon' "$dir/stty" && fail "the terminal was left without icanon"
-  grep -qw -- '-echo' "$dir/stty" && fail "the terminal was left without echo"
-  echo "q: exit status 0, terminal restored (icanon, echo)"
+  exited_with 0
+  ;;
+sigterm_inline)
+  # SIGTERM while --inline work holds the UI thread: the handler restores the terminal anyway.
+  start_tmux --inline --size 4000
+  within 10 '[ -n "$(frame)" ]'
+  t send-keys -t resp s
+  within 10 'screen | grep -q "running inline"'
+  shell=$(t display-message -p -t resp '#{pane_pid}')
+  pid=$(pgrep -P "$shell" -x responsive) || fail "no responsive process under the shell $shell"
+  kill -TERM "$pid"
+  exited_with 143
   ;;
 pipe_json)
   trap 'rm -rf "$dir"' EXIT
