@@ -16,7 +16,7 @@
 namespace responsive {
 
 struct app_options {
-  int size = 3000;           ///< the Mandelbrot grid is size x size points
+  int size = 4000;           ///< the Mandelbrot grid is size x size points
   double fps = 60;           ///< frames per second the timer asks for
   bool inline_work = false;  ///< --inline: the work runs on the loop thread
   bool draw = true;          ///< write frames to stdout (false when it is not a terminal)
