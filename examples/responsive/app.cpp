@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <exception>
 
 namespace responsive {
 namespace {
@@ -37,13 +38,19 @@ app::app(brigade::event_loop& loop, app_options o)
 brigade::task<void> app::run() {
   brigade::scope ui;
   ui.spawn(frames());
-  co_await keys();
+  std::exception_ptr failed;  // kept until the scopes are joined: none may go with children
+  try {
+    co_await keys();
+  } catch (...) {
+    failed = std::current_exception();
+  }
   if (running_ && !work_stop_.stop_requested()) cancel_ns_ = now();
   work_stop_.request_stop();
   co_await work_scope_.join();
   ui.request_stop();  // the frame timer's sleep ends with operation_cancelled
   co_await ui.join();
   draw();
+  if (failed) std::rethrow_exception(failed);
 }
 
 brigade::task<void> app::frames() {
@@ -78,7 +85,7 @@ brigade::task<void> app::keys() {
 }
 
 bool app::on_key(char key) {
-  if (key == 'q' || key == 'Q') return true;
+  if (key == 'q' || key == 'Q' || key == '\x04') return true;  // \x04: Ctrl-D
   if ((key == 's' || key == 'S') && !running_) {
     running_ = true;
     work_stop_ = std::stop_source();

@@ -38,8 +38,8 @@ struct app_report {
 };
 
 /// Runs on one event loop's thread. The frame timer draws the status line; the key reader
-/// handles s (start), c (cancel), q (quit) and draws at once; the work runs on the pool via
-/// brigade::offload (or inline) under a stop token of its own, which `c` requests.
+/// handles s (start), c (cancel), q or Ctrl-D (quit) and draws at once; the work runs on the pool
+/// via brigade::offload (or inline) under a stop token of its own, which `c` requests.
 class app {
  public:
   app(brigade::event_loop& loop, app_options o);
