@@ -49,7 +49,7 @@ exited_with() {
 
 case "$case" in
 tmux)
-  start_tmux --size 4000
+  start_tmux --size 8000
   within 10 '[ -n "$(frame)" ]'
   a=$(frame); sleep 0.3; b=$(frame)
   [ "$b" -gt "$a" ] || fail "the frame counter stood still while idle: $a, then $b"
@@ -68,7 +68,7 @@ tmux)
   ;;
 sigterm_inline)
   # SIGTERM while --inline work holds the UI thread: the handler restores the terminal anyway.
-  start_tmux --inline --size 4000
+  start_tmux --inline --size 8000
   within 10 '[ -n "$(frame)" ]'
   t send-keys -t resp s
   within 10 'screen | grep -q "running inline"'
@@ -79,7 +79,7 @@ sigterm_inline)
   ;;
 pipe_json)
   trap 'rm -rf "$dir"' EXIT
-  out=$( (printf s; sleep 1; printf c; sleep 1) | "$prog" --json --size 4000)
+  out=$( (printf s; sleep 1; printf c; sleep 1) | "$prog" --json --size 8000)
   echo "$out"
   for f in max_frame_gap_ms max_key_latency_ms work_seconds max_cancel_ms; do
     number "$(field "$out" "$f")" "$f"
