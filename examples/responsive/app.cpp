@@ -65,8 +65,10 @@ brigade::task<void> app::frames() {
 }
 
 brigade::task<void> app::keys() {
-  // Only for waiting on the loop; bytes are read from fd 0 itself, which stays blocking (its
-  // flags are shared with the shell), so a read happens only once poll says it will not block.
+  // Only for waiting on the loop: brigade has no public wrapper for a terminal or a pipe, and
+  // tcp_stream's wait_readable is a plain readiness wait on its descriptor, here a duplicate of
+  // fd 0. Bytes are read from fd 0 itself, which stays blocking (its flags are shared with the
+  // shell), so a read happens only once the loop says it will not block.
   brigade::tcp_stream in(loop_, ::dup(STDIN_FILENO));
   const bool can_wait = stdin_can_wait();
   char buf[64];
