@@ -6,7 +6,8 @@
 #                                   examples), zlib (examples/train reads .csv.gz), GoogleTest
 #                                   (the release preset configures the tests too)
 #   tools/install-deps.sh --tests   also what only the tests use: curl (web_server tests),
-#                                   redis-tools (redis-cli: kv_server tests), Chromium
+#                                   redis-tools (redis-cli: kv_server tests), tmux (drives
+#                                   examples/responsive in a terminal), Chromium
 #                                   (headless: renders the trace page in a test), pkg-config
 #                                   (the install test), and the handwritten digits
 #                                   for examples/train: Debian ships digits.csv.gz (57 KB) in
@@ -25,7 +26,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev)
-test_packages=(curl redis-tools chromium pkg-config)
+test_packages=(curl redis-tools tmux chromium pkg-config)
 want_digits=0
 for arg in "$@"; do
   case "$arg" in
