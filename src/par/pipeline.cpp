@@ -26,6 +26,8 @@
 //   done the driver stores the result and schedules the token again to leave the stage.
 #include <brigade/par/detail/pipeline_core.hpp>
 
+#include <brigade/core/detail/trace_hooks.hpp>
+
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -75,11 +77,13 @@ void pipeline_core::reset_for_run() noexcept {
   source_closed_ = false;
   next_seq_ = 0;
   free_.clear();
+  trace_source_last_ = trace_caller_;
   for (std::size_t i = token_count_; i-- > 1;) free_.push_back(&tokens_[i]);
   for (std::size_t i = 0; i < token_count_; ++i) {
     tokens_[i].stage = 0;
     tokens_[i].admitted = false;
     tokens_[i].async_done = false;
+    tokens_[i].trace_prev = 0;
   }
   for (std::size_t k = 0; k < modes_.size(); ++k) {
     pipeline_gate& g = gates_[k];
@@ -91,6 +95,7 @@ void pipeline_core::reset_for_run() noexcept {
     g.busy = false;
     g.head = 0;
     g.count = 0;
+    g.trace_last = 0;
     for (auto& w : g.waiting) w = nullptr;
   }
 }
@@ -99,6 +104,10 @@ void pipeline_core::run_blocking(scheduler& s) {
   claim();
   sched_ = &s;
   home_ = nullptr;
+  const bool traced = tracing::on();
+  trace_caller_ = traced ? tracing::end_segment() : 0;
+  trace_join_ = traced ? tracing::new_segment_id() : 0;
+  if (trace_caller_ != 0) tracing::record(tracing::kind::edge, trace_caller_, trace_join_, nullptr);
   reset_for_run();
   worker* w = current_worker();
   if (w != nullptr && &w->sched() == &s) {
@@ -116,7 +125,13 @@ void pipeline_core::run_blocking(scheduler& s) {
     }
     completion_.wait_sleeping();
   }
+  if (trace_join_ != 0) tracing::begin_segment_as(std::exchange(trace_join_, 0), nullptr);
   end_run();
+}
+
+void pipeline_core::trace_to_join(std::uint64_t segment) noexcept {
+  if (segment != 0 && trace_join_ != 0)
+    tracing::record(tracing::kind::edge, segment, trace_join_, nullptr);
 }
 
 void pipeline_core::begin_async() {
@@ -127,6 +142,8 @@ void pipeline_core::start_async(scheduler& s, std::coroutine_handle<> h,
                                 resume_context* where) noexcept {
   sched_ = &s;
   home_ = where;
+  trace_caller_ = 0;  // the awaiting coroutine resumes after the last item (its loop records it)
+  trace_join_ = 0;
   reset_for_run();
   completion_.arm_coroutine(h, where);
   schedule(tokens_[0]);  // last access: the run may end and resume h from here on
@@ -172,12 +189,21 @@ pipeline_token* pipeline_core::advance(pipeline_token& t) noexcept {
     discard(t.index);
     return leave(t);
   }
+  const bool traced = tracing::on();
+  pipeline_gate* serial = mode != stage_mode::parallel ? &gates_[t.stage - 1] : nullptr;
+  if (traced) tracing::begin_segment(nullptr, t.trace_prev, serial ? serial->trace_last : 0);
+  stage_outcome outcome = stage_outcome::done;
   try {
-    if (invoke(t.stage, t) == stage_outcome::pending) return nullptr;  // a driver has it
+    outcome = invoke(t.stage, t);
   } catch (...) {
     discard(t.index);
     fail(std::current_exception());
   }
+  if (traced) {
+    t.trace_prev = tracing::end_segment();
+    if (serial != nullptr) serial->trace_last = t.trace_prev;  // before leave() hands it on
+  }
+  if (outcome == stage_outcome::pending) return nullptr;  // a driver has it
   return leave(t);
 }
 
@@ -198,6 +224,10 @@ pipeline_token* pipeline_core::leave(pipeline_token& t) noexcept {
 pipeline_token* pipeline_core::produce_into(pipeline_token& t) noexcept {
   // This token owns the source: source_busy_ was set for it under source_mu_.
   bool got = false;
+  const bool traced = tracing::on();
+  // Not after the token's previous item: which free token makes the call is the schedule's
+  // choice. The bound on items in flight is a resource, like a core count, not a dependency.
+  if (traced) tracing::begin_segment(nullptr, trace_source_last_);
   if (!failed_.load(memory_order_relaxed)) {
     try {
       got = produce(t.index);
@@ -205,6 +235,10 @@ pipeline_token* pipeline_core::produce_into(pipeline_token& t) noexcept {
       discard(t.index);
       fail(std::current_exception());
     }
+  }
+  if (traced) {
+    t.trace_prev = trace_source_last_ = tracing::end_segment();  // before handing the source on
+    if (!got) trace_to_join(t.trace_prev);
   }
   pipeline_token* producer = nullptr;
   bool last = false;
@@ -239,6 +273,7 @@ pipeline_token* pipeline_core::produce_into(pipeline_token& t) noexcept {
 
 pipeline_token* pipeline_core::finish(pipeline_token& t) noexcept {
   discard(t.index);  // what the sink left (a moved-from item) goes now, not at the next use
+  trace_to_join(t.trace_prev);
   bool last = false;
   {
     std::lock_guard lock(source_mu_);

@@ -42,11 +42,12 @@ struct alignas(cache_line) pipeline_token final : job {
   static void run_token(job& j) noexcept;  // src/par/pipeline.cpp
 
   pipeline_core* owner = nullptr;
-  std::size_t index = 0;    // the item's slot
-  std::uint64_t seq = 0;    // the item's position in the source's order
-  std::size_t stage = 0;    // 0: about to call the source; k >= 1: at stage k
-  bool admitted = false;    // handed its serial stage by the item before it
-  bool async_done = false;  // its coroutine stage finished: leave the stage
+  std::size_t index = 0;         // the item's slot
+  std::uint64_t seq = 0;         // the item's position in the source's order
+  std::size_t stage = 0;         // 0: about to call the source; k >= 1: at stage k
+  bool admitted = false;         // handed its serial stage by the item before it
+  bool async_done = false;       // its coroutine stage finished: leave the stage
+  std::uint64_t trace_prev = 0;  // tracing: the last segment of this token's item
 };
 
 /// A lock for the pipeline's few-instruction critical sections (the source hand-off, an
@@ -101,6 +102,8 @@ struct alignas(cache_line) pipeline_gate {
   std::size_t head = 0;
   std::size_t count = 0;
   std::vector<pipeline_token*> waiting;  // a ring of `tokens` entries
+  std::uint64_t trace_last = 0;          // tracing: the segment of the item that had the stage last
+                                 // (written by the admitted item; the hand-off publishes it)
 };
 
 enum class stage_outcome { done, pending };
@@ -174,6 +177,15 @@ class pipeline_core {
   atomic<bool> failed_{false};
   std::exception_ptr error_;
   run_completion completion_;
+
+  // Tracing, as the program's DAG: item i's stage k follows its stage k - 1 and, in a serial
+  // stage, item i - 1's stage k; each source call follows the previous one; the caller goes on
+  // after every item. The bound on items in flight is left out, as a core count is: a
+  // resource, not a dependency. 0: not traced.
+  std::uint64_t trace_source_last_ = 0;  // guarded by source ownership (source_mu_)
+  std::uint64_t trace_join_ = 0;         // reserved id of the caller's continuation
+  std::uint64_t trace_caller_ = 0;
+  void trace_to_join(std::uint64_t segment) noexcept;
 };
 
 }  // namespace brigade::detail
