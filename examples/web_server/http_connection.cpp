@@ -69,6 +69,7 @@ struct parse_state {
   last_piece last = last_piece::none;
   std::string field;
   int host_headers = 0;
+  std::string* value = nullptr;  // where the value being read goes (a field we keep), or none
   // Where a piece starts a new line: the byte before it is LF. The read buffer's first byte
   // follows the last byte of the previous read.
   const char* buffer_start;
@@ -96,6 +97,7 @@ int on_message_begin(http_parser* p) {
   s.last = parse_state::last_piece::none;
   s.field.clear();
   s.host_headers = 0;
+  s.value = nullptr;
   return 0;
 }
 
@@ -105,11 +107,35 @@ int on_url(http_parser* p, const char* at, std::size_t n) {
   return 0;
 }
 
-bool is_host(std::string_view name) noexcept {
-  if (name.size() != 4) return false;
-  for (std::size_t i = 0; i < 4; ++i)
-    if ((name[i] | 0x20) != "host"[i]) return false;
+// Whether a field name equals `lower`, a lower-case name, ignoring case.
+bool is_field(std::string_view name, std::string_view lower) noexcept {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] | 0x20) : name[i];
+    if (c != lower[i]) return false;
+  }
   return true;
+}
+
+// The request member that keeps the field `name`'s value, or nullptr for a field we drop. A
+// repeated field's values are joined as a list (RFC 9110 §5.3).
+std::string* kept_value(request& req, std::string_view name) {
+  std::string* v = is_field(name, "if-none-match")       ? &req.if_none_match
+                   : is_field(name, "if-modified-since") ? &req.if_modified_since
+                   : is_field(name, "range")             ? &req.range
+                   : is_field(name, "if-range")          ? &req.if_range
+                                                         : nullptr;
+  if (v != nullptr && !v->empty()) *v += ", ";
+  return v;
+}
+
+// A kept value without the whitespace around it (http_parser may leave it at the end).
+void trim(std::string* v) {
+  if (v == nullptr) return;
+  while (!v->empty() && (v->back() == ' ' || v->back() == '\t')) v->pop_back();
+  std::size_t n = 0;
+  while (n < v->size() && ((*v)[n] == ' ' || (*v)[n] == '\t')) ++n;
+  v->erase(0, n);
 }
 
 // A header's name is complete. RFC 9112 §5.1: no whitespace between the name and the colon —
@@ -118,7 +144,8 @@ bool is_host(std::string_view name) noexcept {
 int finish_field(parse_state& s) {
   if (s.field.empty() || !std::all_of(s.field.begin(), s.field.end(), is_tchar))
     return refuse(s, 400, "invalid header field name (whitespace before the colon?)\n");
-  if (is_host(s.field)) ++s.host_headers;
+  if (is_field(s.field, "host")) ++s.host_headers;
+  s.value = kept_value(s.req, s.field);
   return 0;
 }
 
@@ -130,26 +157,30 @@ int on_header_field(http_parser* p, const char* at, std::size_t n) {
   }
   // A new line: the previous header (with an empty value, if no value came) is done.
   if (s.last == parse_state::last_piece::field && finish_field(s) != 0) return -1;
+  trim(std::exchange(s.value, nullptr));
   s.field.assign(at, n);
   s.last = parse_state::last_piece::field;
   return 0;
 }
 
+// Values are bounded by the parser's header limit, as the target is.
 int on_header_value(http_parser* p, const char* at, std::size_t n) {
-  (void)n;
   parse_state& s = state_of(p);
   if (s.last == parse_state::last_piece::field) {
     s.last = parse_state::last_piece::value;
-    return finish_field(s);
+    if (finish_field(s) != 0) return -1;
+  } else if (s.starts_line(at)) {
+    // A value piece on a line of its own is obsolete line folding (RFC 9112 §5.2): refused.
+    return refuse(s, 400, "obsolete line folding in a header\n");
   }
-  // A value piece on a line of its own is obsolete line folding (RFC 9112 §5.2): refused.
-  if (s.starts_line(at)) return refuse(s, 400, "obsolete line folding in a header\n");
+  if (s.value != nullptr) s.value->append(at, n);
   return 0;
 }
 
 int on_headers_complete(http_parser* p) {
   parse_state& s = state_of(p);
   if (s.last == parse_state::last_piece::field && finish_field(s) != 0) return -1;
+  trim(std::exchange(s.value, nullptr));
   s.req.head = p->method == HTTP_HEAD;
   s.req.keep_alive = http_should_keep_alive(p) != 0;
   if (p->http_major != 1) return refuse(s, 505, "only HTTP/1.0 and HTTP/1.1 are served\n");
@@ -207,14 +238,15 @@ brigade::task<void> send_all(connection& c, const std::string& s) {
   co_await send_all(c, std::as_bytes(std::span(s)));
 }
 
-// Streams a file in chunks read on the loop (io_uring, or the pool under epoll). False when
-// the file shrank after its size was announced: the connection must then close.
-brigade::task<bool> send_file(connection& c, brigade::file& f, std::uint64_t size) {
+// Streams size bytes of a file from offset in chunks read on the loop (io_uring, or the pool under
+// epoll). False when the file shrank after its size was announced: the connection must then close.
+brigade::task<bool> send_file(connection& c, brigade::file& f, std::uint64_t offset,
+                              std::uint64_t size) {
   const std::size_t cap = static_cast<std::size_t>(std::min<std::uint64_t>(size, file_chunk_bytes));
   const std::unique_ptr<std::byte[]> chunk(new std::byte[cap]);
   for (std::uint64_t at = 0; at < size;) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(size - at, cap));
-    const std::size_t n = co_await f.read_at(std::span(chunk.get(), want), at);
+    const std::size_t n = co_await f.read_at(std::span(chunk.get(), want), offset + at);
     if (n == 0) co_return false;
     co_await send_all(c, std::span<const std::byte>(chunk.get(), n));
     at += n;
@@ -236,7 +268,7 @@ brigade::task<bool> send_response(connection& c, const request& req, response& r
     co_return true;
   }
   co_await send_all(c, out);
-  co_return co_await send_file(c, *res.file, res.file_size);
+  co_return co_await send_file(c, *res.file, res.file_offset, res.file_size);
 }
 
 // Closing a socket with unread input makes the kernel send RST, which can destroy the response

@@ -137,7 +137,7 @@ brigade::task<response> route(const request& req, server_shared& shared, int cli
   const std::string_view path = field(UF_PATH);
   if (path == "/") co_return text_response(200, "Hello, World!");
   if (path == "/compute") co_return co_await compute(field(UF_QUERY), shared, client_fd);
-  if (shared.root) co_return co_await static_file(path, *shared.root, shared.file_lane);
+  if (shared.root) co_return co_await static_file(req, path, *shared.root, shared.file_lane);
   co_return text_response(404, "not found\n");
 }
 

@@ -35,14 +35,17 @@ class static_root {
   int fd_ = -1;
 };
 
-/// The response for url_path (still percent-encoded, without the query) under root: 200 with
-/// the file open for streaming; 400 for a malformed path; 403 for a path that leads out of
-/// the root (through "..", percent-encoded dots or a symbolic link) or that names anything but
-/// a readable regular file (a FIFO, a device, a socket); 404 when nothing is there. A directory
-/// stands for its index.html. Opening runs on `lane`, a pool of its own, never on the pool
-/// that runs computations: a file is never stuck behind them, and opens are non-blocking (a
-/// FIFO cannot hold a worker).
-brigade::task<response> static_file(std::string_view url_path, const static_root& root,
-                                    brigade::pool& lane);
+/// The response to req for url_path (req's path, still percent-encoded, without the query)
+/// under root: 200 with the file open for streaming, with ETag, Last-Modified and
+/// Accept-Ranges; 304 (no body) when If-None-Match or, without it, If-Modified-Since says the
+/// client's copy is current; 206 with Content-Range for one satisfiable byte range; 416 with
+/// "Content-Range: bytes */size" for an unsatisfiable one (other Range fields are ignored); 400 for
+/// a malformed path; 403 for a path that leads out of the root (through "..", percent-encoded dots
+/// or a symbolic link) or that names anything but a readable regular file (a FIFO, a device, a
+/// socket); 404 when nothing is there. A directory stands for its index.html. Opening runs on
+/// `lane`, a pool of its own, never on the pool that runs computations: a file is never stuck
+/// behind them, and opens are non-blocking (a FIFO cannot hold a worker).
+brigade::task<response> static_file(const request& req, std::string_view url_path,
+                                    const static_root& root, brigade::pool& lane);
 
 }  // namespace web

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace web_test {
 namespace {
@@ -110,6 +112,59 @@ TEST_P(static_files, paths_out_of_the_root_are_refused) {
   EXPECT_EQ(get("/../secret.txt").first, 403);
   EXPECT_EQ(get("/%2e%2e/secret.txt").first, 403);
   EXPECT_EQ(get("/escape").first, 403);
+}
+
+// Every spelling of ".." we know of, sent byte for byte (no client normalizes them on the way):
+// none reads the file above the root. Each is refused one way or another: 400 (an encoded NUL,
+// or a target the parser rejects), 403 (a real ".." after one decoding) or 404 (the spelling
+// is only a strange file name: "%2e%2e" after one decoding, a backslash, an overlong UTF-8
+// sequence, none of which Linux or the server reads as a dot or a separator).
+TEST_P(static_files, every_spelling_of_dot_dot_is_refused) {
+  const std::pair<std::string_view, int> spellings[] = {
+      {"/..%2fsecret.txt", 403},
+      {"/.%2e/secret.txt", 403},
+      {"/%2e./secret.txt", 403},
+      {"/%2E%2e/secret.txt", 403},
+      {"/%252e%252e/secret.txt", 404},
+      {"/%252e%252e%252fsecret.txt", 404},
+      {"/sub/%252e%252e/%252e%252e/secret.txt", 404},
+      {"/..\\secret.txt", 404},
+      {"/sub\\..\\..\\secret.txt", 404},
+      {"/..%5csecret.txt", 404},
+      {"/%2e%2e%5csecret.txt", 404},
+      {"/%5c..%5c..%5csecret.txt", 404},
+      {"/..%00/secret.txt", 400},
+      {"/%2e%2e%00/secret.txt", 400},
+      {"/hello.txt%00.html", 400},
+      {"/%c0%ae%c0%ae/secret.txt", 404},
+      {"/%c0%ae%c0%ae%c0%afsecret.txt", 404},
+      {"/%e0%80%ae%e0%80%ae/secret.txt", 404},
+      {"/%c0%2e%c0%2e/secret.txt", 404},
+      {"/%c1%9c..%c1%9csecret.txt", 404},
+      {"/..;/secret.txt", 404},
+      {"//../secret.txt", 403},
+      {"/%2f..%2fsecret.txt", 403},
+      {"/%2fetc%2fpasswd", 404},
+      {"//etc/passwd", 404},
+      {"/sub/..%2f..%2fsecret.txt", 403},
+      {"http://127.0.0.1/../secret.txt", 403},
+      {"/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", 403},
+  };
+  for (const auto& [target, status] : spellings) {
+    const auto r = fetch(port(), target);
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(r->status, status) << target;
+    EXPECT_EQ(r->body.find("TOP SECRET"), std::string::npos) << target;
+    EXPECT_EQ(r->body.find("root:"), std::string::npos) << target;
+  }
+  // The 404s are names taken literally: made real, they are served from inside the root.
+  const fs::path www = base_ / "www";
+  write_file(www / "..\\secret.txt", "backslash name\n");
+  fs::create_directories(www / "%2e%2e");
+  write_file(www / "%2e%2e" / "secret.txt", "percent name\n");
+  EXPECT_EQ(get("/..%5csecret.txt"), std::make_pair(200, std::string("backslash name\n")));
+  EXPECT_EQ(get("/%252e%252e/secret.txt"), std::make_pair(200, std::string("percent name\n")));
+  EXPECT_EQ(get("/hello.txt"), std::make_pair(200, std::string("hello from a file\n")));
 }
 
 TEST_P(static_files, dots_and_links_that_stay_inside_are_fine) {
