@@ -13,6 +13,10 @@ option(BRIGADE_BUILD_BENCH "Build the benchmarks under bench/ (needs oneTBB and 
 # installs only what the parent asks for.
 option(BRIGADE_INSTALL "Generate brigade's install rules" ${PROJECT_IS_TOP_LEVEL})
 
+# libFuzzer targets under fuzz/ (needs clang: -fsanitize=fuzzer); the `fuzz` preset turns it on
+# with AddressSanitizer + UndefinedBehaviorSanitizer.
+option(BRIGADE_FUZZ "Build the libFuzzer targets under fuzz/ (clang only)" OFF)
+
 # Sanitizers for brigade's own targets (never exported): "" (none), "address;undefined", "thread".
 set(BRIGADE_SANITIZE "" CACHE STRING "Sanitizers for brigade's own targets: address;undefined or thread")
 

@@ -30,25 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// "/%2e%2E/x" -> "/../x"; nullopt for a malformed escape or an encoded NUL.
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (s.size() - i < 3) return std::nullopt;
-    const int hi = hex_value(s[i + 1]);
-    const int lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 const char* content_type(const fs::path& p) {
   static constexpr std::pair<std::string_view, const char*> types[] = {
       {".html", "text/html; charset=utf-8"},
@@ -114,10 +95,9 @@ int open_beneath(int root_fd, const fs::path& rel) {
 
 // On the file lane: resolve, open beneath the root, and check what was opened.
 opened open_under(const std::string& decoded, const static_root& root) {
-  fs::path rel = fs::path(decoded).relative_path().lexically_normal();
-  if (rel == ".") rel.clear();
-  // ".." climbing out is refused without a look; the kernel would refuse it too (EXDEV).
-  if (!rel.empty() && *rel.begin() == "..") return failure(403);
+  const std::optional<fs::path> beneath = path_beneath(decoded);
+  if (!beneath) return failure(403);
+  fs::path rel = *beneath;
   int fd = open_beneath(root.fd(), rel);
   if (fd < 0) return failure_from_errno(errno);
   struct stat st {};
@@ -263,6 +243,33 @@ byte_range requested_range(const request& req, const validators& v, std::uint64_
 }
 
 }  // namespace
+
+// "/%2e%2E/x" -> "/../x"; nullopt for a malformed escape or an encoded NUL.
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (s.size() - i < 3) return std::nullopt;
+    const int hi = hex_value(s[i + 1]);
+    const int lo = hex_value(s[i + 2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::optional<fs::path> path_beneath(const std::string& decoded) {
+  fs::path rel = fs::path(decoded).relative_path().lexically_normal();
+  if (rel == ".") rel.clear();
+  // ".." climbing out is refused without a look; the kernel would refuse it too (EXDEV).
+  if (!rel.empty() && *rel.begin() == "..") return std::nullopt;
+  return rel;
+}
 
 static_root::static_root(const fs::path& dir) : path_(dir) {
   fd_ = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -8,6 +8,8 @@
 #include <brigade/pool/pool.hpp>
 
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace web {
@@ -34,6 +36,15 @@ class static_root {
   std::filesystem::path path_;
   int fd_ = -1;
 };
+
+/// url_path with its %XX escapes decoded ("/%2e%2E/x" -> "/../x"); nullopt for a malformed
+/// escape or an encoded NUL. Pure (fuzz/fuzz_http_request.cpp calls it).
+std::optional<std::string> percent_decode(std::string_view s);
+
+/// The relative, normalized path a decoded url path names under the root ("" for the root
+/// itself); nullopt when it climbs out of it through "..". Lexical only: links are the kernel's
+/// to refuse (see static_root). Pure.
+std::optional<std::filesystem::path> path_beneath(const std::string& decoded);
 
 /// The response to req for url_path (req's path, still percent-encoded, without the query)
 /// under root: 200 with the file open for streaming, with ETag, Last-Modified and
