@@ -23,12 +23,12 @@
 namespace {
 
 // An invariant; when it fails, the line says which (libFuzzer then saves the input).
-#define check(ok) \
-  do { \
-    if (!(ok)) { \
+#define check(ok)                                                                 \
+  do {                                                                            \
+    if (!(ok)) {                                                                  \
       std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #ok); \
-      std::abort(); \
-    } \
+      std::abort();                                                               \
+    }                                                                             \
   } while (false)
 
 web::body_reader make_reader(unsigned choice) {

@@ -23,12 +23,12 @@ namespace {
 constexpr kv::resp_limits limits{.max_bulk = 4096, .max_args = 64, .max_inline = 256};
 
 // An invariant; when it fails, the line says which (libFuzzer then saves the input).
-#define check(ok) \
-  do { \
-    if (!(ok)) { \
+#define check(ok)                                                                 \
+  do {                                                                            \
+    if (!(ok)) {                                                                  \
       std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #ok); \
-      std::abort(); \
-    } \
+      std::abort();                                                               \
+    }                                                                             \
   } while (false)
 
 // The command a single parse of all of `data` yields, or nothing when it is not complete.
