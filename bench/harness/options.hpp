@@ -27,7 +27,7 @@ struct program_info {
   std::vector<std::string> workloads;  // the names --workload accepts, and its default
   bool fixed_threads = false;          // workloads fix their own thread counts: --threads and
                                        // --impl are refused rather than half-honoured
-  std::string footer;                  // more lines at the end of --help
+  std::string footer{};                // more lines at the end of --help
 };
 
 /// The front of every benchmark's main: parses argv[1..] into `o`. Returns nullopt to go on,

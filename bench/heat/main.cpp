@@ -8,6 +8,7 @@
 #include "heat/heat_bench.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,18 +24,18 @@ const bench::workload_list<factory> workloads = {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> names = bench::workload_names(workloads);
   bench::options o;
-  try {
-    o = bench::parse_options(argc, argv, names);
-  } catch (const bench::usage_error& e) {
-    std::fprintf(stderr, "brigade_heat_bench: %s\n", e.what());
-    return 2;
-  }
-  if (o.help) {
-    std::fputs(bench::usage_text(names).c_str(), stdout);
-    return 0;
-  }
+  const bench::program_info program{
+      .name = "brigade_heat_bench",
+      .description =
+          "Runs the heat equation's stencil (examples/heat) by brigade's "
+          "parallel_for, an OpenMP parallel for and serial code on the same grids "
+          "in one process, interleaved within every repetition, and checks every "
+          "result against the serial one. Prints one JSON line per result, then a "
+          "table of medians and ratios.",
+      .workloads = bench::workload_names(workloads)};
+  if (const std::optional<int> status = bench::parse_command_line(program, argc, argv, o))
+    return *status;
   bool started = false;
   return bench::run_workloads("brigade_heat_bench", o.workloads, [&](const std::string& name) {
     if (!started) {  // before the first workload, inside run_workloads' error handling

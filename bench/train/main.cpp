@@ -8,6 +8,7 @@
 #include "train/train.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,18 +21,18 @@ const bench::workload_list<factory> workloads = {{"digits", bench::train::make_d
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> names = bench::workload_names(workloads);
   bench::options o;
-  try {
-    o = bench::parse_options(argc, argv, names);
-  } catch (const bench::usage_error& e) {
-    std::fprintf(stderr, "brigade_train_bench: %s\n", e.what());
-    return 2;
-  }
-  if (o.help) {
-    std::fputs(bench::usage_text(names).c_str(), stdout);
-    return 0;
-  }
+  const bench::program_info program{
+      .name = "brigade_train_bench",
+      .description =
+          "Runs examples/train's training loop with the batch gradient summed "
+          "serially, by an OpenMP reduction and by brigade's deterministic "
+          "parallel_reduce in one process, interleaved within every repetition, "
+          "and checks every final loss against the serial one. Prints one JSON "
+          "line per result, then a table of medians and ratios.",
+      .workloads = bench::workload_names(workloads)};
+  if (const std::optional<int> status = bench::parse_command_line(program, argc, argv, o))
+    return *status;
   bool started = false;
   return bench::run_workloads("brigade_train_bench", o.workloads, [&](const std::string& name) {
     if (!started) {  // inside run_workloads' error handling
