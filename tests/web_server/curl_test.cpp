@@ -16,20 +16,6 @@ class with_curl : public server_test {
       GTEST_FAIL() << "curl is not installed (tools/install-deps.sh --tests installs it)";
     start();
   }
-
-  // "-D -": the response head, then the body, on stdout.
-  struct answer {
-    http_response head;
-    std::string body;
-  };
-  answer get(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-D", "-"});
-    const run_result r = curl(std::move(args));
-    EXPECT_EQ(r.code, 0) << r.err;
-    const std::size_t end = r.out.find("\r\n\r\n");
-    if (end == std::string::npos) return {};
-    return {parse_head(std::string_view(r.out).substr(0, end + 2)), r.out.substr(end + 4)};
-  }
 };
 
 TEST_P(with_curl, hello_world_is_13_bytes_of_plain_text) {

@@ -54,6 +54,21 @@ class server_test : public ::testing::TestWithParam<const char*> {
   }
   static bool have_curl() { return !std::string_view(WEB_SERVER_CURL).empty(); }
 
+  /// A response curl received: the parsed head and the body.
+  struct answer {
+    http_response head;
+    std::string body;
+  };
+  /// curl with "-D -" and the given arguments: the response head, then the body, on stdout.
+  static answer get(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-D", "-"});
+    const run_result r = curl(std::move(args));
+    EXPECT_EQ(r.code, 0) << r.err;
+    const std::size_t end = r.out.find("\r\n\r\n");
+    if (end == std::string::npos) return {};
+    return {parse_head(std::string_view(r.out).substr(0, end + 2)), r.out.substr(end + 4)};
+  }
+
  private:
   std::vector<std::string> backend_env() const { return {std::string("BRIGADE_IO=") + GetParam()}; }
   // Whether the kernel lets a loop use io_uring: asked once, of the server itself (with

@@ -52,19 +52,6 @@ class static_http : public server_test {
     if (!root_.empty()) fs::remove_all(root_);
   }
 
-  struct answer {
-    http_response head;
-    std::string body;
-  };
-  // curl with "-D -": the response head, then the body, on stdout.
-  answer get(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-D", "-"});
-    const run_result r = curl(std::move(args));
-    EXPECT_EQ(r.code, 0) << r.err;
-    const std::size_t end = r.out.find("\r\n\r\n");
-    if (end == std::string::npos) return {};
-    return {parse_head(std::string_view(r.out).substr(0, end + 2)), r.out.substr(end + 4)};
-  }
   // A HEAD with curl -I: everything curl received is the head, with no body after it.
   answer head(std::vector<std::string> args) {
     args.insert(args.begin(), "-I");
