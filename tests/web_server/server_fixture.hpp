@@ -59,14 +59,17 @@ class server_test : public ::testing::TestWithParam<const char*> {
     http_response head;
     std::string body;
   };
-  /// curl with "-D -" and the given arguments: the response head, then the body, on stdout.
-  static answer get(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-D", "-"});
-    const run_result r = curl(std::move(args));
+  /// What curl printed (the head, then the body) as an answer; empty when there is no head.
+  static answer answer_of(const run_result& r) {
     EXPECT_EQ(r.code, 0) << r.err;
     const std::size_t end = r.out.find("\r\n\r\n");
     if (end == std::string::npos) return {};
     return {parse_head(std::string_view(r.out).substr(0, end + 2)), r.out.substr(end + 4)};
+  }
+  /// curl with "-D -" and the given arguments: the response head, then the body, on stdout.
+  static answer get(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-D", "-"});
+    return answer_of(curl(std::move(args)));
   }
 
  private:

@@ -55,11 +55,7 @@ class static_http : public server_test {
   // A HEAD with curl -I: everything curl received is the head, with no body after it.
   answer head(std::vector<std::string> args) {
     args.insert(args.begin(), "-I");
-    const run_result r = curl(std::move(args));
-    EXPECT_EQ(r.code, 0) << r.err;
-    const std::size_t end = r.out.find("\r\n\r\n");
-    if (end == std::string::npos) return {};
-    return {parse_head(std::string_view(r.out).substr(0, end + 2)), r.out.substr(end + 4)};
+    return answer_of(curl(std::move(args)));
   }
   answer get_with(const std::string& header, const std::string& target = "/hello.txt") {
     return get({"-H", header, url(target)});
