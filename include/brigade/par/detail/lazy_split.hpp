@@ -53,7 +53,7 @@ inline split_plan fixed_plan(std::size_t grain, std::size_t n) noexcept {
   return {leaf, leaf, true};
 }
 
-/// While recording a trace, the pieces one call of split_for/split_reduce runs one after the
+/// While recording a trace, the pieces one call of walk_for/walk_reduce runs one after the
 /// other are recorded as what they logically are: siblings, each a segment after the strand
 /// that reached the range, all joined by one segment the caller continues from. The analysis
 /// then measures the span of the program (Cilkview's logical span), not of this schedule, in
@@ -93,6 +93,14 @@ class traced_pieces {
   bool divisible_;
 };
 
+/// The same walk with nothing recorded: every call compiles away.
+struct untraced_pieces {
+  explicit untraced_pieces(const split_plan&) noexcept {}
+  void begin_piece(std::size_t) noexcept {}
+  void end_piece() noexcept {}
+  void begin_split() noexcept {}
+};
+
 /// Shared by every piece of one loop.
 template <class Body>
 struct for_loop {
@@ -122,10 +130,13 @@ void fixed_for(std::size_t b, std::size_t e, for_loop<Body>& loop) {
 template <class Body>
 void split_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop);
 
-// split_for while recording (see traced_pieces): the same walk, with every piece a segment.
-template <class Body>
-void split_for_traced(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
-  traced_pieces t(loop.plan);
+// The lazy walk of [b, e), its pieces recorded by Pieces (traced_pieces or untraced_pieces).
+template <class Pieces, class Body>
+void walk_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
+  Pieces t(loop.plan);
+  // Stop chunking when less than two chunks remain: the tail then runs as one piece of at
+  // least a chunk, so a grain is honoured at the end of every split-off half too.
+  // (e - b) / 2 >= x rather than e - b >= 2 * x: a grain above 2^63 must not overflow.
   while ((e - b) / 2 >= loop.plan.chunk) {
     if (loop.failed.load(memory_order_relaxed)) return;
     if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
@@ -151,23 +162,8 @@ void split_for_traced(worker& w, std::size_t b, std::size_t e, for_loop<Body>& l
 template <class Body>
 void split_for(worker& w, std::size_t b, std::size_t e, for_loop<Body>& loop) {
   if (loop.plan.fixed) return fixed_for(b, e, loop);
-  if (tracing::on()) return split_for_traced(w, b, e, loop);
-  // Stop chunking when less than two chunks remain: the tail then runs as one piece of at
-  // least a chunk, so a grain is honoured at the end of every split-off half too.
-  // (e - b) / 2 >= x rather than e - b >= 2 * x: a grain above 2^63 must not overflow.
-  while ((e - b) / 2 >= loop.plan.chunk) {
-    if (loop.failed.load(memory_order_relaxed)) return;
-    if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
-      const std::size_t mid = b + (e - b) / 2;
-      auto lower = [&] { split_for(w, b, mid, loop); };
-      auto upper = [&] { split_for(*current_worker(), mid, e, loop); };
-      join_on(w, lower, upper);
-      return;
-    }
-    run_chunk(loop, b, b + loop.plan.chunk);
-    b += loop.plan.chunk;
-  }
-  if (!loop.failed.load(memory_order_relaxed)) run_chunk(loop, b, e);
+  if (tracing::on()) return walk_for<traced_pieces>(w, b, e, loop);
+  walk_for<untraced_pieces>(w, b, e, loop);
 }
 
 /// Runs body(b, e) over disjoint pieces covering [first, last) on the caller's pool (or s).
@@ -215,14 +211,14 @@ template <class T, class Chunk, class Combine>
 T split_reduce(worker& w, std::size_t b, std::size_t e, T acc,
                reduce_loop<T, Chunk, Combine>& loop);
 
-// split_reduce while recording (see traced_pieces). The pieces fold into one accumulator, as
-// untraced; logically they are siblings whose results are combined.
-template <class T, class Chunk, class Combine>
-T split_reduce_traced(worker& w, std::size_t b, std::size_t e, T acc,
-                      reduce_loop<T, Chunk, Combine>& loop) {
-  traced_pieces t(loop.plan);
-  while ((e - b) / 2 >= loop.plan.chunk) {
-    if (loop.failed.load(memory_order_relaxed)) return acc;
+// walk_for's walk, folding: the pieces a worker runs in a row fold into one accumulator;
+// logically (and in a trace) they are siblings whose results are combined.
+template <class Pieces, class T, class Chunk, class Combine>
+T walk_reduce(worker& w, std::size_t b, std::size_t e, T acc,
+              reduce_loop<T, Chunk, Combine>& loop) {
+  Pieces t(loop.plan);
+  while ((e - b) / 2 >= loop.plan.chunk) {                   // as in walk_for
+    if (loop.failed.load(memory_order_relaxed)) return acc;  // an exception is on its way up
     if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
       const std::size_t mid = b + (e - b) / 2;
       auto lower = [&] { return split_reduce(w, b, mid, std::move(acc), loop); };
@@ -249,21 +245,8 @@ template <class T, class Chunk, class Combine>
 T split_reduce(worker& w, std::size_t b, std::size_t e, T acc,
                reduce_loop<T, Chunk, Combine>& loop) {
   if (loop.plan.fixed) return fixed_reduce(b, e, loop);
-  if (tracing::on()) return split_reduce_traced(w, b, e, std::move(acc), loop);
-  while ((e - b) / 2 >= loop.plan.chunk) {                   // as in split_for
-    if (loop.failed.load(memory_order_relaxed)) return acc;  // an exception is on its way up
-    if ((e - b) / 2 >= loop.plan.min_split && w.deque().empty()) {
-      const std::size_t mid = b + (e - b) / 2;
-      auto lower = [&] { return split_reduce(w, b, mid, std::move(acc), loop); };
-      auto upper = [&] { return split_reduce(*current_worker(), mid, e, T(loop.identity), loop); };
-      auto [l, r] = join_on(w, lower, upper);
-      return loop.combine(std::move(l), std::move(r));
-    }
-    acc = run_chunk(loop, b, b + loop.plan.chunk, std::move(acc));
-    b += loop.plan.chunk;
-  }
-  if (loop.failed.load(memory_order_relaxed)) return acc;
-  return run_chunk(loop, b, e, std::move(acc));
+  if (tracing::on()) return walk_reduce<traced_pieces>(w, b, e, std::move(acc), loop);
+  return walk_reduce<untraced_pieces>(w, b, e, std::move(acc), loop);
 }
 
 template <class T, class Chunk, class Combine>
