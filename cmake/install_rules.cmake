@@ -14,6 +14,14 @@ install(TARGETS brigade_trace_tools EXPORT brigade-trace_tools-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The mpi component (brigade::mpi), when built: its own export set, so that only
+# find_package(brigade COMPONENTS mpi) looks for MPI.
+if(TARGET brigade_mpi)
+  install(TARGETS brigade_mpi EXPORT brigade-mpi-targets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/brigade DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
@@ -34,6 +42,9 @@ endif()
 set(brigade_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/brigade)
 install(EXPORT brigade-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
 install(EXPORT brigade-trace_tools-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
+if(TARGET brigade_mpi)
+  install(EXPORT brigade-mpi-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
+endif()
 if(BRIGADE_CONFIG_FINDS_LIBURING)
   install(FILES ${PROJECT_SOURCE_DIR}/cmake/Findliburing.cmake DESTINATION ${brigade_cmake_dir})
 endif()

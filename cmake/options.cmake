@@ -34,3 +34,7 @@ option(BRIGADE_ENABLE_LOCK_CHECKS "Compile the deadlock checks of brigade's lock
 
 # The io_uring backend (needs liburing at build time; epoll is used where it is missing).
 option(BRIGADE_ENABLE_IO_URING "Build the io_uring event-loop backend when liburing is found" ON)
+
+# The brigade::mpi component (needs an MPI implementation, e.g. Debian's libopenmpi-dev; skipped
+# with a note when none is found).
+option(BRIGADE_ENABLE_MPI "Build the brigade::mpi component when MPI is found" ON)

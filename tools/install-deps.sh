@@ -9,7 +9,8 @@
 #                                   redis-tools (redis-cli: kv_server tests), tmux (drives
 #                                   examples/responsive in a terminal), Chromium
 #                                   (headless: renders the trace page in a test), pkg-config
-#                                   (the install test), and the handwritten digits
+#                                   (the install test), Open MPI (libopenmpi-dev, openmpi-bin:
+#                                   brigade::mpi and its tests under mpirun), and the handwritten digits
 #                                   for examples/train: Debian ships digits.csv.gz (57 KB) in
 #                                   python3-sklearn, which would pull in ~250 MB (SciPy, NumPy,
 #                                   Boost headers), so the script downloads that package
@@ -26,7 +27,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev)
-test_packages=(curl redis-tools tmux chromium pkg-config)
+test_packages=(curl redis-tools tmux chromium pkg-config libopenmpi-dev openmpi-bin)
 want_digits=0
 for arg in "$@"; do
   case "$arg" in

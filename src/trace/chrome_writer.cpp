@@ -198,6 +198,9 @@ std::size_t write_trace(const std::string& path) {
         case kind::segment_units:
           if (seg.id == e.a) seg.units = e.b;
           break;
+        case kind::comm_wait_begin:  // written by the rank-aware writer (in progress)
+        case kind::comm_wait_end:
+          break;
         case kind::edge:
           edges.emplace_back(e.a, e.b);
           break;
