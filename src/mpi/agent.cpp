@@ -34,7 +34,7 @@ void agent::submit(const std::shared_ptr<op_state>& s) {
     const char* call = nullptr;
     const int rc = start_call(*s, comm, request, call);
     if (rc != MPI_SUCCESS) {
-      if (rc != -1) s->error = std::make_exception_ptr(make_error(call, rc));
+      if (rc != -1) fail(*s, call, rc);
       finish(*s);
       return;
     }
@@ -94,7 +94,7 @@ void agent::main(int* argc, char*** argv, bool force_funneled) {
         const char* call = nullptr;
         const int src = start_call(*e.s, comm, e.request, call);
         if (src != MPI_SUCCESS) {
-          if (src != -1) e.s->error = std::make_exception_ptr(make_error(call, src));
+          if (src != -1) fail(*e.s, call, src);
           finish(*e.s);
           continue;
         }
@@ -132,7 +132,7 @@ void agent::main(int* argc, char*** argv, bool force_funneled) {
     if (rc_test != MPI_SUCCESS && rc_test != MPI_ERR_IN_STATUS) {
       // MPI cannot say which failed: every outstanding operation fails with its error.
       for (auto& s : active_) {
-        s->error = std::make_exception_ptr(make_error("MPI_Testsome", rc_test));
+        fail(*s, "MPI_Testsome", rc_test);
         finish(*s);
       }
       active_.clear();
@@ -158,15 +158,14 @@ void agent::main(int* argc, char*** argv, bool force_funneled) {
       op_state& s = *active_[i];
       const int err = rc_test == MPI_ERR_IN_STATUS ? st.MPI_ERROR : MPI_SUCCESS;
       if (err != MPI_SUCCESS && err != MPI_ERR_PENDING) {
-        s.error = std::make_exception_ptr(
-            make_error(s.kind == op_kind::recv ? "MPI_Irecv" : "MPI_Testsome", err));
+        fail(s, s.kind == op_kind::recv ? "MPI_Irecv" : "MPI_Testsome", err);
       } else if (s.kind == op_kind::recv) {
         int cancelled = 0;
         MPI_Test_cancelled(&st, &cancelled);
         if (cancelled != 0) {
-          s.error = std::make_exception_ptr(
-              error("MPI_Irecv: cancelled (the operation was dropped or its context ended)",
-                    MPI_ERR_OTHER));
+          s.failed = true;
+          s.error_code = MPI_ERR_OTHER;
+          s.error_text = "MPI_Irecv: cancelled (the operation was dropped or its context ended)";
         } else {
           int n = 0;
           s.result.source = st.MPI_SOURCE;

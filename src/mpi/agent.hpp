@@ -20,6 +20,8 @@ namespace brigade::mpi::detail {
 MPI_Datatype datatype_of(elem e) noexcept;
 /// MPI's error string for code.
 std::string error_text(int code);
+/// Records in s that `call` failed with MPI's code (thrown as mpi::error where s is awaited).
+void fail(op_state& s, const char* call, int code);
 /// An mpi::error for a failed call ("MPI_Isend: MPI_ERR_RANK: invalid rank").
 error make_error(const char* call, int code);
 

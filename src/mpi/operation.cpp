@@ -105,6 +105,13 @@ std::string error_text(int code) {
   return std::string(text, static_cast<std::size_t>(length));
 }
 
+void fail(op_state& s, const char* call, int code) {
+  const error e = make_error(call, code);
+  s.failed = true;
+  s.error_code = e.code();
+  s.error_text = e.what();
+}
+
 error make_error(const char* call, int code) {
   int cls = code;
   if (MPI_Error_class(code, &cls) != MPI_SUCCESS) cls = code;
@@ -115,9 +122,11 @@ int start_call(op_state& s, MPI_Comm comm, MPI_Request& request, const char*& ca
   call = call_name(s.kind);
   const std::size_t n = units(s, s.count);
   if (n > static_cast<std::size_t>(INT_MAX)) {
-    s.error = std::make_exception_ptr(std::invalid_argument(
-        std::string(call) + ": " + std::to_string(s.count) + " elements (" + std::to_string(n) +
-        " in MPI's units) is more than one MPI call carries (" + std::to_string(INT_MAX) + ")"));
+    s.failed = true;
+    s.argument_error = true;
+    s.error_text = std::string(call) + ": " + std::to_string(s.count) + " elements (" +
+                   std::to_string(n) + " in MPI's units) is more than one MPI call carries (" +
+                   std::to_string(INT_MAX) + ")";
     return -1;
   }
   const int count = static_cast<int>(n);

@@ -109,9 +109,15 @@ scheduler::~scheduler() {
       t.join();
     }
   }
+  while (injecting_.load(memory_order_acquire) != 0) std::this_thread::yield();
 }
 
 void scheduler::inject(job* j) {
+  injecting_.fetch_add(1, memory_order_relaxed);
+  struct done_injecting {
+    atomic<std::uint32_t>& n;
+    ~done_injecting() { n.fetch_sub(1, memory_order_release); }
+  } done{injecting_};  // also when push_back throws
   {
     std::lock_guard lock(inject_mu_);
     injected_.push_back(j);

@@ -14,6 +14,7 @@
 
 #include <brigade/core/detail/resume_context.hpp>
 #include <brigade/core/detail/trace_hooks.hpp>
+#include <brigade/mpi/context.hpp>
 
 #include <condition_variable>
 #include <coroutine>
@@ -23,6 +24,8 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -98,7 +101,14 @@ struct op_state {
   bool done = false;
   bool cancel_requested = false;  // the handle was dropped before completion (recv: cancel)
   status result;
-  std::exception_ptr error;
+  // A failure, kept as text and thrown on the thread that waits: an exception_ptr made on the
+  // agent thread would be released across threads through libstdc++'s reference count, which
+  // the sanitizers cannot see. failed: any failure; argument_error: std::invalid_argument,
+  // else mpi::error with error_code.
+  bool failed = false;
+  bool argument_error = false;
+  int error_code = 0;
+  std::string error_text;
   std::coroutine_handle<> waiter;
   brigade::detail::resume_context* home = nullptr;  // resume there, else on a pool
   void* pool_home = nullptr;  // the awaiting worker's scheduler (detail::scheduler*), if any
@@ -187,7 +197,10 @@ class [[nodiscard]] operation {
     s_.reset();
   }
   R result() {
-    if (s_->error) std::rethrow_exception(s_->error);
+    if (s_->failed) {
+      if (s_->argument_error) throw std::invalid_argument(s_->error_text);
+      throw error(s_->error_text, s_->error_code);
+    }
     if constexpr (!std::is_void_v<R>) return s_->result;
   }
   std::shared_ptr<detail::op_state> s_;

@@ -155,7 +155,15 @@ class scheduler {
   std::mutex inject_mu_;
   std::deque<job*> injected_;                                  // guarded by inject_mu_
   alignas(cache_line) atomic<std::size_t> injected_count_{0};  // mirror of injected_.size()
-  alignas(cache_line) atomic<std::uint32_t> sleeping_{0};      // workers parked or parking
+  // inject() calls still running. A thread outside the pool (an MPI progress agent, a timer)
+  // may inject the job that lets the pool's owner finish and destroy the pool while that
+  // thread is still in notify_work(): the destructor waits until this is 0. Incremented
+  // relaxed (it is ordered before the job is published, under inject_mu_, and publishing
+  // happens before anything that could lead to the destructor); decremented with release,
+  // read by the destructor with acquire, so the injector's last access to *this happens
+  // before the memory is freed.
+  atomic<std::uint32_t> injecting_{0};
+  alignas(cache_line) atomic<std::uint32_t> sleeping_{0};  // workers parked or parking
   alignas(cache_line) atomic<bool> stopping_{false};
 };
 
