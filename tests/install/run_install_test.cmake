@@ -1,6 +1,7 @@
 # Installs the build tree into a scratch prefix, then builds and runs a consumer project through
 # find_package(brigade CONFIG), one through find_package(brigade CONFIG COMPONENTS trace_tools), and
-# the first program through pkg-config; then checks that a
+# one through find_package(brigade CONFIG COMPONENTS mpi) when brigade has it, the first program
+# through pkg-config; then checks that a
 # project using brigade as a subproject installs nothing of it.
 cmake_minimum_required(VERSION 3.25)  # policies for this script (IN_LIST)
 file(REMOVE_RECURSE ${WORK})
@@ -41,6 +42,25 @@ execute_process(COMMAND ${WORK}/trace_consumer/trace_consumer ${WORK}/trace_cons
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "trace consumer ok: work [0-9]+ ns, span [0-9]+ ns")
   message(FATAL_ERROR "the trace_tools consumer failed (${rc}):\n${out}")
+endif()
+
+# 1c. find_package(brigade CONFIG REQUIRED COMPONENTS mpi), when brigade was built with MPI: a
+# consumer that runs a distributed reduction under mpirun on 2 ranks.
+if(MPIRUN)
+  set(mpi_consumer_args -S ${SOURCE}/tests/install/mpi_consumer -G ${GENERATOR}
+      -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Debug)
+  run(${CMAKE_COMMAND} ${mpi_consumer_args} -B ${WORK}/mpi_consumer)
+  run(${CMAKE_COMMAND} --build ${WORK}/mpi_consumer)
+  set(ENV{OMPI_ALLOW_RUN_AS_ROOT} 1)
+  set(ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} 1)
+  execute_process(COMMAND ${MPIRUN} --oversubscribe --bind-to none --mca btl self,vader -np 2
+                          ${WORK}/mpi_consumer/mpi_consumer
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out TIMEOUT 60)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "mpi consumer ok: 1000 of 2 ranks")
+    message(FATAL_ERROR "the mpi consumer failed (${rc}):\n${out}")
+  endif()
+elseif(EXISTS ${prefix}/lib/cmake/brigade/brigade-mpi-targets.cmake)
+  message(FATAL_ERROR "the mpi component is installed but the test was given no mpirun")
 endif()
 
 # A component brigade does not have, and trace_tools without nlohmann_json, fail find_package
