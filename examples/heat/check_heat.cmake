@@ -147,6 +147,22 @@ elseif(CASE STREQUAL "bad_input_np2")
     message(STATUS "heat_mpi ${parts}: ${lines}")
   endforeach()
 
+elseif(CASE STREQUAL "trace_is_readable_np2")
+  # One trace per rank: TRACE from rank 0, TRACE.1 from rank 1; `brigade trace` reads both.
+  file(REMOVE "${TRACE}" "${TRACE}.1")
+  run_heat_mpi(out "--n;65;--steps;20;--trace;${TRACE}")
+  foreach(f "${TRACE}" "${TRACE}.1")
+    execute_process(COMMAND ${BRIGADE} trace --json ${f} RESULT_VARIABLE status
+                    OUTPUT_VARIABLE report ERROR_VARIABLE err TIMEOUT 50)
+    if(NOT status EQUAL 0)
+      message(FATAL_ERROR "brigade trace ${f} exited with '${status}': ${err}")
+    endif()
+    if(NOT report MATCHES "\"work_seconds\": *([0-9.eE+-]+)" OR NOT CMAKE_MATCH_1 GREATER 0)
+      message(FATAL_ERROR "brigade trace ${f} found no work in it: ${report}")
+    endif()
+    message(STATUS "brigade trace read ${f}: ${CMAKE_MATCH_1} s of work")
+  endforeach()
+
 else()
   message(FATAL_ERROR "unknown CASE '${CASE}'")
 endif()
