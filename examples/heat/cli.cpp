@@ -13,13 +13,13 @@ namespace {
 
 constexpr int max_n = 32768;  // two grids of 8 GiB each
 
-}  // namespace
-
-std::string shortest(double v) {
+std::string shortest(double v) {  // 0.3, not std::to_string's 0.300000
   char text[32];
   std::snprintf(text, sizeof text, "%g", v);
   return text;
 }
+
+}  // namespace
 
 std::optional<int> parse(int argc, char** argv, settings& s, const char* program,
                          const char* description, bool speak) {

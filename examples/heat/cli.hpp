@@ -21,7 +21,4 @@ struct settings {
 std::optional<int> parse(int argc, char** argv, settings& s, const char* program,
                          const char* description, bool speak = true);
 
-/// v as %g prints it: 0.3, not std::to_string's 0.300000.
-std::string shortest(double v);
-
 }  // namespace heat

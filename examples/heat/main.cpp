@@ -19,7 +19,6 @@
 #include <exception>
 #include <iostream>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 int main(int argc, char** argv) try {
