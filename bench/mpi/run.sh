@@ -9,7 +9,8 @@
 # Each rank gets THREADS/ranks threads (at least 1; THREADS defaults to nproc), the same for
 # BRIGADE_THREADS and OMP_NUM_THREADS: past nproc ranks the machine is oversubscribed. Every run's
 # checksum must be the same double (heat's), else the script fails. Ratio: brigade's median time
-# over MPI+OpenMP's (the target is <= 1.0).
+# over MPI+OpenMP's (the target is <= 1.0). CPU s: the median of the CPU time (user + system) all
+# ranks' threads used during the steps, summed over the ranks: spinning shows there.
 set -eu
 build=${1:?usage: run.sh BUILD_DIR [REPS] [GRID:STEPS ...]}
 shift
@@ -44,8 +45,9 @@ done
 python3 - "$out" "$cases" "$ranks_list" "$threads_total" <<'PY'
 import json, statistics, sys
 out, cases, ranks, total = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), int(sys.argv[4])
-print("| grid, steps | ranks | threads/rank | heat_mpi (brigade) | MPI+OpenMP | brigade / MPI+OpenMP | same checksum |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
+print("| grid, steps | ranks | threads/rank | heat_mpi (brigade) | MPI+OpenMP | brigade / MPI+OpenMP "
+      "| CPU s: brigade | CPU s: MPI+OpenMP | same checksum |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 bad = False
 for c in cases:
     n, steps = c.split(":")
@@ -54,13 +56,15 @@ for c in cases:
     for np_ in ranks:
         runs = {impl: [json.loads(l) for l in open(f"{out}/{impl}.{n}.{np_}")] for impl in ("brigade", "omp")}
         med = {impl: statistics.median(r["seconds"] for r in rs) for impl, rs in runs.items()}
+        cpu = {impl: statistics.median(r["cpu_seconds"] for r in rs) for impl, rs in runs.items()}
         for rs in runs.values():
             sums |= {float(r["checksum"]) for r in rs}
         base = base or med["brigade"]
         t = runs["brigade"][0]["threads"]
         over = " (oversubscribed)" if int(np_) * t > total else ""
         print(f"| {n}², {steps} | {np_}{over} | {t} | {med['brigade']:.4f} s ({base / med['brigade']:.2f}× 1 rank) "
-              f"| {med['omp']:.4f} s | **{med['brigade'] / med['omp']:.2f}** | {'yes' if len(sums) == 1 else 'NO'} |")
+              f"| {med['omp']:.4f} s | **{med['brigade'] / med['omp']:.2f}** "
+              f"| {cpu['brigade']:.3f} | {cpu['omp']:.3f} | {'yes' if len(sums) == 1 else 'NO'} |")
     bad |= len(sums) != 1
 sys.exit(1 if bad else 0)
 PY
