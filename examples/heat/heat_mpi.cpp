@@ -73,6 +73,7 @@ int body(int argc, char** argv, mpi::context& ctx) {
   const auto t0 = std::chrono::steady_clock::now();
   const double cpu0 = cpu_seconds();
   // The time loop runs on a worker, which takes its share of every step (as heat::run_brigade).
+  // halo.step blocks that worker while the ghost rows are late: nothing else runs on this pool.
   brigade::submit(pool, [&] {
     std::span<double> in(a), out(b);
     for (int step = 0; step < s.steps; ++step) {
