@@ -1,6 +1,17 @@
 # The tests of examples/heat, one per CASE (see CMakeLists.txt here): HEAT is the program,
-# ARGS its arguments (separated by spaces); BOUND, BRIGADE and TRACE as each case needs.
+# ARGS its arguments (separated by spaces); BOUND, BRIGADE and TRACE as each case needs. The
+# heat_mpi cases also get HEAT_MPI, MPIRUN, MPIRUN_ARGS (a list) and NP, the number of ranks.
 separate_arguments(ARGS UNIX_COMMAND "${ARGS}")
+
+# Runs heat_mpi on NP ranks with `args`; fails unless the job exits with 0.
+function(run_heat_mpi out_var args)
+  execute_process(COMMAND ${MPIRUN} ${MPIRUN_ARGS} -np ${NP} ${HEAT_MPI} ${args}
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 50)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "mpirun -np ${NP} heat_mpi ${args} exited with '${status}': ${err}")
+  endif()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
 
 # Runs heat with `env` (a list of NAME=value) and `args`; fails unless it exits with 0.
 function(run_heat out_var env args)
@@ -87,6 +98,70 @@ elseif(CASE STREQUAL "trace_is_readable")
     message(FATAL_ERROR "brigade trace ${TRACE} found no work in it: ${report}")
   endif()
   message(STATUS "brigade trace read ${TRACE}: ${CMAKE_MATCH_1} s of work")
+
+elseif(CASE MATCHES "^same_checksum_as_heat")
+  run_heat(one "" "${ARGS};--json")
+  run_heat_mpi(many "${ARGS};--json")
+  json_field(sum1 "${one}" checksum)
+  json_field(sum_mpi "${many}" checksum)
+  json_field(ranks "${many}" ranks)
+  if(NOT ranks EQUAL NP)
+    message(FATAL_ERROR "heat_mpi says ${ranks} ranks, not ${NP}: ${many}")
+  endif()
+  if(NOT sum1 STREQUAL sum_mpi)  # shortest round-trip text: equal text, equal bits
+    message(FATAL_ERROR "checksum of heat ${sum1}, of heat_mpi on ${NP} ranks ${sum_mpi}")
+  endif()
+  message(STATUS "checksum ${sum1} from heat and from heat_mpi on ${NP} ranks")
+
+elseif(CASE STREQUAL "error_bound_np2")
+  run_heat_mpi(out "${ARGS};--check;--json")
+  json_field(error "${out}" max_error)
+  if(NOT error LESS BOUND)
+    message(FATAL_ERROR "max error ${error} is not under ${BOUND}: ${out}")
+  endif()
+  message(STATUS "max error ${error} < ${BOUND} on ${NP} ranks")
+
+elseif(CASE STREQUAL "bad_input_np2")
+  # Each bad command line fails the job without a hang; only rank 0 speaks: heat_mpi's line
+  # appears once (mpirun may add its own lines about the failed job), nothing on stdout.
+  set(cases "--n 2 --steps 1|--n 2" "--n 9 --steps 1 --alpha 0.3|--alpha 0.3" "--steps 1|--n")
+  foreach(c IN LISTS cases)
+    string(FIND "${c}" "|" bar)
+    string(SUBSTRING "${c}" 0 ${bar} parts)
+    math(EXPR bar "${bar} + 1")
+    string(SUBSTRING "${c}" ${bar} -1 expect)
+    separate_arguments(parts UNIX_COMMAND "${parts}")
+    execute_process(COMMAND ${MPIRUN} ${MPIRUN_ARGS} -np ${NP} ${HEAT_MPI} ${parts}
+                    RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 50)
+    string(REGEX MATCHALL "heat_mpi: [^\n]*" lines "${err}")
+    list(LENGTH lines count)
+    if(status EQUAL 0 OR NOT out STREQUAL "" OR NOT count EQUAL 1)
+      message(FATAL_ERROR "heat_mpi ${parts} on ${NP} ranks: want a failure with one line of "
+                          "heat_mpi's on stderr; got exit '${status}', stdout '${out}', stderr "
+                          "'${err}'")
+    endif()
+    string(FIND "${lines}" "${expect}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "heat_mpi ${parts}: stderr does not name '${expect}': ${err}")
+    endif()
+    message(STATUS "heat_mpi ${parts}: ${lines}")
+  endforeach()
+
+elseif(CASE STREQUAL "trace_is_readable_np2")
+  # One trace per rank: TRACE from rank 0, TRACE.1 from rank 1; `brigade trace` reads both.
+  file(REMOVE "${TRACE}" "${TRACE}.1")
+  run_heat_mpi(out "--n;65;--steps;20;--trace;${TRACE}")
+  foreach(f "${TRACE}" "${TRACE}.1")
+    execute_process(COMMAND ${BRIGADE} trace --json ${f} RESULT_VARIABLE status
+                    OUTPUT_VARIABLE report ERROR_VARIABLE err TIMEOUT 50)
+    if(NOT status EQUAL 0)
+      message(FATAL_ERROR "brigade trace ${f} exited with '${status}': ${err}")
+    endif()
+    if(NOT report MATCHES "\"work_seconds\": *([0-9.eE+-]+)" OR NOT CMAKE_MATCH_1 GREATER 0)
+      message(FATAL_ERROR "brigade trace ${f} found no work in it: ${report}")
+    endif()
+    message(STATUS "brigade trace read ${f}: ${CMAKE_MATCH_1} s of work")
+  endforeach()
 
 else()
   message(FATAL_ERROR "unknown CASE '${CASE}'")

@@ -21,6 +21,10 @@ grid::grid(std::size_t points)
       b(new double[points * points]),
       sine(new double[points]),
       current(a.get()) {
+  fill_sine(sine.get(), n);
+}
+
+void fill_sine(double* sine, std::size_t n) {
   const double h = 1.0 / static_cast<double>(n - 1);
   for (std::size_t k = 0; k < n; ++k)
     sine[k] = std::sin(std::numbers::pi * static_cast<double>(k) * h);

@@ -35,6 +35,10 @@ struct grid {
   double* current;                 // the buffer holding the latest step
 };
 
+/// sin(pi k h) for k in 0 .. n-1 into sine (n values), exactly 0 at both ends: grid::sine, and
+/// what a rank holding only some rows (heat_mpi) builds its initial condition from.
+void fill_sine(double* sine, std::size_t n);
+
 /// Sets rows [row_begin, row_end) of both buffers of g to the initial condition,
 /// sin(pi x) sin(pi y) inside and 0 on the boundary. Call it on every row, then make
 /// g.current = g.a.get() (fill() does both, on the calling thread).

@@ -4,6 +4,9 @@
 #   trace      --trace and --plot write their files, and `brigade trace` (BRIGADE) reads the trace
 #   help       --help exits 0 and lists the options
 #   error      ARGS fail: non-zero exit, nothing on stdout, one stderr line matching EXPECT
+#   same_bits_mpi  train_mpi (PROGRAM_MPI) on NP ranks under MPIRUN (MPIRUN_ARGS, '|'-separated)
+#              prints the same loss per epoch and final_loss text as train (PROGRAM)
+#   error_mpi  train_mpi on NP ranks fails: non-zero exit, nothing on stdout, one train_mpi line
 # ARGS are the extra arguments, separated by '|'; WORK is a scratch folder.
 string(REPLACE "|" ";" args "${ARGS}")
 file(MAKE_DIRECTORY ${WORK})
@@ -73,6 +76,39 @@ elseif(MODE STREQUAL "error")
     message(FATAL_ERROR "train ${args}: expected a failure with one stderr line matching "
                         "'${EXPECT}'; got status ${status}, stdout '${out}', stderr '${err}'")
   endif()
+elseif(MODE STREQUAL "same_bits_mpi")
+  string(REPLACE "|" ";" mpirun_args "${MPIRUN_ARGS}")
+  run_train(one)
+  execute_process(COMMAND ${MPIRUN} ${mpirun_args} -np ${NP} ${PROGRAM_MPI} ${args} --json
+                  RESULT_VARIABLE status OUTPUT_VARIABLE many ERROR_VARIABLE err TIMEOUT 50)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "train_mpi ${args} on ${NP} ranks failed (${status}): ${err}")
+  endif()
+  foreach(field final_loss loss)  # the numbers as printed: equal text, equal doubles
+    if(NOT one MATCHES "\"${field}\":([^}]+)")
+      message(FATAL_ERROR "no ${field} in train's output: ${one}")
+    endif()
+    string(REGEX REPLACE "^(\\[[^]]*\\]|[^,]+).*" "\\1" text1 "${CMAKE_MATCH_1}")
+    if(NOT many MATCHES "\"${field}\":([^}]+)")
+      message(FATAL_ERROR "no ${field} in train_mpi's output: ${many}")
+    endif()
+    string(REGEX REPLACE "^(\\[[^]]*\\]|[^,]+).*" "\\1" text_mpi "${CMAKE_MATCH_1}")
+    if(NOT text1 STREQUAL text_mpi)
+      message(FATAL_ERROR "${field}: train ${text1}, train_mpi on ${NP} ranks ${text_mpi}")
+    endif()
+    message(STATUS "${field} ${text1} from train and from train_mpi on ${NP} ranks")
+  endforeach()
+elseif(MODE STREQUAL "error_mpi")
+  string(REPLACE "|" ";" mpirun_args "${MPIRUN_ARGS}")
+  execute_process(COMMAND ${MPIRUN} ${mpirun_args} -np ${NP} ${PROGRAM_MPI} ${args}
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 50)
+  string(REGEX MATCHALL "train_mpi: error: [^\n]*" lines "${err}")
+  list(LENGTH lines count)
+  if(status EQUAL 0 OR NOT out STREQUAL "" OR NOT count EQUAL 1)
+    message(FATAL_ERROR "train_mpi ${args} on ${NP} ranks: expected a failure with one line of "
+                        "train_mpi's; got status ${status}, stdout '${out}', stderr '${err}'")
+  endif()
+  message(STATUS "${lines}")
 else()
   message(FATAL_ERROR "unknown MODE '${MODE}'")
 endif()
