@@ -34,6 +34,7 @@ buffer_registry& registry() {
 // Bumped by every start(); a thread whose buffer is from an older generation takes a new one.
 std::atomic<std::uint64_t> generation{1};
 std::atomic<std::uint64_t> start_ns{0};
+std::atomic<std::uint64_t> start_system_ns{0};
 std::atomic<std::uint64_t> next_segment{1};
 // Events per thread (BRIGADE_TRACE_EVENTS overrides), and whether to keep the last events
 // instead of the first (BRIGADE_TRACE_MODE=ring). Relaxed: start() writes them before it bumps
@@ -196,6 +197,14 @@ void reset_recording() {
   r.buffers.clear();
   generation.fetch_add(1, std::memory_order_acq_rel);
   start_ns.store(now_ns(), std::memory_order_relaxed);
+  const auto wall = std::chrono::system_clock::now().time_since_epoch();
+  start_system_ns.store(static_cast<std::uint64_t>(
+                            std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()),
+                        std::memory_order_relaxed);
+}
+
+std::uint64_t recording_start_system_ns() noexcept {
+  return start_system_ns.load(std::memory_order_relaxed);
 }
 
 namespace {
@@ -209,7 +218,8 @@ void write_env_trace_at_exit() {
   if (!on()) return;
   try {
     const std::size_t n = brigade::trace::stop(env_trace_path());
-    std::fprintf(stderr, "brigade: wrote %zu trace events to %s\n", n, env_trace_path().c_str());
+    std::fprintf(stderr, "brigade: wrote %zu trace events to %s\n", n,
+                 brigade::trace::ranked_path(env_trace_path()).c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "brigade: could not write the trace: %s\n", e.what());
   }
