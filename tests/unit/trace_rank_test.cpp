@@ -51,8 +51,8 @@ fs::path scratch_dir() {
 
 // Records as rank `rank` of a run: a segment, and a wait for communication that begins on this
 // thread and ends on another (as a coroutine resumed elsewhere). set_rank holds for the rest of
-// the process, so this runs in a child process (a death test that exits 0). Returns nothing:
-// the child exits 0 when the file was written.
+// the process, so this runs in a child process (a death test that exits 0 once the file is
+// written).
 [[noreturn]] void record_as_rank(int rank, const std::string& base) {
   tr::start();
   tr::set_rank(rank);
@@ -68,13 +68,27 @@ fs::path scratch_dir() {
   std::exit(0);
 }
 
+// Each file is written by a child process ("threadsafe" death tests: a fresh exec, no fork of
+// a process with threads), which runs the test from its start again: the directory is passed to
+// it in the environment, so that parent and child agree on it.
 class trace_rank_files : public testing::Test {
  protected:
-  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+  void SetUp() override {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    if (const char* d = std::getenv(dir_variable)) {
+      dir_ = d;  // the child
+    } else {
+      dir_ = scratch_dir();
+      setenv(dir_variable, dir_.c_str(), 1);
+    }
+  }
+  void TearDown() override { unsetenv(dir_variable); }  // the parent (a child never gets here)
+  static constexpr const char* dir_variable = "BRIGADE_TRACE_RANK_TEST_DIR";
+  fs::path dir_;
 };
 
 TEST_F(trace_rank_files, set_rank_names_the_file_and_records_the_rank) {
-  const fs::path dir = scratch_dir();
+  const fs::path dir = dir_;
   const std::string base = (dir / "run.json").string();
   EXPECT_EXIT(record_as_rank(3, base), testing::ExitedWithCode(0), "");
   EXPECT_FALSE(fs::exists(base));
@@ -113,7 +127,7 @@ TEST_F(trace_rank_files, set_rank_names_the_file_and_records_the_rank) {
 }
 
 TEST_F(trace_rank_files, two_ranks_merge_into_one_timeline_aligned_by_the_steady_clock) {
-  const fs::path dir = scratch_dir();
+  const fs::path dir = dir_;
   const std::string base = (dir / "run.json").string();
   EXPECT_EXIT(record_as_rank(0, base), testing::ExitedWithCode(0), "");
   EXPECT_EXIT(record_as_rank(1, base), testing::ExitedWithCode(0), "");
@@ -123,7 +137,7 @@ TEST_F(trace_rank_files, two_ranks_merge_into_one_timeline_aligned_by_the_steady
   EXPECT_EQ(t.processes, 2U);
   EXPECT_EQ(t.alignment, tr::clock_alignment::steady);  // one host
   ASSERT_EQ(t.process_info.size(), 2U);
-  EXPECT_EQ(t.process_info[0].offset_ns, 0);           // rank 0 recorded first
+  EXPECT_EQ(t.process_info[0].offset_ns, 0);  // rank 0 recorded first
   EXPECT_GT(t.process_info[1].offset_ns, 0);
   bool rank1_lane = false;
   for (std::uint32_t l = 0; l < t.lanes.size(); ++l)

@@ -105,6 +105,13 @@ nlohmann::json to_json(const trace::trace_file& t, const trace::analysis& a) {
           {"lower_bounds", a.lower_bounds()}};
 }
 
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc | std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write \"" + path + "\"");
+}
+
 // The communication waits of a (only written when there are some, so that a trace without
 // them reads as before).
 void add_comm_waits(nlohmann::json& j, const trace::analysis& a) {
@@ -165,30 +172,26 @@ double fraction(std::int64_t part, std::int64_t whole) {
   return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
+// text padded with spaces to `columns` code points ("µs" is two bytes, one column).
+std::string pad(std::string text, std::size_t columns) {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  if (n < columns) text.append(columns - n, ' ');
+  return text;
+}
+
 // The per-rank summary table of several files.
 std::string ranks_table(const std::vector<rank_part>& parts) {
-  std::string out =
-      "ranks:
-      ";
-      char line[256];
-  std::snprintf(line, sizeof line,
-                "  %-10s %-11s %-11s %-11s %11s  %s
-                ", " rank ", " wall ", " work
-                ",
-                "span",
-                "parallelism", "waiting for communication");
-  out += line;
+  std::string out = "ranks:\n  " + pad("rank", 10) + pad("wall", 11) + pad("work", 11) +
+                    pad("span", 11) + pad("parallelism", 13) + "waiting for communication\n";
   for (const rank_part& p : parts) {
-    const std::string comm = trace::format_duration(p.a.comm_wait_ns) + " (" +
-                             percent_text(fraction(p.a.comm_wait_ns, p.a.wall_ns)) + ")";
-    std::snprintf(line, sizeof line,
-                  "  %-10s %-11s %-11s %-11s %11.2f  %s
-                  ", p.name().c_str(),
-                  trace::format_duration(p.a.wall_ns)
-                      .c_str(),
-                  trace::format_duration(p.a.work_ns).c_str(),
-                  trace::format_duration(p.a.span_ns).c_str(), p.a.parallelism, comm.c_str());
-    out += line;
+    char parallelism[32];
+    std::snprintf(parallelism, sizeof parallelism, "%.2f", p.a.parallelism);
+    out += "  " + pad(p.name(), 10) + pad(trace::format_duration(p.a.wall_ns), 11) +
+           pad(trace::format_duration(p.a.work_ns), 11) +
+           pad(trace::format_duration(p.a.span_ns), 11) + pad(parallelism, 13) +
+           trace::format_duration(p.a.comm_wait_ns) + " (" +
+           percent_text(fraction(p.a.comm_wait_ns, p.a.wall_ns)) + ")\n";
   }
   return out;
 }
@@ -258,13 +261,6 @@ int run_ranks(const trace_settings& s) {
   std::cout << '\n' << ranks_table(parts);
   if (!s.html.empty()) std::cout << "wrote " << s.html << '\n';
   return 0;
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc | std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write \"" + path + "\"");
 }
 
 int run_trace(const trace_settings& s) {
