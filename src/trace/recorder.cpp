@@ -3,6 +3,8 @@
 
 #include <brigade/trace/trace.hpp>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -273,8 +275,12 @@ const bool env_started = [] {
   return false;
 #endif
   // The trace is written at exit; a path that cannot be written fails now, not after the work.
+  // A file made only to check is removed again: with trace::set_rank called later, the trace
+  // goes to NAME.rankR.EXT, and every rank would leave an empty NAME.EXT behind.
+  const bool existed = ::access(path, F_OK) == 0;
   if (std::FILE* f = std::fopen(path, "a")) {
     std::fclose(f);
+    if (!existed) std::remove(path);
   } else {
     std::fprintf(stderr, "brigade: BRIGADE_TRACE=\"%s\" cannot be written: %s\n", path,
                  std::strerror(errno));
