@@ -98,8 +98,9 @@ enum class clock_alignment : std::uint8_t {
   starts,  // no clock recorded (older files): each recording's start at 0
 };
 
-/// A whole trace. Times are nanoseconds since its recording started (merged recordings are
-/// aligned at their starts). Segments are sorted by lane, then begin time.
+/// A whole trace. Times are nanoseconds since its recording started (merged recordings: since
+/// the earliest one started, lined up as `alignment` says). Segments are sorted by lane, then begin
+/// time.
 ///
 /// Thread safety: a plain value; distinct objects are independent, a shared one may be read
 /// from several threads at once.
