@@ -353,7 +353,7 @@ int run_scale(const scale_settings& s) {
   const scaling r = analyse_scaling(threads, medians);
   if (!s.svg.empty()) {
     std::ofstream out(s.svg, std::ios::trunc);
-    out << speedup_svg(r, "speedup of " + command_line(s.command));
+    out << speedup_svg(r, "speedup of " + command_line(s.command), unit);
     out.close();
     if (!out) throw std::runtime_error("cannot write \"" + s.svg + "\"");
   }
