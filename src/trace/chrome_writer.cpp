@@ -3,8 +3,9 @@
 // Segments become complete events ("ph":"X", "cat":"segment", args.segment = id), edges become
 // flow events ("ph":"s" in the source's last nanosecond, "ph":"f" at the target's start with
 // "bp":"e", args.from/to) that Perfetto and chrome://tracing draw as arrows, idle stretches become
-// "idle" slices, and counts of dropped events go into "otherData". Timestamps are microseconds with
-// nanosecond decimals since the recording started.
+// "idle" slices, waits for communication become async events ("ph":"b"/"e", "cat":"comm"), and
+// counts of dropped events, the rank and the clocks at the start go into "otherData". Timestamps
+// are microseconds with nanosecond decimals since the recording started.
 #include "recorder.hpp"
 
 #include <brigade/trace/trace.hpp>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -119,6 +121,27 @@ class writer {
     out_ << ",\"args\":{\"from\":" << from << ",\"to\":" << to << "}}";
   }
 
+  // One wait for communication: an async slice that begins on one thread and may end on another
+  // (Perfetto draws it on a track of the process, keyed by cat and id).
+  void comm(char phase, std::uint64_t id, std::uint32_t tid, std::uint64_t at, const char* name) {
+    sep();
+    out_ << "{\"ph\":\"" << phase << "\",\"cat\":\"comm\",\"name\":";
+    put_string(out_, name);
+    out_ << ",\"id\":" << id << ",\"pid\":" << pid_ << ",\"tid\":" << tid << ",\"ts\":";
+    put_time(out_, at, origin_);
+    out_ << ",\"args\":{\"wait\":" << id << "}}";
+  }
+
+  // The process's name in Perfetto ("rank 3") and its place among the processes.
+  void process_name(int rank) {
+    sep();
+    out_ << "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":" << pid_
+         << ",\"args\":{\"name\":\"rank " << rank << "\"}}";
+    sep();
+    out_ << "{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":" << pid_
+         << ",\"args\":{\"sort_index\":" << rank << "}}";
+  }
+
   void thread_name(std::uint32_t tid, const char* name) {
     sep();
     out_ << "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":" << pid_ << ",\"tid\":" << tid
@@ -150,10 +173,15 @@ std::mutex& writing() {
   return *mu;
 }
 
+// -1: no rank (set_rank was not called).
+std::atomic<int> the_rank{-1};
+
 // Writes every buffer's events as they are now (a segment still open is left out).
-std::size_t write_trace(const std::string& path) {
+std::size_t write_trace(const std::string& given_path) {
   using namespace detail::tracing;
   std::lock_guard writer_lock(writing());
+  const int rank = the_rank.load(std::memory_order_relaxed);
+  const std::string path = ranked_path(given_path);
   const auto buffers = snapshot_buffers();
   const std::uint64_t origin = recording_start_ns();
   std::uint64_t last = origin;
@@ -163,6 +191,7 @@ std::size_t write_trace(const std::string& path) {
     throw std::system_error(errno, std::generic_category(), "brigade::trace: open " + path);
   file << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[";
   writer w(file, origin, static_cast<int>(::getpid()));
+  if (rank >= 0) w.process_name(rank);
 
   // Where each segment begins and ends (for placing the edges' arrows).
   struct where {
@@ -172,6 +201,14 @@ std::size_t write_trace(const std::string& path) {
   std::unordered_map<std::uint64_t, where> segments;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> edges;
   std::uint64_t dropped = 0;
+  // Waits for communication by id: the begin's thread, time and label, and the end's.
+  struct comm_wait {
+    std::uint32_t tid = 0, end_tid = 0;
+    std::uint64_t begin = 0, end = 0;
+    const char* label = nullptr;
+    bool begun = false, ended = false;
+  };
+  std::map<std::uint64_t, comm_wait> comm_waits;
 
   for (const auto& b : buffers) {
     const std::vector<event> events = b->copy();
@@ -197,9 +234,6 @@ std::size_t write_trace(const std::string& path) {
           break;
         case kind::segment_units:
           if (seg.id == e.a) seg.units = e.b;
-          break;
-        case kind::comm_wait_begin:  // written by the rank-aware writer (in progress)
-        case kind::comm_wait_end:
           break;
         case kind::edge:
           edges.emplace_back(e.a, e.b);
@@ -236,6 +270,21 @@ std::size_t write_trace(const std::string& path) {
         case kind::loop_lag:
           w.instant("loop lag", tid, e.time_ns, "ns", e.b);
           break;
+        case kind::comm_wait_begin: {
+          comm_wait& c = comm_waits[e.a];
+          c.tid = tid;
+          c.begin = e.time_ns;
+          c.label = e.label;
+          c.begun = true;
+          break;
+        }
+        case kind::comm_wait_end: {
+          comm_wait& c = comm_waits[e.a];
+          c.end_tid = tid;
+          c.end = e.time_ns;
+          c.ended = true;
+          break;
+        }
       }
     }
   }
@@ -252,9 +301,24 @@ std::size_t write_trace(const std::string& path) {
     w.flow('f', edge_id, t->second.tid, t->second.begin, from, to);
     ++edge_id;
   }
+  // A wait still open (or whose begin fell outside a ring) is left out, as an open segment is.
+  for (const auto& [id, c] : comm_waits) {
+    if (!c.begun || !c.ended || c.end < c.begin) continue;
+    const char* name = c.label != nullptr ? c.label : "communication";
+    w.comm('b', id, c.tid, c.begin, name);
+    w.comm('e', id, c.end_tid, c.end, name);
+  }
   const std::size_t events = w.count();
   file << "\n],\"otherData\":{\"producer\":\"brigade\",\"version\":1,\"dropped_events\":" << dropped
-       << ",\"threads\":" << buffers.size() << ",\"duration_ns\":" << (last - origin) << "}}\n";
+       << ",\"threads\":" << buffers.size() << ",\"duration_ns\":" << (last - origin)
+       << ",\"start_steady_ns\":" << origin
+       << ",\"start_system_ns\":" << recording_start_system_ns();
+  if (char host[256] = {}; ::gethostname(host, sizeof host - 1) == 0) {
+    file << ",\"host\":";
+    put_string(file, host);
+  }
+  if (rank >= 0) file << ",\"rank\":" << rank;
+  file << "}}\n";
   file.close();
   if (!file)
     throw std::system_error(errno, std::generic_category(), "brigade::trace: write " + path);
@@ -289,7 +353,7 @@ void flush_thread() {
     try {
       const std::size_t events = write_trace(signal_path());
       std::fprintf(stderr, "brigade: signal %d: wrote %zu trace events to %s\n", byte, events,
-                   signal_path().c_str());
+                   ranked_path(signal_path()).c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "brigade: signal %d: could not write the trace: %s\n", byte, e.what());
     }
@@ -297,6 +361,33 @@ void flush_thread() {
 }
 
 }  // namespace
+
+void set_rank(int rank) {
+  if (rank < 0)
+    throw std::invalid_argument("brigade::trace::set_rank: " + std::to_string(rank) +
+                                " is not a rank (ranks are 0 or more)");
+  the_rank.store(rank, std::memory_order_relaxed);
+}
+
+int rank() noexcept {
+  return the_rank.load(std::memory_order_relaxed);
+}
+
+std::string ranked_path(const std::string& path) {
+  return ranked_path(path, rank());
+}
+
+std::string ranked_path(const std::string& path, int r) {
+  if (r < 0) return path;
+  const std::string tag = ".rank" + std::to_string(r);
+  // The extension is the last '.' of the file's own name, not of a folder's, and not a leading
+  // one (".trace" has no extension).
+  const std::size_t slash = path.rfind('/');
+  const std::size_t name = slash == std::string::npos ? 0 : slash + 1;
+  const std::size_t dot = path.rfind('.');
+  if (dot == std::string::npos || dot <= name) return path + tag;
+  return path.substr(0, dot) + tag + path.substr(dot);
+}
 
 std::size_t stop(const std::string& path) {
   using namespace detail::tracing;

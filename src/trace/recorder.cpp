@@ -3,6 +3,8 @@
 
 #include <brigade/trace/trace.hpp>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -34,6 +36,7 @@ buffer_registry& registry() {
 // Bumped by every start(); a thread whose buffer is from an older generation takes a new one.
 std::atomic<std::uint64_t> generation{1};
 std::atomic<std::uint64_t> start_ns{0};
+std::atomic<std::uint64_t> start_system_ns{0};
 std::atomic<std::uint64_t> next_segment{1};
 // Events per thread (BRIGADE_TRACE_EVENTS overrides), and whether to keep the last events
 // instead of the first (BRIGADE_TRACE_MODE=ring). Relaxed: start() writes them before it bumps
@@ -196,6 +199,14 @@ void reset_recording() {
   r.buffers.clear();
   generation.fetch_add(1, std::memory_order_acq_rel);
   start_ns.store(now_ns(), std::memory_order_relaxed);
+  const auto wall = std::chrono::system_clock::now().time_since_epoch();
+  start_system_ns.store(static_cast<std::uint64_t>(
+                            std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()),
+                        std::memory_order_relaxed);
+}
+
+std::uint64_t recording_start_system_ns() noexcept {
+  return start_system_ns.load(std::memory_order_relaxed);
 }
 
 namespace {
@@ -209,7 +220,8 @@ void write_env_trace_at_exit() {
   if (!on()) return;
   try {
     const std::size_t n = brigade::trace::stop(env_trace_path());
-    std::fprintf(stderr, "brigade: wrote %zu trace events to %s\n", n, env_trace_path().c_str());
+    std::fprintf(stderr, "brigade: wrote %zu trace events to %s\n", n,
+                 brigade::trace::ranked_path(env_trace_path()).c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "brigade: could not write the trace: %s\n", e.what());
   }
@@ -263,8 +275,12 @@ const bool env_started = [] {
   return false;
 #endif
   // The trace is written at exit; a path that cannot be written fails now, not after the work.
+  // A file made only to check is removed again: with trace::set_rank called later, the trace
+  // goes to NAME.rankR.EXT, and every rank would leave an empty NAME.EXT behind.
+  const bool existed = ::access(path, F_OK) == 0;
   if (std::FILE* f = std::fopen(path, "a")) {
     std::fclose(f);
+    if (!existed) std::remove(path);
   } else {
     std::fprintf(stderr, "brigade: BRIGADE_TRACE=\"%s\" cannot be written: %s\n", path,
                  std::strerror(errno));

@@ -134,6 +134,10 @@ std::vector<std::shared_ptr<thread_buffer>> snapshot_buffers();
 /// When the current recording started (steady ns) and which process wrote it.
 std::uint64_t recording_start_ns() noexcept;
 
+/// The wall clock (system_clock, ns since the epoch) read next to recording_start_ns(): files
+/// from different hosts align through it (approximately: as well as the hosts' clocks agree).
+std::uint64_t recording_start_system_ns() noexcept;
+
 /// Clears the registry and starts a new generation (threads re-register on their next event).
 void reset_recording();
 

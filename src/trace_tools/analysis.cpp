@@ -145,6 +145,11 @@ void usage(const trace_file& t, analysis& a) {
         l.max_wait_ns = std::max(l.max_wait_ns, d);
         break;
       }
+      case trace_slice::kind::comm_wait:
+        ++a.comm_waits;
+        a.comm_wait_ns = add(a.comm_wait_ns, d);
+        if (u != nullptr) u->comm_wait_ns = add(u->comm_wait_ns, d);
+        break;
     }
   }
   for (auto& [label, l] : locks) a.locks.push_back(l);
@@ -285,6 +290,8 @@ std::string describe(const analysis& a, const trace_file& t) {
     if (u.parked_ns > 0) text += ", parked " + format_duration(u.parked_ns);
     if (u.io_wait_ns > 0) text += ", waiting for I/O " + format_duration(u.io_wait_ns);
     if (u.lock_wait_ns > 0) text += ", waiting for locks " + format_duration(u.lock_wait_ns);
+    if (u.comm_wait_ns > 0)
+      text += ", waiting for communication " + format_duration(u.comm_wait_ns);
     out += text + "\n";
   }
   line("steals", std::to_string(a.steals));
@@ -297,6 +304,13 @@ std::string describe(const analysis& a, const trace_file& t) {
     const std::string name = l.label < t.labels.size() ? detail::printable(t.labels[l.label]) : "?";
     out += "  " + name + ": " + std::to_string(l.waits) + " waits, " + format_duration(l.wait_ns) +
            " in all, longest " + format_duration(l.max_wait_ns) + "\n";
+  }
+  if (a.comm_waits > 0) {
+    std::string text = std::to_string(a.comm_waits) + " (" + format_duration(a.comm_wait_ns);
+    if (a.wall_ns > 0)
+      text += ", " + percent(static_cast<double>(a.comm_wait_ns) / static_cast<double>(a.wall_ns)) +
+              " of the wall time";
+    line("comm waits", text + ")");
   }
   if (a.timers > 0)
     line("timers",

@@ -81,6 +81,23 @@ class builder {
         t_.slices.push_back({what, lane, label(name), begin, begin + dur});
       }
       last_ = std::max(last_, begin + dur);
+    } else if ((phase == "b" || phase == "e") && cat == "comm") {
+      // A wait for communication: begin and end may sit on different threads of the process.
+      const std::int64_t pid = pid_of(e);
+      const std::uint64_t id = arg_id(e, "wait");
+      const std::int64_t at_ns = time_of(e, "ts");
+      comm_wait& c = comm_[{pid, id}];
+      if (phase == "b") {
+        c.lane = lane_of(e);
+        c.label = label(name.empty() ? "communication" : name);
+        c.begin = at_ns;
+        c.begun = true;
+      } else {
+        lane_of(e);  // the thread exists, even when nothing else of it was recorded
+        c.end = at_ns;
+        c.ended = true;
+      }
+      last_ = std::max(last_, at_ns);
     } else if ((phase == "s" || phase == "f") && cat == "edge") {
       edge_pids_.push_back(pid_of(e));
       t_.edges.push_back({0, arg_id(e, "from"), arg_id(e, "to")});
@@ -127,6 +144,12 @@ class builder {
       if (!d->to_uint64(duration) || duration > (1ULL << 62))
         not_brigade("otherData.duration_ns is not a non-negative integer");
     t_.duration_ns = std::max(static_cast<std::int64_t>(duration), last_);
+    for (const auto& [key, c] : comm_) {
+      if (!c.begun || !c.ended) continue;  // a half of a wait: not written by brigade, ignored
+      if (c.end < c.begin)
+        not_brigade("comm wait " + std::to_string(key.second) + " ends before it begins");
+      t_.slices.push_back({trace_slice::kind::comm_wait, c.lane, c.label, c.begin, c.end});
+    }
 
     // Processes are numbered in pid order.
     std::map<std::int64_t, std::uint32_t> process_of;
@@ -141,6 +164,30 @@ class builder {
     }
     for (std::size_t i = 0; i < t_.edges.size(); ++i)
       t_.edges[i].process = process_of[edge_pids_[i]];
+    // What otherData says about the process (brigade writes one process per file).
+    trace_process about;
+    about.source = std::string(source_);
+    if (const scalar* r = other_.find("rank")) {
+      std::uint64_t rank = 0;
+      if (!r->to_uint64(rank) || rank > INT32_MAX)
+        not_brigade("otherData.rank is not a non-negative integer");
+      about.rank = static_cast<int>(rank);
+    }
+    if (const scalar* h = other_.find("host"); h != nullptr && h->kind == scalar::type::string)
+      about.host = h->text;
+    for (auto [key, out] : {std::pair{"start_steady_ns", &about.start_steady_ns},
+                            std::pair{"start_system_ns", &about.start_system_ns}})
+      if (const scalar* c = other_.find(key))
+        if (!c->to_uint64(*out))
+          not_brigade(std::string("otherData.") + key + " is not a non-negative integer");
+    if (process_of.empty()) process_of.emplace(0, 0);  // an empty recording is still a process
+    t_.processes = static_cast<std::uint32_t>(process_of.size());
+    for (const auto& [pid, index] : process_of) {
+      trace_process p = about;
+      p.pid = pid;
+      if (process_of.size() > 1) p.rank = -1;  // a hand-merged file: whose rank is not known
+      t_.process_info.push_back(std::move(p));
+    }
     sort_and_dedupe(t_);
     return std::move(t_);
   }
@@ -230,6 +277,12 @@ class builder {
   std::map<std::pair<std::int64_t, std::int64_t>, std::uint32_t> lane_index_;
   std::unordered_map<std::string, std::uint32_t> label_index_;
   std::vector<std::int64_t> edge_pids_;  // parallel to t_.edges until finish()
+  struct comm_wait {
+    std::uint32_t lane = 0, label = 0;
+    std::int64_t begin = 0, end = 0;
+    bool begun = false, ended = false;
+  };
+  std::map<std::pair<std::int64_t, std::uint64_t>, comm_wait> comm_;  // by pid and wait id
   std::int64_t last_ = 0;
   std::size_t index_ = 0;
   std::size_t at_ = 0;
@@ -508,14 +561,54 @@ trace_file read_trace_file(const std::string& path, std::uint64_t max_bytes) {
 std::string lane_title(const trace_file& t, std::uint32_t lane) {
   if (lane >= t.lanes.size()) return "?";
   const trace_lane& l = t.lanes[lane];
-  return t.processes > 1 ? "pid " + std::to_string(l.pid) + " " + l.name : l.name;
+  if (t.processes <= 1) return l.name;
+  if (l.process < t.process_info.size() && t.process_info[l.process].rank >= 0)
+    return "rank " + std::to_string(t.process_info[l.process].rank) + " " + l.name;
+  return "pid " + std::to_string(l.pid) + " " + l.name;
 }
+
+namespace {
+
+// Which clock lines the parts up (see merge_trace_files).
+clock_alignment alignment_of(const std::vector<trace_file>& parts) {
+  bool steady = true, system = true;
+  const std::string* host = nullptr;
+  for (const trace_file& p : parts) {
+    // A part of several processes (an older merge) has no one start to line up.
+    if (p.process_info.size() != 1) return clock_alignment::starts;
+    const trace_process& q = p.process_info.front();
+    if (host == nullptr) host = &q.host;
+    steady = steady && q.start_steady_ns != 0 && !q.host.empty() && q.host == *host;
+    system = system && q.start_system_ns != 0;
+  }
+  return steady   ? clock_alignment::steady
+         : system ? clock_alignment::system
+                  : clock_alignment::starts;
+}
+
+}  // namespace
 
 trace_file merge_trace_files(std::vector<trace_file> parts) {
   if (parts.size() == 1) return std::move(parts.front());
   trace_file out;
+  out.alignment = alignment_of(parts);
+  // Each part's time 0 on the merged timeline: its start's distance from the earliest start.
+  std::vector<std::int64_t> offsets(parts.size(), 0);
+  if (out.alignment != clock_alignment::starts && !parts.empty()) {
+    auto start = [&](const trace_file& p) {
+      const trace_process& q = p.process_info.front();
+      return out.alignment == clock_alignment::steady ? q.start_steady_ns : q.start_system_ns;
+    };
+    std::uint64_t earliest = UINT64_MAX;
+    for (const trace_file& p : parts) earliest = std::min(earliest, start(p));
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      offsets[i] = static_cast<std::int64_t>(
+          std::min<std::uint64_t>(start(parts[i]) - earliest, std::uint64_t{1} << 62));
+  }
   std::unordered_map<std::string, std::uint32_t> label_index;
-  for (trace_file& p : parts) {
+  for (std::size_t part = 0; part < parts.size(); ++part) {
+    trace_file& p = parts[part];
+    const std::int64_t offset = offsets[part];
     const auto lane_base = static_cast<std::uint32_t>(out.lanes.size());
     const std::uint32_t process_base = out.processes;
     std::vector<std::uint32_t> labels(p.labels.size());
@@ -529,17 +622,26 @@ trace_file merge_trace_files(std::vector<trace_file> parts) {
       l.process += process_base;
       out.lanes.push_back(std::move(l));
     }
+    for (trace_process q : p.process_info) {
+      q.offset_ns = offset;
+      out.process_info.push_back(std::move(q));
+    }
     for (trace_segment s : p.segments) {
+      s.begin_ns += offset;
+      s.end_ns += offset;
       s.lane += lane_base;
       s.label = labels[s.label];
       out.segments.push_back(s);
     }
     for (trace_slice s : p.slices) {
+      s.begin_ns += offset;
+      s.end_ns += offset;
       s.lane += lane_base;
       s.label = labels[s.label];
       out.slices.push_back(s);
     }
     for (trace_mark m : p.marks) {
+      m.time_ns += offset;
       m.lane += lane_base;
       out.marks.push_back(m);
     }
@@ -549,7 +651,7 @@ trace_file merge_trace_files(std::vector<trace_file> parts) {
     }
     out.processes += p.processes;
     out.dropped_events += p.dropped_events;
-    out.duration_ns = std::max(out.duration_ns, p.duration_ns);
+    out.duration_ns = std::max(out.duration_ns, offset + p.duration_ns);
   }
   builder::sort_and_dedupe(out);
   return out;

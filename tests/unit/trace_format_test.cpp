@@ -67,6 +67,7 @@ class checker {
     limit_ns_ = t.value("otherData", json::object()).value("duration_ns", std::int64_t{-1});
     for (const json& e : t["traceEvents"]) event(e);
     flows();
+    asyncs();
   }
 
   void fail(const std::string& what, const json& where) {
@@ -112,6 +113,14 @@ class checker {
       if (ph == "s" && e.contains("bp")) fail("\"bp\" on a flow start", e);
       auto& pair = flows_[e["id"].dump()];
       (ph == "s" ? pair.first : pair.second).push_back(e);
+    } else if (ph == "b" || ph == "e") {
+      // Nestable async events: matched by process, category and id (a wait for communication
+      // may end on another thread than the one it began on).
+      if (!e.contains("id") || !(e["id"].is_number_integer() || e["id"].is_string()))
+        return fail("an async event without an integer or string \"id\"", e);
+      auto& pair = asyncs_[std::to_string(e["pid"].get<std::int64_t>()) + "/" + e.value("cat", "") +
+                           "/" + e["id"].dump()];
+      (ph == "b" ? pair.first : pair.second).push_back(e);
     } else {
       fail("a phase brigade does not write (B/E need pairing, the rest other fields)", e);
     }
@@ -176,6 +185,20 @@ class checker {
     }
   }
 
+  void asyncs() {
+    for (const auto& [key, pair] : asyncs_) {
+      const auto& [begins, ends] = pair;
+      if (begins.size() != 1 || ends.size() != 1) {
+        fail("async " + key + " has " + std::to_string(begins.size()) + " begins and " +
+                 std::to_string(ends.size()) + " ends",
+             begins.empty() ? ends.front() : begins.front());
+        continue;
+      }
+      if (ns(ends.front()["ts"]) < ns(begins.front()["ts"]))
+        fail("an async slice ends before it begins", ends.front());
+    }
+  }
+
   // The slice a flow event binds to must be the segment its edge names.
   void bound(const json& e, const char* end) {
     const std::uint64_t want = e.value("args", json::object()).value(end, std::uint64_t{0});
@@ -192,6 +215,7 @@ class checker {
   std::int64_t limit_ns_ = -1;
   std::map<std::pair<std::int64_t, std::int64_t>, std::vector<slice>> slices_;
   std::map<std::string, std::pair<std::vector<json>, std::vector<json>>> flows_;
+  std::map<std::string, std::pair<std::vector<json>, std::vector<json>>> asyncs_;
 };
 
 void expect_no_problems(const checker& c) {
@@ -233,6 +257,13 @@ TEST(trace_format, every_recorded_event_follows_the_trace_event_format) {
     hold.unlock();
     other.join();
   }
+  {
+    // A wait for communication (as brigade::mpi records one) that ends on another thread.
+    namespace hooks = brigade::detail::tracing;
+    const std::uint64_t wait = hooks::new_segment_id();
+    hooks::record(hooks::kind::comm_wait_begin, wait, 0, "MPI_Recv from rank 1");
+    std::thread([wait] { hooks::record(hooks::kind::comm_wait_end, wait, 0, nullptr); }).join();
+  }
   brigade::trace::stop(path);
   std::ifstream in(path);
   const json t = json::parse(in);
@@ -242,7 +273,7 @@ TEST(trace_format, every_recorded_event_follows_the_trace_event_format) {
     phases.insert(e.value("ph", ""));
     flow_ends += e.value("ph", "") == "f";
   }
-  for (const char* ph : {"X", "i", "M", "s", "f"}) EXPECT_TRUE(phases.count(ph)) << ph;
+  for (const char* ph : {"X", "i", "M", "s", "f", "b", "e"}) EXPECT_TRUE(phases.count(ph)) << ph;
   EXPECT_GE(flow_ends, 4U);  // fork and join arrows at least
   checker c;
   c.check(t);

@@ -1,4 +1,5 @@
-// Draws speedup against threads as SVG: measured points, the Amdahl fit and the ideal line.
+// Draws speedup against threads (or MPI ranks) as SVG: measured points, the Amdahl fit and the
+// ideal line.
 #include "scale_plot.hpp"
 
 #include <brigade/trace_tools/html_page.hpp>
@@ -37,7 +38,7 @@ struct axes {
 
 }  // namespace
 
-std::string speedup_svg(const scaling& s, const std::string& title) {
+std::string speedup_svg(const scaling& s, const std::string& title, const std::string& axis) {
   const double n = s.threads.empty() ? 1 : *std::max_element(s.threads.begin(), s.threads.end());
   const double f = s.serial_fraction;
   const bool has_fit = !std::isnan(f);
@@ -73,7 +74,7 @@ std::string speedup_svg(const scaling& s, const std::string& title) {
            label + "</text>\n";
   }
   svg += "<text x=\"" + num((left + width - right) / 2) + "\" y=\"" + num(height - 12) +
-         "\" text-anchor=\"middle\">threads</text>\n";
+         "\" text-anchor=\"middle\">" + axis + "</text>\n";
   svg += "<text transform=\"translate(16 " + num((top + height - bottom) / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">speedup</text>\n";
 

@@ -1,4 +1,5 @@
-// `brigade trace FILE`: draws a recorded trace and prints what it says about speed.
+// `brigade trace FILE...`: draws a recorded trace and prints what it says about speed; several
+// files (the ranks of an MPI run) are merged into one timeline and analysed rank by rank.
 #include "commands.hpp"
 
 #include <brigade/trace_tools/analysis.hpp>
@@ -27,7 +28,7 @@ namespace brigade::cli {
 namespace {
 
 struct trace_settings {
-  std::string file;
+  std::vector<std::string> files;
   std::string html;    // empty: no page
   unsigned width = 0;  // 0: the terminal's
   std::uint64_t max_bytes = trace::default_max_trace_bytes;
@@ -111,14 +112,161 @@ void write_file(const std::string& path, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write \"" + path + "\"");
 }
 
-int run_trace(const trace_settings& s) {
-  const trace::trace_file t = [&] {
+// The communication waits of a (only written when there are some, so that a trace without
+// them reads as before).
+void add_comm_waits(nlohmann::json& j, const trace::analysis& a) {
+  j["comm_waits"] = a.comm_waits;
+  j["comm_wait_seconds"] = static_cast<double>(a.comm_wait_ns) * 1e-9;
+  j["comm_wait_fraction"] =
+      a.wall_ns > 0 ? static_cast<double>(a.comm_wait_ns) / static_cast<double>(a.wall_ns) : 0.0;
+}
+
+// One file of several: its rank, its trace and that trace's analysis.
+struct rank_part {
+  std::string file;
+  trace::trace_file t;
+  trace::analysis a;
+  int rank() const { return t.process_info.size() == 1 ? t.process_info.front().rank : -1; }
+  std::string name() const {
+    return rank() >= 0
+               ? "rank " + std::to_string(rank())
+               : "pid " + std::to_string(t.process_info.empty() ? 0 : t.process_info.front().pid);
+  }
+};
+
+const char* describe_alignment(trace::clock_alignment a) {
+  switch (a) {
+    case trace::clock_alignment::steady:
+      return "steady_clock (one host: exact)";
+    case trace::clock_alignment::system:
+      return "system_clock (several hosts: approximate, as well as their clocks agree)";
+    case trace::clock_alignment::starts:
+      return "none recorded: each file starts at 0";
+    case trace::clock_alignment::none:
+      break;
+  }
+  return "one recording";
+}
+
+const char* alignment_name(trace::clock_alignment a) {
+  switch (a) {
+    case trace::clock_alignment::steady:
+      return "steady";
+    case trace::clock_alignment::system:
+      return "system";
+    case trace::clock_alignment::starts:
+      return "starts";
+    case trace::clock_alignment::none:
+      break;
+  }
+  return "none";
+}
+
+std::string percent_text(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%", fraction * 100);
+  return buf;
+}
+
+double fraction(std::int64_t part, std::int64_t whole) {
+  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+// text padded with spaces to `columns` code points ("µs" is two bytes, one column).
+std::string pad(std::string text, std::size_t columns) {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  if (n < columns) text.append(columns - n, ' ');
+  return text;
+}
+
+// The per-rank summary table of several files.
+std::string ranks_table(const std::vector<rank_part>& parts) {
+  std::string out = "ranks:\n  " + pad("rank", 10) + pad("wall", 11) + pad("work", 11) +
+                    pad("span", 11) + pad("parallelism", 13) + "waiting for communication\n";
+  for (const rank_part& p : parts) {
+    char parallelism[32];
+    std::snprintf(parallelism, sizeof parallelism, "%.2f", p.a.parallelism);
+    out += "  " + pad(p.name(), 10) + pad(trace::format_duration(p.a.wall_ns), 11) +
+           pad(trace::format_duration(p.a.work_ns), 11) +
+           pad(trace::format_duration(p.a.span_ns), 11) + pad(parallelism, 13) +
+           trace::format_duration(p.a.comm_wait_ns) + " (" +
+           percent_text(fraction(p.a.comm_wait_ns, p.a.wall_ns)) + ")\n";
+  }
+  return out;
+}
+
+trace::trace_file read_one(const std::string& file, std::uint64_t max_bytes) {
+  try {
+    return trace::read_trace_file(file, max_bytes);
+  } catch (const std::length_error& e) {
+    throw std::runtime_error(std::string(e.what()) + " (raise it with --max-bytes)");
+  }
+}
+
+// Several files: one merged timeline (a process per file), and the analysis of each rank.
+int run_ranks(const trace_settings& s) {
+  if (!s.predict.empty() || !s.what_if_texts.empty())
+    throw std::runtime_error(
+        "--predict and --what-if replay one recording: give one trace file, "
+        "not " +
+        std::to_string(s.files.size()) + " (run them on each rank's file)");
+  std::vector<rank_part> parts;
+  for (const std::string& f : s.files) {
+    rank_part p{f, read_one(f, s.max_bytes), {}};
     try {
-      return trace::read_trace_file(s.file, s.max_bytes);
-    } catch (const std::length_error& e) {
-      throw std::runtime_error(std::string(e.what()) + " (raise it with --max-bytes)");
+      p.a = trace::analyse(p.t);
+    } catch (const trace::trace_error& e) {
+      throw std::runtime_error(f + ": " + e.what());
     }
-  }();
+    parts.push_back(std::move(p));
+  }
+  // By rank (a shell's glob puts rank10 before rank2), files without one after, as given.
+  std::stable_sort(parts.begin(), parts.end(), [](const rank_part& x, const rank_part& y) {
+    const unsigned rx = static_cast<unsigned>(x.rank()), ry = static_cast<unsigned>(y.rank());
+    return rx < ry;  // -1 becomes the largest
+  });
+  std::vector<trace::trace_file> copies;
+  for (const rank_part& p : parts) copies.push_back(p.t);
+  const trace::trace_file t = trace::merge_trace_files(std::move(copies));
+  const trace::analysis a = trace::analyse(t);
+  std::string title;
+  for (const rank_part& p : parts) title += (title.empty() ? "" : " ") + p.file;
+  if (!s.html.empty()) write_file(s.html, trace::html_page(t, a, {.title = title}));
+  if (s.json) {
+    nlohmann::json j = to_json(t, a);
+    j["files"] = s.files.size();
+    j["clock_alignment"] = alignment_name(t.alignment);
+    nlohmann::json ranks = nlohmann::json::array();
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const rank_part& p = parts[i];
+      nlohmann::json r = to_json(p.t, p.a);
+      r["rank"] = p.rank() >= 0 ? nlohmann::json(p.rank()) : nlohmann::json(nullptr);
+      r["file"] = p.file;
+      r["process"] = i;
+      r["offset_seconds"] = static_cast<double>(t.process_info.at(i).offset_ns) * 1e-9;
+      add_comm_waits(r, p.a);
+      ranks.push_back(std::move(r));
+    }
+    add_comm_waits(j, a);
+    j["ranks"] = std::move(ranks);
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    return 0;
+  }
+  const unsigned width = s.width != 0 ? s.width : trace::terminal_width(1);
+  std::cout << trace::draw_timeline(t, {.width = width, .color = s.color}) << '\n'
+            << "clocks aligned by " << describe_alignment(t.alignment) << '\n';
+  for (const rank_part& p : parts)
+    std::cout << '\n' << p.name() << " (" << p.file << "):\n" << trace::describe(p.a, p.t);
+  std::cout << '\n' << ranks_table(parts);
+  if (!s.html.empty()) std::cout << "wrote " << s.html << '\n';
+  return 0;
+}
+
+int run_trace(const trace_settings& s) {
+  if (s.files.size() > 1) return run_ranks(s);
+  const std::string& file = s.files.front();
+  const trace::trace_file t = read_one(file, s.max_bytes);
   const trace::analysis a = trace::analyse(t);
   trace::prediction_options what_ifs;
   for (const std::string& w : s.what_if_texts) what_ifs.what_ifs.push_back(parse_what_if(w));
@@ -134,9 +282,10 @@ int run_trace(const trace_settings& s) {
   std::optional<trace::predictions> predicted, changed;
   if (!counts.empty()) predicted = plain({});
   if (!what_ifs.what_ifs.empty()) changed = plain(what_ifs);
-  if (!s.html.empty()) write_file(s.html, trace::html_page(t, a, {.title = s.file}));
+  if (!s.html.empty()) write_file(s.html, trace::html_page(t, a, {.title = file}));
   if (s.json) {
     nlohmann::json j = to_json(t, a);
+    if (a.comm_waits > 0) add_comm_waits(j, a);
     auto keyed = [](const trace::predictions& p) {
       nlohmann::json by = nlohmann::json::object();
       for (const trace::prediction& q : p.at) by[std::to_string(q.workers)] = q.seconds();
@@ -171,8 +320,11 @@ void add_trace_command(CLI::App& app, action& chosen) {
   CLI::App* sub = app.add_subcommand(
       "trace",
       "Draw a recorded trace (brigade::trace::stop or BRIGADE_TRACE=FILE) and print its "
-      "work, span, parallelism and per-thread utilization");
-  sub->add_option("file", s->file, "The trace file (Chrome Trace Event JSON written by brigade)")
+      "work, span, parallelism and per-thread utilization; several files (the ranks of an MPI "
+      "run: run.rank*.json) are merged into one timeline and analysed per rank, with the time "
+      "each rank waited for communication");
+  sub->add_option("file", s->files,
+                  "The trace file(s) (Chrome Trace Event JSON written by brigade)")
       ->required();
   sub->add_option("--html", s->html, "Also write a self-contained HTML page of the trace here");
   sub->add_option("--width", s->width, "Columns of the timeline (default: the terminal's)")
@@ -187,12 +339,12 @@ void add_trace_command(CLI::App& app, action& chosen) {
   sub->add_flag("--json", s->json, "Print the analysis as JSON instead of the timeline");
   sub->add_option("--predict", s->predict,
                   "Predict the wall time at these worker counts (e.g. 1,2,4,8,16) by replaying "
-                  "the recorded DAG with a greedy scheduler")
+                  "the recorded DAG with a greedy scheduler (one file only)")
       ->delimiter(',')
       ->check(CLI::Range(1U, 65536U));
   sub->add_option("--what-if", s->what_if_texts,
                   "LABEL=FACTOR: predict again with every segment labelled LABEL taking FACTOR "
-                  "times its time (0.5: twice as fast); repeatable")
+                  "times its time (0.5: twice as fast); repeatable (one file only)")
       ->type_name("LABEL=FACTOR");
   sub->callback([s, &chosen] { chosen = [s] { return run_trace(*s); }; });
 }

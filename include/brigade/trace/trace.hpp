@@ -53,6 +53,27 @@ std::size_t flush(const std::string& path);
 /// handler cannot be installed.
 void flush_on_signal(int signo, const std::string& path);
 
+/// Names this process as rank `rank` of a multi-process run (one brigade runtime per MPI rank;
+/// brigade::mpi calls it right after MPI is initialised). From then on every trace file this
+/// process writes — at exit for BRIGADE_TRACE=FILE, on SIGUSR2, and the paths given to stop(),
+/// flush() and flush_on_signal() — gets ".rankR" before its extension (run.json ->
+/// run.rank0.json, run -> run.rank0, dir.x/run -> dir.x/run.rank0), and the file records the
+/// rank (otherData.rank, and "rank R" as the process's name in Perfetto), so that
+/// `brigade trace run.rank*.json` merges the ranks into one timeline.
+/// Errors: std::invalid_argument naming the value when rank < 0.
+/// Thread safety: any thread; a file being written while it is called may get either name.
+void set_rank(int rank);
+
+/// The rank set by set_rank(), or -1 when none was.
+int rank() noexcept;
+
+/// path with ".rankR" inserted before the extension of its file name (the last '.' after the
+/// last '/', not a leading one); unchanged when rank < 0.
+std::string ranked_path(const std::string& path, int rank);
+
+/// The path a trace of this process given `path` is written to: ranked_path(path, rank()).
+std::string ranked_path(const std::string& path);
+
 /// Whether recording is on.
 inline bool enabled() noexcept {
   return detail::tracing::on();

@@ -29,7 +29,8 @@ struct thread_usage {
   std::int64_t parked_ns = 0;
   std::int64_t io_wait_ns = 0;
   std::int64_t lock_wait_ns = 0;
-  double utilization = 0;  // busy_ns / wall_ns, 0 when the wall time is 0
+  std::int64_t comm_wait_ns = 0;  // waits for communication that began on this thread
+  double utilization = 0;         // busy_ns / wall_ns, 0 when the wall time is 0
 };
 
 /// Time spent waiting for one lock (by its name), over all threads.
@@ -66,6 +67,11 @@ struct analysis {
   std::size_t lock_waits = 0;
   std::int64_t lock_wait_ns = 0;
   std::vector<lock_usage> locks;  // the most waited-for first
+  /// Waits for communication (brigade::mpi: a blocked thread or a suspended coroutine), and
+  /// their lengths summed: concurrent waits of several coroutines each count, so the sum can
+  /// exceed the wall time.
+  std::size_t comm_waits = 0;
+  std::int64_t comm_wait_ns = 0;
   std::size_t loop_lags = 0;
   std::int64_t max_loop_lag_ns = 0;
   std::size_t timers = 0;

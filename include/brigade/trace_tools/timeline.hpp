@@ -6,7 +6,8 @@
 //
 // Time runs left to right over the whole recording; each column shows what took most of its
 // time on that lane: a task (one glyph or colour per label, listed in the legend), parked
-// ('·'), waiting for I/O ('~'), waiting for a lock ('x'), or nothing recorded (' ').
+// ('·'), waiting for I/O ('~'), waiting for a lock ('x'), waiting for communication ('≈'), or
+// nothing recorded (' ').
 #pragma once
 
 #include <brigade/trace_tools/trace_file.hpp>

@@ -7,7 +7,8 @@
 // The reader knows brigade's own Chrome Trace Event JSON (src/trace/README.md describes it) and
 // nothing else. It streams the events through nlohmann-json's SAX parser (no document tree, so
 // memory follows the events kept, not the text) and takes ids and times as exact integers.
-// Several recordings (several processes, later MPI ranks) merge into one trace_file with
+// Several recordings (several processes: the MPI ranks of one run, each written by
+// brigade::trace::set_rank's process as run.rankR.json) merge into one trace_file with
 // merge_trace_files(); each process keeps its own segment ids.
 #pragma once
 
@@ -54,12 +55,15 @@ struct trace_edge {
   std::uint64_t to = 0;
 };
 
-/// A stretch of time a thread spent not computing.
+/// A stretch of time a thread spent not computing. A comm_wait (waiting for communication, e.g.
+/// an MPI receive) sits on the lane where the wait began; a coroutine's wait may end on another
+/// thread, and the thread may run other segments meanwhile.
 struct trace_slice {
-  enum class kind : std::uint8_t { parked, io_wait, lock_wait };
+  enum class kind : std::uint8_t { parked, io_wait, lock_wait, comm_wait };
   kind what = kind::parked;
   std::uint32_t lane = 0;
-  std::uint32_t label = 0;  // the lock's name for lock_wait; index into trace_file::labels
+  std::uint32_t label = 0;  // the lock's name (lock_wait), what is awaited (comm_wait); index
+                            // into trace_file::labels
   std::int64_t begin_ns = 0;
   std::int64_t end_ns = 0;
 };
@@ -73,8 +77,30 @@ struct trace_mark {
   std::uint64_t value = 0;  // steal: the victim's index; timer: lateness ns; loop lag: ns
 };
 
-/// A whole trace. Times are nanoseconds since its recording started (merged recordings are
-/// aligned at their starts). Segments are sorted by lane, then begin time.
+/// One recorded process (one file, usually): what its otherData says about it.
+struct trace_process {
+  std::int64_t pid = 0;
+  int rank = -1;       // otherData.rank (brigade::trace::set_rank); -1 when not recorded
+  std::string source;  // the file it was read from
+  std::string host;    // otherData.host; empty when not recorded
+  /// The clocks when its recording started (steady_clock and system_clock, ns); 0: unknown.
+  std::uint64_t start_steady_ns = 0;
+  std::uint64_t start_system_ns = 0;
+  /// Where its time 0 lies on the merged timeline (ns); 0 for a single recording.
+  std::int64_t offset_ns = 0;
+};
+
+/// How merge_trace_files lined the recordings' clocks up.
+enum class clock_alignment : std::uint8_t {
+  none,    // a single recording
+  steady,  // one host: its steady_clock, exact
+  system,  // several hosts: their wall clocks, as close as the hosts' clocks agree (NTP: ~ms)
+  starts,  // no clock recorded (older files): each recording's start at 0
+};
+
+/// A whole trace. Times are nanoseconds since its recording started (merged recordings: since
+/// the earliest one started, lined up as `alignment` says). Segments are sorted by lane, then begin
+/// time.
 ///
 /// Thread safety: a plain value; distinct objects are independent, a shared one may be read
 /// from several threads at once.
@@ -86,6 +112,8 @@ struct trace_file {
   std::vector<trace_slice> slices;
   std::vector<trace_mark> marks;
   std::uint32_t processes = 0;
+  std::vector<trace_process> process_info;  // one per process, in process order
+  clock_alignment alignment = clock_alignment::none;
   std::uint64_t dropped_events = 0;  // > 0: work and span computed from it are lower bounds
   std::int64_t duration_ns = 0;      // the recording's length (at least the last event's end)
 };
@@ -113,11 +141,15 @@ inline constexpr std::uint64_t default_max_trace_bytes = std::uint64_t{1} << 30;
 trace_file read_trace_file(const std::string& path,
                            std::uint64_t max_bytes = default_max_trace_bytes);
 
-/// The name to show for lane: its thread's name, after "pid N " when t holds several processes.
+/// The name to show for lane: its thread's name, after "rank R " (or "pid N " when the rank is
+/// not recorded) when t holds several processes.
 std::string lane_title(const trace_file& t, std::uint32_t lane);
 
 /// Merges recordings (several processes) into one trace: lanes, labels and processes are
-/// renumbered, times stay relative to each recording's start, dropped events add up.
+/// renumbered, dropped events add up. Times are lined up by the clocks the files recorded at
+/// their starts: by steady_clock when every file names the same host (exact), else by
+/// system_clock (approximate: as well as the hosts' clocks agree), else each starts at 0; the
+/// result's time 0 is the earliest start, and `alignment` says which was used.
 trace_file merge_trace_files(std::vector<trace_file> parts);
 
 }  // namespace brigade::trace

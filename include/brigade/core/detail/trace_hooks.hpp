@@ -34,9 +34,12 @@ enum class kind : std::uint16_t {
   lock_wait_end,      // a: lock id
   thread_name,        // label: "worker 3", "loop 0", "main"
   segment_units,      // a: segment id, b: the independent iterations it ran (a divisible piece)
-  comm_wait_begin,    // a: wait id (unique in the process), label: what is awaited ("MPI_Recv from
-                      // rank 1")
-  comm_wait_end,      // a: wait id
+  // A thread blocks on, or a coroutine suspends for, communication (brigade::mpi). Begin and
+  // end of one id may be recorded on different threads of the process (a coroutine resumes
+  // elsewhere); ids come from new_segment_id(); the label is interned or static, and says what
+  // is awaited ("MPI_Recv from rank 1").
+  comm_wait_begin,  // a: wait id (unique in the process), label: what is awaited
+  comm_wait_end,    // a: wait id
 };
 
 /// Whether recording is on. Relaxed: turning tracing on or off races benignly with threads
