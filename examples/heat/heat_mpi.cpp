@@ -42,11 +42,6 @@ double cpu_seconds() {
          1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
-// Rank r > 0 writes its trace beside rank 0's: heat.json, heat.json.1, heat.json.2, ...
-std::string trace_file(const std::string& file, int rank) {
-  return rank == 0 ? file : file + "." + std::to_string(rank);
-}
-
 int body(int argc, char** argv, mpi::context& ctx) {
   heat::settings s;
   if (const std::optional<int> stop = heat::parse(
@@ -96,7 +91,8 @@ int body(int argc, char** argv, mpi::context& ctx) {
   // Rank 0 gets the interior rows in order; the boundary rows are zero.
   const std::vector<double> rows = mpi::gather_to(
       0, std::span<const double>(a).subspan(halo.owned() != 0 ? n : 0, halo.owned() * n));
-  if (!s.trace.empty()) brigade::trace::stop(trace_file(s.trace, ctx.rank()));
+  if (!s.trace.empty())
+    brigade::trace::stop(s.trace);  // NAME.rankR.EXT (mpi::context set the rank)
   if (ctx.rank() != 0) return 0;
   std::vector<double> u(n * n, 0.0);
   std::copy(rows.begin(), rows.end(), u.begin() + static_cast<std::ptrdiff_t>(n));
@@ -135,7 +131,8 @@ int body(int argc, char** argv, mpi::context& ctx) {
     std::printf("  max error  %.3e against the analytic solution (at most %.3e expected)\n", error,
                 predicted);
   if (!s.trace.empty())
-    std::printf("  trace      %s (one file per rank: FILE, FILE.1, ...)\n", s.trace.c_str());
+    std::printf("  trace      %s, ... (one file per rank: brigade trace merges them)\n",
+                brigade::trace::ranked_path(s.trace).c_str());
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <brigade/mpi/context.hpp>
 #include <brigade/mpi/operation.hpp>
+#include <brigade/trace/trace.hpp>
 
 #include <atomic>
 #include <cstdio>
@@ -76,6 +77,9 @@ context::context(int& argc, char**& argv, const context_options& options)
   impl_->agent = std::make_unique<detail::agent>(&argc, &argv, forced);
   live_agent.store(impl_->agent.get(), std::memory_order_release);
   live.store(this, std::memory_order_release);
+  // Every trace file this process writes (BRIGADE_TRACE at exit, SIGUSR2, trace::stop/flush)
+  // becomes NAME.rankR.EXT, so ranks never overwrite each other's.
+  brigade::trace::set_rank(impl_->agent->rank);
   if (!forced && impl_->agent->mode == thread_mode::funneled && impl_->agent->rank == 0)
     std::fprintf(stderr,
                  "brigade::mpi: MPI gives %s, not MPI_THREAD_MULTIPLE: every MPI call goes "

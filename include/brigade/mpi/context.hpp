@@ -62,6 +62,11 @@ class error : public std::runtime_error {
 /// Errors: a second context, or one after MPI was finalized: std::logic_error. MPI failing to
 /// initialize: mpi::error. A bad BRIGADE_MPI_THREADS: std::invalid_argument.
 ///
+/// Tracing: the constructor calls trace::set_rank(rank()), so every trace file the process
+/// writes is NAME.rankR.EXT (BRIGADE_TRACE=run.json gives run.rank0.json, run.rank1.json, ...);
+/// `brigade trace run.rank*.json` merges them, with each rank's time waiting for
+/// communication.
+///
 /// Ending: the destructor finalizes MPI, which waits for the other ranks. Destroyed while an
 /// exception unwinds the stack (a rank failed), it aborts the whole job instead (MPI_Abort),
 /// after printing "rank R: aborting the job ..." on stderr, so that the other ranks do not
