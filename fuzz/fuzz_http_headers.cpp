@@ -8,7 +8,8 @@
 // around them; of the first request's header lines, two Content-Length fields, or a
 // Content-Length with a Transfer-Encoding, are never accepted, and an accepted HTTP/1.1 request
 // has exactly one Host line; and the outcome (each request, its body framing, the final error)
-// is the same whether the stream came in pieces or in one read.
+// is the same whether the stream came in pieces or in one read (but for 431 against 400: see
+// the end).
 #include "http_body.hpp"
 #include "http_head.hpp"
 #include "http_message.hpp"
@@ -191,7 +192,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     return std::size_t{1} + (seed >> 16) % 64;
   });
   const outcome whole = serve(input, [&] { return input.size(); });
-  check(pieces == whole);
+  // http_parser counts the head against its limit where a piece of it ends, not at each byte:
+  // a head over the limit with a bad byte past the limit is 431 read in small pieces and may be
+  // 400 read at once. Both refuse it; only that pair of statuses may differ.
+  const bool limit_vs_bad_byte = pieces.requests == whole.requests &&
+                                 (pieces.error_status == 431 || whole.error_status == 431) &&
+                                 (pieces.error_status == 400 || whole.error_status == 400);
+  if (pieces != whole && !limit_vs_bad_byte) {
+    for (const outcome* o : {&pieces, &whole}) {
+      std::fprintf(stderr, "%s: error %d after\n", o == &pieces ? "pieces" : "whole",
+                   o->error_status);
+      for (const std::string& r : o->requests) std::fprintf(stderr, "  %s\n", r.c_str());
+    }
+  }
+  check(pieces == whole || limit_vs_bad_byte);
 
   if (!whole.requests.empty()) {
     const first_head h = scan_first_head(input);

@@ -172,8 +172,23 @@ head_parser::head_parser(const server_config& config) : config_(config) {
 std::size_t head_parser::parse(std::string_view read, std::size_t begin, char byte_before_read) {
   read_start_ = read.data();
   byte_before_read_ = byte_before_read;
-  return http_parser_execute(&parser_, &head_callbacks::settings, read.data() + begin,
-                             read.size() - begin);
+  const std::size_t n = http_parser_execute(&parser_, &head_callbacks::settings,
+                                            read.data() + begin, read.size() - begin);
+  // http_parser built without HTTP_PARSER_STRICT (as distributions ship it) takes a CR
+  // followed by any byte for a line end: "X-A: 1\rContent-Length: 5" is two fields to it, one
+  // to a proxy that replaces the bare CR by a space as RFC 9112 §2.2 allows. A bare CR in a
+  // request head is refused instead (it was consumed; its follower comes now or next read).
+  const std::string_view consumed = read.substr(begin, n);
+  for (std::size_t i = 0; i < consumed.size(); ++i) {
+    if (cr_pending_ && consumed[i] != '\n') {
+      error_status_ = 400;
+      error_text_ = "bad request: a CR not followed by LF in the request head\n";
+      parser_.http_errno = HPE_LF_EXPECTED;
+      return i;
+    }
+    cr_pending_ = consumed[i] == '\r';
+  }
+  return n;
 }
 
 response head_parser::error_response() const {

@@ -1,7 +1,7 @@
 // Request heads (request line and header fields), parsed by http_parser plus the checks it
-// lacks: field names that are tokens, no obsolete line folding, exactly one Host, the methods
-// and versions served, the body limit, and bodies left to body_reader. A plain object over
-// bytes, so the connection coroutine and the fuzzer (fuzz/fuzz_http_headers.cpp) share it.
+// lacks: field names that are tokens, no obsolete line folding, no bare CR, exactly one Host,
+// the methods and versions served, the body limit, and bodies left to body_reader. A plain object
+// over bytes, so the connection coroutine and the fuzzer (fuzz/fuzz_http_headers.cpp) share it.
 #pragma once
 
 #include "http_body.hpp"
@@ -79,6 +79,7 @@ class head_parser {
   std::string* value_ = nullptr;  // where the value being read goes (a field we keep), or none
   const char* read_start_ = nullptr;
   char byte_before_read_ = '\n';
+  bool cr_pending_ = false;  // the last byte consumed was a CR: an LF must follow
 };
 
 }  // namespace web
