@@ -69,8 +69,14 @@ struct head_callbacks {
   }
 
   // The target is bounded by the parser's header limit (http_parser_set_max_header_size).
+  // http_parser without HTTP_PARSER_STRICT lets HT and FF into it; RFC 9112 §3.2 allows no
+  // whitespace there (a proxy may split the request line at it), so they are refused.
   static int on_url(http_parser* p, const char* at, std::size_t n) {
-    of(p).req_.target.append(at, n);
+    head_parser& s = of(p);
+    const std::string_view piece(at, n);
+    if (piece.find_first_of("\t\f\v\r\n ") != std::string_view::npos)
+      return refuse(s, 400, "whitespace in the request target\n");
+    s.req_.target.append(piece);
     return 0;
   }
 

@@ -167,6 +167,8 @@ TEST_P(protocol, lax_framing_and_host_headers_get_400) {
       "GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\rContent-Length: " + std::to_string(hidden.size()) +
           "\r\n\r\n" + hidden,
       "GET / HTTP/1.1\r\nHost: x\r\n\rX" + hidden,
+      // a tab in the request target, which http_parser lets in (RFC 9112 §3.2: no whitespace)
+      "GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n" + hidden,
       // HTTP/1.1 without a Host, or with two (RFC 9112 §3.2)
       "GET / HTTP/1.1\r\n\r\n" + hidden,
       "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n" + hidden,
