@@ -162,6 +162,13 @@ TEST_P(protocol, lax_framing_and_host_headers_get_400) {
       // a malformed trailer, and obsolete line folding
       "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX : y\r\n\r\n" + hidden,
       "GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n" + hidden,
+      // a bare CR, which http_parser takes for a line end whatever follows (RFC 9112 §2.2:
+      // invalid; a proxy may read it as a space): found by fuzz_http_headers
+      "GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\rContent-Length: " + std::to_string(hidden.size()) +
+          "\r\n\r\n" + hidden,
+      "GET / HTTP/1.1\r\nHost: x\r\n\rX" + hidden,
+      // a tab in the request target, which http_parser lets in (RFC 9112 §3.2: no whitespace)
+      "GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n" + hidden,
       // HTTP/1.1 without a Host, or with two (RFC 9112 §3.2)
       "GET / HTTP/1.1\r\n\r\n" + hidden,
       "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n" + hidden,
