@@ -3,6 +3,7 @@
 
 #include <brigade/core/context.hpp>
 #include <brigade/core/errors.hpp>
+#include <brigade/core/generator.hpp>
 #include <brigade/core/scope.hpp>
 #include <brigade/core/spawn.hpp>
 #include <brigade/core/sync_wait.hpp>
