@@ -13,6 +13,7 @@
 #include <brigade/io/event_loop.hpp>
 #include <brigade/io/file.hpp>
 #include <brigade/io/offload.hpp>
+#include <brigade/io/process.hpp>
 #include <brigade/io/runtime.hpp>
 #include <brigade/io/signal.hpp>
 #include <brigade/io/tcp.hpp>
