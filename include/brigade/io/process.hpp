@@ -74,6 +74,9 @@ struct exit_status {
 /// Destroying a process that was not waited for kills it (SIGKILL) and reaps it, so no child
 /// outlives its process object and no zombie is left; call wait() first to let it finish.
 ///
+/// Blocking: that destructor waits for the killed child to be reaped (normally microseconds;
+/// longer only for a child stuck in the kernel). Everything else here never blocks.
+///
 /// Thread safety: distinct objects are independent; one object is used by one coroutine at a
 /// time. Resumes on the loop thread.
 /// Cancellation: wait() honours the awaiting coroutine's stop token (the child keeps running);
