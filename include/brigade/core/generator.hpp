@@ -108,7 +108,7 @@ class generator_promise {
 /// Destruction: destroying the generator (for instance after a `break`) destroys the body's
 /// frame and so its locals, wherever it was suspended.
 template <class T>
-class [[nodiscard]] generator : public std::ranges::view_interface<generator<T>> {
+class [[nodiscard]] generator {
  public:
   using promise_type = detail::generator_promise<T>;
   using value_type = typename promise_type::value_type;
@@ -335,3 +335,11 @@ auto as_source(generator<T> g) {
 }
 
 }  // namespace brigade
+
+/// A generator is a view (cheap to move, consumed once), so `generator() | std::views::...`
+/// composes directly. (Specialised rather than inherited from view_interface, whose members
+/// clang 14 fails to instantiate for an input-only range.)
+namespace std::ranges {
+template <class T>
+inline constexpr bool enable_view<brigade::generator<T>> = true;
+}  // namespace std::ranges
