@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -142,7 +143,7 @@ TEST_P(child, many_children_at_once) {
 }
 
 TEST_P(child, destroying_an_unwaited_process_kills_and_reaps_it) {
-  pid_t pid = -1;
+  int pid = -1;
   {
     process p(loop(), {"sleep", "60"});
     pid = p.pid();

@@ -17,7 +17,6 @@
 #include <brigade/io/detail/socket_base.hpp>
 #include <brigade/io/event_loop.hpp>
 
-#include <sys/types.h>
 #include <csignal>
 #include <cstddef>
 #include <optional>
@@ -112,7 +111,7 @@ class process {
   ~process();
 
   /// The child's process id (still valid after it ended, until this object is destroyed).
-  pid_t pid() const noexcept { return pid_; }
+  int pid() const noexcept { return pid_; }
 
   /// The parent's ends of the pipes asked for; an empty stream (is_open() false) otherwise.
   pipe_stream& stdin_pipe() noexcept { return in_; }
@@ -133,7 +132,7 @@ class process {
   void reset() noexcept;
 
   event_loop* loop_ = nullptr;
-  pid_t pid_ = -1;
+  int pid_ = -1;
   detail::fd_owner pidfd_;
   std::optional<exit_status> status_;
   std::string name_;  // argv[0], for messages
