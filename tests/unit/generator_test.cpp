@@ -10,7 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <memory>
 #include <ranges>
 #include <stdexcept>
@@ -46,6 +48,15 @@ TEST(generator, an_empty_body_is_an_empty_range) {
   EXPECT_TRUE(g.begin() == g.end());
 }
 
+TEST(generator, works_with_the_standard_range_algorithms) {
+  std::vector<int> got;
+  std::ranges::copy(count_to(4), std::back_inserter(got));
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3}));
+}
+
+// clang 14 cannot compile libstdc++ 12's views at all (for a std::vector too), so the sanitizer
+// builds, which use it, leave this case out.
+#if !defined(__clang__) || __clang_major__ >= 15
 TEST(generator, works_with_the_standard_views) {
   std::vector<int> got;
   for (int v : naturals() | std::views::filter([](int i) { return i % 2 == 1; }) |
@@ -53,6 +64,7 @@ TEST(generator, works_with_the_standard_views) {
     got.push_back(v);
   EXPECT_EQ(got, (std::vector<int>{1, 9, 25, 49}));
 }
+#endif
 
 brigade::generator<const std::string&> words() {
   const std::string a = "oil";

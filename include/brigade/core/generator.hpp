@@ -337,8 +337,8 @@ auto as_source(generator<T> g) {
 }  // namespace brigade
 
 /// A generator is a view (cheap to move, consumed once), so `generator() | std::views::...`
-/// composes directly. (Specialised rather than inherited from view_interface, whose members
-/// clang 14 fails to instantiate for an input-only range.)
+/// composes directly. (Specialised rather than inherited from view_interface, which clang 14
+/// cannot instantiate with libstdc++ 12 — nor can it compile libstdc++ 12's views themselves.)
 namespace std::ranges {
 template <class T>
 inline constexpr bool enable_view<brigade::generator<T>> = true;
