@@ -95,6 +95,19 @@ struct spawn_setup {
   }
 };
 
+// Writing to a pipe whose reader has gone raises SIGPIPE, whose default action ends the whole
+// process: ignore it once (as Go's and Rust's runtimes do), unless the program chose a handler,
+// so such a write fails with EPIPE instead. Children start with every signal at its default.
+void ignore_sigpipe_once() {
+  static const bool done = [] {
+    struct sigaction old {};
+    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
+      ::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)done;
+}
+
 int pidfd_open(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
@@ -108,6 +121,7 @@ exit_status status_of(const siginfo_t& info) {
 
 process::process(event_loop& loop, std::vector<std::string> argv, options o) {
   if (argv.empty()) throw std::invalid_argument("brigade::process: argv is empty");
+  if (o.in == stdio::pipe) ignore_sigpipe_once();
   spawn_setup s("brigade::process: cannot start \"" + argv[0] + "\"");
   s.stream(0, o.in);
   s.stream(1, o.out);

@@ -120,6 +120,20 @@ TEST_P(child, a_missing_program_is_an_error_at_spawn_naming_it) {
   EXPECT_THROW(process(loop(), {}), std::invalid_argument);
 }
 
+TEST_P(child, writing_to_a_child_that_exited_is_epipe_not_sigpipe) {
+  auto body = [&]() -> brigade::task<int> {
+    process p(loop(), {"true"}, {.in = process::stdio::pipe});
+    EXPECT_TRUE((co_await p.wait()).success());
+    try {
+      co_await p.stdin_pipe().write(std::string(1 << 20, 'x'));
+    } catch (const std::system_error& e) {
+      co_return e.code().value();
+    }
+    co_return 0;
+  };
+  EXPECT_EQ(loop().run_until(body()), EPIPE);
+}
+
 TEST_P(child, many_children_at_once) {
   constexpr int n = 24;
   auto one = [&](int i) -> brigade::task<int> {

@@ -73,6 +73,10 @@ struct exit_status {
 /// Destroying a process that was not waited for kills it (SIGKILL) and reaps it, so no child
 /// outlives its process object and no zombie is left; call wait() first to let it finish.
 ///
+/// SIGPIPE: the first process started with a stdin pipe sets SIGPIPE to ignored if it was at its
+/// default action (as Go's and Rust's runtimes do), so writing to a child that has exited
+/// fails with EPIPE instead of ending the parent. A handler the program installed is kept.
+///
 /// Blocking: that destructor waits for the killed child to be reaped (normally microseconds;
 /// longer only for a child stuck in the kernel). Everything else here never blocks.
 ///
