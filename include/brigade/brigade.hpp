@@ -3,6 +3,7 @@
 
 #include <brigade/core/context.hpp>
 #include <brigade/core/errors.hpp>
+#include <brigade/core/generator.hpp>
 #include <brigade/core/scope.hpp>
 #include <brigade/core/spawn.hpp>
 #include <brigade/core/sync_wait.hpp>
@@ -12,6 +13,7 @@
 #include <brigade/io/event_loop.hpp>
 #include <brigade/io/file.hpp>
 #include <brigade/io/offload.hpp>
+#include <brigade/io/process.hpp>
 #include <brigade/io/runtime.hpp>
 #include <brigade/io/signal.hpp>
 #include <brigade/io/tcp.hpp>

@@ -1,0 +1,250 @@
+// Child processes: posix_spawn with file actions for the standard streams, a pidfd polled on the
+// loop for the end, waitid(P_PIDFD) to reap, pidfd_send_signal to kill.
+#include <brigade/io/process.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+
+extern char** environ;
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+namespace brigade {
+
+task<void> pipe_stream::write(std::string_view buf) {
+  while (!buf.empty()) buf.remove_prefix(co_await write_some(buf));
+}
+
+task<std::string> pipe_stream::read_to_end(std::size_t max_size) {
+  std::string out;
+  char chunk[16 * 1024];
+  for (;;) {
+    const std::size_t n = co_await read(chunk);
+    if (n == 0) co_return out;
+    if (out.size() + n > max_size)
+      throw std::length_error("brigade::pipe_stream::read_to_end: more than " +
+                              std::to_string(max_size) + " bytes");
+    out.append(chunk, n);
+  }
+}
+
+namespace {
+
+// The file actions, attributes and pipe ends of one spawn, undone whatever happens.
+struct spawn_setup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  int child_end[3] = {-1, -1, -1};
+  int parent_end[3] = {-1, -1, -1};
+  std::string what;
+
+  explicit spawn_setup(std::string w) : what(std::move(w)) {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+  }
+  spawn_setup(const spawn_setup&) = delete;
+  spawn_setup& operator=(const spawn_setup&) = delete;
+  ~spawn_setup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    for (int fd : child_end)
+      if (fd >= 0) ::close(fd);
+    for (int fd : parent_end)
+      if (fd >= 0) ::close(fd);
+  }
+  void check(int err, const char* step) const {
+    if (err != 0) throw std::system_error(err, std::system_category(), what + ": " + step);
+  }
+
+  // The child's descriptor `target` (0, 1, 2) as asked.
+  void stream(int target, process::stdio how) {
+    switch (how) {
+      case process::stdio::inherit:
+        return;
+      case process::stdio::null:
+        check(posix_spawn_file_actions_addopen(&actions, target, "/dev/null",
+                                               target == 0 ? O_RDONLY : O_WRONLY, 0),
+              "/dev/null");
+        return;
+      case process::stdio::pipe: {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) < 0) check(errno, "pipe");
+        const bool child_reads = target == 0;
+        child_end[target] = fds[child_reads ? 0 : 1];
+        parent_end[target] = fds[child_reads ? 1 : 0];
+        const int flags = ::fcntl(parent_end[target], F_GETFL);
+        if (flags < 0 || ::fcntl(parent_end[target], F_SETFL, flags | O_NONBLOCK) < 0)
+          check(errno, "fcntl");
+        // dup2 onto the standard descriptor clears close-on-exec there; the originals close.
+        check(posix_spawn_file_actions_adddup2(&actions, child_end[target], target), "dup2");
+        return;
+      }
+    }
+  }
+};
+
+// Writing to a pipe whose reader has gone raises SIGPIPE, whose default action ends the whole
+// process: ignore it once (as Go's and Rust's runtimes do), unless the program chose a handler,
+// so such a write fails with EPIPE instead. Children start with every signal at its default.
+void ignore_sigpipe_once() {
+  static const bool done = [] {
+    struct sigaction old {};
+    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
+      ::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)done;
+}
+
+int pidfd_open(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+exit_status status_of(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return {info.si_status, 0};
+  return {128 + info.si_status, info.si_status};  // CLD_KILLED, CLD_DUMPED
+}
+
+}  // namespace
+
+process::process(event_loop& loop, std::vector<std::string> argv, options o) {
+  if (argv.empty()) throw std::invalid_argument("brigade::process: argv is empty");
+  if (o.in == stdio::pipe) ignore_sigpipe_once();
+  spawn_setup s("brigade::process: cannot start \"" + argv[0] + "\"");
+  s.stream(0, o.in);
+  s.stream(1, o.out);
+  s.stream(2, o.err);
+  if (!o.cwd.empty())
+    s.check(posix_spawn_file_actions_addchdir_np(&s.actions, o.cwd.c_str()),
+            ("working directory \"" + o.cwd + "\"").c_str());
+  // A brigade thread may block signals (signal_set) or ignore some: the child starts clean.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  s.check(posix_spawnattr_setsigmask(&s.attr, &none), "sigmask");
+  s.check(posix_spawnattr_setsigdefault(&s.attr, &all), "sigdefault");
+  s.check(posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),
+          "flags");
+
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<char*> envs;
+  if (o.env) {
+    for (auto& e : *o.env) envs.push_back(e.data());
+    envs.push_back(nullptr);
+  }
+  pid_t pid = -1;
+  // glibc reports a failed chdir or exec in the child as the result here (not as exit 127).
+  const int err = ::posix_spawnp(&pid, args[0], &s.actions, &s.attr, args.data(),
+                                 o.env ? envs.data() : environ);
+  if (err != 0) throw std::system_error(err, std::system_category(), s.what);
+
+  const int pidfd = pidfd_open(pid);
+  if (pidfd < 0) {
+    const int e = errno;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    throw std::system_error(e, std::system_category(), s.what + ": pidfd_open");
+  }
+  loop_ = &loop;
+  pid_ = pid;
+  name_ = argv[0];
+  pidfd_ = detail::fd_owner(loop, pidfd);
+  if (s.parent_end[0] >= 0) in_ = pipe_stream(loop, std::exchange(s.parent_end[0], -1));
+  if (s.parent_end[1] >= 0) out_ = pipe_stream(loop, std::exchange(s.parent_end[1], -1));
+  if (s.parent_end[2] >= 0) err_ = pipe_stream(loop, std::exchange(s.parent_end[2], -1));
+}
+
+process::process(process&& o) noexcept
+    : loop_(o.loop_),
+      pid_(std::exchange(o.pid_, -1)),
+      pidfd_(std::move(o.pidfd_)),
+      status_(std::exchange(o.status_, std::nullopt)),
+      name_(std::move(o.name_)),
+      in_(std::move(o.in_)),
+      out_(std::move(o.out_)),
+      err_(std::move(o.err_)) {}
+
+process& process::operator=(process&& o) noexcept {
+  if (this != &o) {
+    reset();
+    loop_ = o.loop_;
+    pid_ = std::exchange(o.pid_, -1);
+    pidfd_ = std::move(o.pidfd_);
+    status_ = std::exchange(o.status_, std::nullopt);
+    name_ = std::move(o.name_);
+    in_ = std::move(o.in_);
+    out_ = std::move(o.out_);
+    err_ = std::move(o.err_);
+  }
+  return *this;
+}
+
+process::~process() {
+  reset();
+}
+
+void process::reset() noexcept {
+  if (pidfd_.is_open() && !status_) {
+    // Not waited for: end it now rather than leave it running unowned or as a zombie.
+    ::syscall(SYS_pidfd_send_signal, pidfd_.native_handle(), SIGKILL, nullptr, 0);
+    siginfo_t info{};
+    while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.native_handle()),
+                    &info, WEXITED) < 0 &&
+           errno == EINTR) {
+    }
+  }
+  in_.close();
+  out_.close();
+  err_.close();
+  pidfd_.close();
+  status_.reset();
+  pid_ = -1;
+}
+
+std::optional<exit_status> process::try_wait() {
+  if (status_ || !pidfd_.is_open()) return status_;
+  siginfo_t info{};
+  if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.native_handle()), &info,
+               WEXITED | WNOHANG) < 0)
+    throw std::system_error(errno, std::system_category(),
+                            "brigade::process::wait: waitid for \"" + name_ + "\"");
+  if (info.si_pid == 0) return std::nullopt;  // still running
+  status_ = status_of(info);
+  return status_;
+}
+
+task<exit_status> process::wait() {
+  if (!pidfd_.is_open() && !status_)
+    throw std::logic_error("brigade::process::wait: no child (moved from or default-constructed)");
+  for (;;) {
+    if (auto s = try_wait()) co_return *s;
+    // The pidfd turns readable when the child ends (it stays readable: no edge is missed).
+    co_await detail::transfer_awaiter(*loop_, detail::io_kind::poll_in, pidfd_.native_handle(),
+                                      nullptr, 0, "brigade::process::wait");
+  }
+}
+
+void process::kill(int sig) {
+  if (status_ || !pidfd_.is_open()) return;
+  if (::syscall(SYS_pidfd_send_signal, pidfd_.native_handle(), sig, nullptr, 0) < 0 &&
+      errno != ESRCH)
+    throw std::system_error(
+        errno, std::system_category(),
+        "brigade::process::kill: signal " + std::to_string(sig) + " to \"" + name_ + "\"");
+}
+
+}  // namespace brigade

@@ -1,0 +1,171 @@
+// Child processes on both backends: pipes both ways, exit codes and signals, kill, a wait with a
+// deadline, environment and working directory, spawn errors, many children at once.
+#include <brigade/core/errors.hpp>
+#include <brigade/core/when_all.hpp>
+#include <brigade/io/process.hpp>
+#include <brigade/io/timeout.hpp>
+
+#include "support/backends.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using brigade::process;
+using brigade::testing::on_loop;
+
+class child : public on_loop {};
+
+TEST_P(child, echoes_through_pipes) {
+  auto body = [&]() -> brigade::task<std::string> {
+    process p(loop(), {"cat"}, {.in = process::stdio::pipe, .out = process::stdio::pipe});
+    auto feed = [&]() -> brigade::task<void> {
+      co_await p.stdin_pipe().write("salt\npepper\n");
+      p.stdin_pipe().close();  // cat reads end of file
+    };
+    auto [fed, out] = co_await brigade::when_all(feed(), p.stdout_pipe().read_to_end());
+    (void)fed;
+    const brigade::exit_status s = co_await p.wait();
+    EXPECT_TRUE(s.success());
+    co_return out;
+  };
+  EXPECT_EQ(loop().run_until(body()), "salt\npepper\n");
+}
+
+TEST_P(child, reports_the_exit_code_and_reads_stderr) {
+  auto body = [&]() -> brigade::task<brigade::exit_status> {
+    process p(loop(), {"sh", "-c", "echo burnt >&2; exit 3"},
+              {.out = process::stdio::null, .err = process::stdio::pipe});
+    EXPECT_FALSE(p.stdout_pipe().is_open());
+    EXPECT_EQ(co_await p.stderr_pipe().read_to_end(), "burnt\n");
+    auto s = co_await p.wait();
+    EXPECT_EQ((co_await p.wait()).code, 3);  // waiting again gives the same
+    co_return s;
+  };
+  const auto s = loop().run_until(body());
+  EXPECT_TRUE(s.exited());
+  EXPECT_FALSE(s.success());
+  EXPECT_EQ(s.code, 3);
+}
+
+TEST_P(child, kill_ends_it_with_the_signal) {
+  auto body = [&]() -> brigade::task<brigade::exit_status> {
+    process p(loop(), {"sleep", "60"});
+    EXPECT_FALSE(p.try_wait());
+    p.kill(SIGTERM);
+    auto s = co_await p.wait();
+    p.kill(SIGTERM);  // reaped: nothing happens
+    co_return s;
+  };
+  const auto s = loop().run_until(body());
+  EXPECT_FALSE(s.exited());
+  EXPECT_EQ(s.signal, SIGTERM);
+  EXPECT_EQ(s.code, 128 + SIGTERM);
+}
+
+TEST_P(child, a_wait_with_a_deadline_times_out_and_the_child_can_be_killed) {
+  auto body = [&]() -> brigade::task<bool> {
+    process p(loop(), {"sleep", "60"});
+    const auto start = std::chrono::steady_clock::now();
+    bool timed_out = false;
+    try {
+      (void)co_await brigade::timeout(50ms, p.wait());
+    } catch (const brigade::timed_out&) {
+      timed_out = true;
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    p.kill();
+    EXPECT_EQ((co_await p.wait()).signal, SIGKILL);
+    co_return timed_out;
+  };
+  EXPECT_TRUE(loop().run_until(body()));
+}
+
+TEST_P(child, gets_its_environment_and_working_directory) {
+  const auto dir = std::filesystem::temp_directory_path();
+  ::setenv("BRIGADE_PARENT_ONLY", "1", 1);
+  auto body = [&]() -> brigade::task<std::string> {
+    process p(loop(), {"/bin/sh", "-c", "echo \"$DISH:${BRIGADE_PARENT_ONLY-unset}\"; pwd"},
+              {.env = std::vector<std::string>{"DISH=soup"},
+               .cwd = dir.string(),
+               .out = process::stdio::pipe});
+    auto out = co_await p.stdout_pipe().read_to_end();
+    EXPECT_TRUE((co_await p.wait()).success());
+    co_return out;
+  };
+  EXPECT_EQ(loop().run_until(body()),
+            "soup:unset\n" + std::filesystem::canonical(dir).string() + "\n");
+}
+
+TEST_P(child, a_missing_program_is_an_error_at_spawn_naming_it) {
+  try {
+    process p(loop(), {"brigade-no-such-program"});
+    FAIL() << "spawned a program that does not exist";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().value(), ENOENT);
+    EXPECT_NE(std::string(e.what()).find("brigade-no-such-program"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("No such file"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(process(loop(), {"true"}, {.cwd = "/brigade/no/such/dir"}), std::system_error);
+  EXPECT_THROW(process(loop(), {}), std::invalid_argument);
+}
+
+TEST_P(child, writing_to_a_child_that_exited_is_epipe_not_sigpipe) {
+  auto body = [&]() -> brigade::task<int> {
+    process p(loop(), {"true"}, {.in = process::stdio::pipe});
+    EXPECT_TRUE((co_await p.wait()).success());
+    try {
+      co_await p.stdin_pipe().write(std::string(1 << 20, 'x'));
+    } catch (const std::system_error& e) {
+      co_return e.code().value();
+    }
+    co_return 0;
+  };
+  EXPECT_EQ(loop().run_until(body()), EPIPE);
+}
+
+TEST_P(child, many_children_at_once) {
+  constexpr int n = 24;
+  auto one = [&](int i) -> brigade::task<int> {
+    process p(loop(), {"sh", "-c", "read x; echo $((x * 2)); exit $((x % 7))"},
+              {.in = process::stdio::pipe, .out = process::stdio::pipe});
+    co_await p.stdin_pipe().write(std::to_string(i) + "\n");
+    p.stdin_pipe().close();
+    const std::string out = co_await p.stdout_pipe().read_to_end();
+    const auto s = co_await p.wait();
+    EXPECT_EQ(s.code, i % 7);
+    co_return std::stoi(out);
+  };
+  auto body = [&]() -> brigade::task<int> {
+    std::vector<brigade::task<int>> all;
+    for (int i = 0; i < n; ++i) all.push_back(one(i));
+    int sum = 0;
+    for (int v : co_await brigade::when_all(std::move(all))) sum += v;
+    co_return sum;
+  };
+  EXPECT_EQ(loop().run_until(body()), n * (n - 1));
+}
+
+TEST_P(child, destroying_an_unwaited_process_kills_and_reaps_it) {
+  int pid = -1;
+  {
+    process p(loop(), {"sleep", "60"});
+    pid = p.pid();
+  }
+  EXPECT_EQ(::kill(pid, 0), -1);  // gone, not a zombie
+  EXPECT_EQ(errno, ESRCH);
+}
+
+BRIGADE_INSTANTIATE_ON_BACKENDS(child);
+
+}  // namespace
