@@ -40,6 +40,10 @@ enum class kind : std::uint16_t {
   // is awaited ("MPI_Recv from rank 1").
   comm_wait_begin,  // a: wait id (unique in the process), label: what is awaited
   comm_wait_end,    // a: wait id
+  // Fused: one event where begin_segment used to record up to four (the thread's segment ends,
+  // a new one begins after one or two others); the writer expands them (recorder.hpp).
+  segment_switch,  // a: segment ended (0: none), b: segment begun, c: an edge c -> b (0: none)
+  segment_next,    // as segment_switch, and an edge a -> b as well
 };
 
 /// Whether recording is on. Relaxed: turning tracing on or off races benignly with threads
