@@ -156,15 +156,23 @@ void record(kind k, std::uint64_t a, std::uint64_t b, const char* label) noexcep
   emit(k, a, b, 0, label);
 }
 
-std::uint64_t new_segment_id() noexcept {
+namespace {
+// Inlined into begin_segment (an exported function is not, and the call was a tenth of a
+// traced fork's time).
+inline std::uint64_t next_id() noexcept {
   // Ids come in blocks per thread: one shared counter bumped on every fork would bounce its
   // cache line between the workers. Relaxed: only uniqueness matters.
   constexpr std::uint64_t block = 1024;
-  if (tls.next_id == tls.end_id) {
+  if (tls.next_id == tls.end_id) [[unlikely]] {
     tls.next_id = next_segment.fetch_add(block, std::memory_order_relaxed);
     tls.end_id = tls.next_id + block;
   }
   return tls.next_id++;
+}
+}  // namespace
+
+std::uint64_t new_segment_id() noexcept {
+  return next_id();
 }
 
 std::uint64_t current_segment() noexcept {
@@ -178,7 +186,7 @@ std::uint64_t begin_segment(const char* label, std::uint64_t after1,
                             std::uint64_t after2) noexcept {
   if (!on()) return 0;
   const std::uint64_t ended = tls.segment;
-  const std::uint64_t id = new_segment_id();
+  const std::uint64_t id = next_id();
   if (label == nullptr) label = tls.label;
   if (after2 == after1) after2 = 0;
   if (after1 == 0) std::swap(after1, after2);
@@ -194,6 +202,22 @@ std::uint64_t begin_segment(const char* label, std::uint64_t after1,
   }
   tls.segment = id;
   return id;
+}
+
+std::uint64_t fork_point(const char** label) noexcept {
+  if (tls.segment == 0) begin_segment(nullptr);
+  *label = tls.label;
+  return tls.segment;
+}
+
+std::uint64_t begin_sibling(std::uint64_t parent) noexcept {
+  const std::uint64_t last = tls.segment;
+  begin_segment(nullptr, parent);
+  return last;
+}
+
+void begin_continuation(std::uint64_t f_last) noexcept {
+  begin_segment(nullptr, f_last, tls.segment);
 }
 
 void begin_segment_as(std::uint64_t id, const char* label) noexcept {

@@ -178,8 +178,11 @@ class thread_buffer {
   std::size_t capacity_;
   bool ring_;
   std::unique_ptr<slot[]> slots_;
-  std::atomic<std::size_t> count_{0};  // events ever pushed
+  // On a cache line of their own: the buffers of two threads are allocated one after the
+  // other, and every event writes one of these (a full buffer: dropped_, on every event).
+  alignas(64) std::atomic<std::size_t> count_{0};  // events ever pushed
   std::atomic<std::uint64_t> dropped_{0};
+  char pad_[64 - sizeof(std::atomic<std::size_t>) - sizeof(std::atomic<std::uint64_t>)];
 };
 
 /// The buffers of the current recording, in registration order (thread index order).

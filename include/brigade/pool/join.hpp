@@ -119,22 +119,17 @@ class fork_guard {
 template <class F, class G>
 std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
   fork_job<G> forked(g, w);
-  forked.trace_parent = tracing::current_segment();
-  if (forked.trace_parent == 0) {  // forking from untraced code: give the fork a point of its own
-    tracing::begin_segment(nullptr);
-    forked.trace_parent = tracing::current_segment();
-  }
-  forked.trace_label = tracing::current_label();
+  // From untraced code, the fork gets a point (a segment) of its own.
+  forked.trace_parent = tracing::fork_point(&forked.trace_label);
   w.push(&forked);
   fork_guard<G> guard(w, forked);
   tracing::begin_segment(nullptr, forked.trace_parent);  // ends the parent
   value_of_t<F> a = call_value(f);
   guard.disarm();
   if (reclaim(w, forked)) {
-    const std::uint64_t f_last = tracing::current_segment();
-    tracing::begin_segment(nullptr, forked.trace_parent);  // ends f_last
+    const std::uint64_t f_last = tracing::begin_sibling(forked.trace_parent);
     value_of_t<G> b = forked.run_inline();
-    tracing::begin_segment(nullptr, f_last, tracing::current_segment());  // ends g's last
+    tracing::begin_continuation(f_last);  // after g's last segment too, which it ends
     return {std::move(a), std::move(b)};
   }
   // f's last segment ends before this worker helps (runs other jobs) while g finishes.
