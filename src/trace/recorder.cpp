@@ -3,6 +3,7 @@
 
 #include <brigade/trace/trace.hpp>
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <new>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -117,6 +119,18 @@ inline void emit(kind k, std::uint64_t a, std::uint64_t b, std::uint64_t c,
 }
 
 }  // namespace
+
+std::unique_ptr<thread_buffer::slot[], thread_buffer::free_slots> thread_buffer::allocate_slots(
+    std::size_t capacity) {
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  const std::size_t bytes = (capacity * sizeof(slot) + huge - 1) / huge * huge;
+  void* p = std::aligned_alloc(huge, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+#endif
+  return std::unique_ptr<slot[], free_slots>(static_cast<slot*>(p));
+}
 
 std::uint64_t now_ticks() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
