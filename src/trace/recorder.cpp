@@ -73,13 +73,19 @@ thread_local std::shared_ptr<thread_buffer> tls_owner;
 #if defined(__x86_64__) || defined(__i386__)
 bool tsc_invariant() noexcept {
   unsigned a = 0, b = 0, c = 0, d = 0;
-  if (__get_cpuid_max(0x80000000, nullptr) < 0x80000007) return false;
   if (!__get_cpuid(0x80000007, &a, &b, &c, &d)) return false;
   return (d >> 8) & 1;
 }
-const bool use_tsc = tsc_invariant() && std::getenv("BRIGADE_TRACE_NO_TSC") == nullptr;
+// A function's static, not a namespace one: a static initializer elsewhere may start a
+// recording before this file's statics are initialized (the guard is one predictable branch).
+bool use_tsc() noexcept {
+  static const bool tsc = tsc_invariant() && std::getenv("BRIGADE_TRACE_NO_TSC") == nullptr;
+  return tsc;
+}
 #else
-constexpr bool use_tsc = false;
+constexpr bool use_tsc() noexcept {
+  return false;
+}
 #endif
 // The recording's start in ticks, read next to start_ns (see reset_recording).
 std::atomic<std::uint64_t> start_ticks{0};
@@ -134,7 +140,7 @@ std::unique_ptr<thread_buffer::slot[], thread_buffer::free_slots> thread_buffer:
 
 std::uint64_t now_ticks() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
-  if (use_tsc) return __rdtsc();
+  if (use_tsc()) return __rdtsc();
 #endif
   return now_ns();
 }
@@ -143,7 +149,7 @@ tick_scale current_tick_scale() noexcept {
   tick_scale s;
   s.origin_ticks = start_ticks.load(std::memory_order_relaxed);
   s.origin_ns = start_ns.load(std::memory_order_relaxed);
-  if (!use_tsc) return s;
+  if (!use_tsc()) return s;
   s.identity = false;
   std::uint64_t ns = now_ns(), ticks = now_ticks();
   while (ns - s.origin_ns < 1'000'000) {  // a recording shorter than 1 ms: wait it out
