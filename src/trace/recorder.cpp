@@ -129,11 +129,15 @@ inline void emit(kind k, std::uint64_t a, std::uint64_t b, std::uint64_t c,
 std::unique_ptr<thread_buffer::slot[], thread_buffer::free_slots> thread_buffer::allocate_slots(
     std::size_t capacity) {
   constexpr std::size_t huge = std::size_t{2} << 20;
-  const std::size_t bytes = (capacity * sizeof(slot) + huge - 1) / huge * huge;
-  void* p = std::aligned_alloc(huge, bytes);
+  // A buffer under one huge page (a test's, or BRIGADE_TRACE_EVENTS set low) keeps small pages:
+  // a huge one would make its first event clear 2 MiB.
+  const bool use_huge = capacity * sizeof(slot) >= huge;
+  const std::size_t align = use_huge ? huge : 64;
+  const std::size_t bytes = (capacity * sizeof(slot) + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, bytes);
   if (p == nullptr) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
-  ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+  if (use_huge) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: it works without
 #endif
   return std::unique_ptr<slot[], free_slots>(static_cast<slot*>(p));
 }
