@@ -183,6 +183,7 @@ std::size_t write_trace(const std::string& given_path) {
   const int rank = the_rank.load(std::memory_order_relaxed);
   const std::string path = ranked_path(given_path);
   const auto buffers = snapshot_buffers();
+  const tick_scale scale = current_tick_scale();
   const std::uint64_t origin = recording_start_ns();
   std::uint64_t last = origin;
 
@@ -211,7 +212,7 @@ std::size_t write_trace(const std::string& given_path) {
   std::map<std::uint64_t, comm_wait> comm_waits;
 
   for (const auto& b : buffers) {
-    const std::vector<event> events = b->copy();
+    const std::vector<event> events = b->copy(scale);
     dropped += b->dropped();
     open_slice seg, idle, wait, lock;
     for (const event& e : events) {
@@ -278,6 +279,9 @@ std::size_t write_trace(const std::string& given_path) {
           c.begun = true;
           break;
         }
+        case kind::segment_switch:
+        case kind::segment_next:
+          break;  // copy() expanded them
         case kind::comm_wait_end: {
           comm_wait& c = comm_waits[e.a];
           c.end_tid = tid;

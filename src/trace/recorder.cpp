@@ -3,7 +3,13 @@
 
 #include <brigade/trace/trace.hpp>
 
+#include <sys/mman.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#endif
 
 #include <cerrno>
 #include <chrono>
@@ -13,9 +19,11 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <new>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace brigade::detail::tracing {
 
@@ -45,8 +53,10 @@ std::atomic<std::uint64_t> next_segment{1};
 std::atomic<std::size_t> buffer_capacity{1 << 18};
 std::atomic<bool> buffer_ring{false};
 
+// Trivially destructible, so that every access is a plain thread-pointer-relative load with no
+// guard or init call on the hooks' path; the buffer's owner lives in tls_owner beside it.
 struct thread_state {
-  std::shared_ptr<thread_buffer> buffer;
+  thread_buffer* buffer = nullptr;  // owned by tls_owner (and the registry)
   std::uint64_t generation = 0;
   std::uint64_t segment = 0;
   const char* label = nullptr;
@@ -54,29 +64,109 @@ struct thread_state {
   std::uint64_t next_id = 0;  // this thread's block of segment ids: [next_id, end_id)
   std::uint64_t end_id = 0;
 };
-thread_local thread_state tls;
+thread_local constinit thread_state tls;
+thread_local std::shared_ptr<thread_buffer> tls_owner;
 
-thread_buffer* buffer_for_this_thread() noexcept {
-  const std::uint64_t g = generation.load(std::memory_order_acquire);
-  if (tls.generation == g && tls.buffer) return tls.buffer.get();
+// Whether now_ticks() reads the TSC: decided once, at static initialization, from CPUID's
+// invariant-TSC bit (constant rate, and ticking in deep C-states: Linux's constant_tsc and
+// nonstop_tsc). Never changes afterwards.
+#if defined(__x86_64__) || defined(__i386__)
+bool tsc_invariant() noexcept {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(0x80000007, &a, &b, &c, &d)) return false;
+  return (d >> 8) & 1;
+}
+// A function's static, not a namespace one: a static initializer elsewhere may start a
+// recording before this file's statics are initialized (the guard is one predictable branch).
+bool use_tsc() noexcept {
+  static const bool tsc = tsc_invariant() && std::getenv("BRIGADE_TRACE_NO_TSC") == nullptr;
+  return tsc;
+}
+#else
+constexpr bool use_tsc() noexcept {
+  return false;
+}
+#endif
+// The recording's start in ticks, read next to start_ns (see reset_recording).
+std::atomic<std::uint64_t> start_ticks{0};
+
+[[gnu::noinline]] thread_buffer* new_buffer_for_this_thread(std::uint64_t g) noexcept {
   try {
     auto& r = registry();
     std::lock_guard lock(r.mu);
-    tls.buffer = std::make_shared<thread_buffer>(static_cast<std::uint32_t>(r.buffers.size()),
-                                                 buffer_capacity.load(std::memory_order_relaxed),
-                                                 buffer_ring.load(std::memory_order_relaxed));
-    r.buffers.push_back(tls.buffer);
+    tls_owner = std::make_shared<thread_buffer>(static_cast<std::uint32_t>(r.buffers.size()),
+                                                buffer_capacity.load(std::memory_order_relaxed),
+                                                buffer_ring.load(std::memory_order_relaxed));
+    r.buffers.push_back(tls_owner);
   } catch (...) {
     return nullptr;  // out of memory: record nothing rather than fail the program
   }
+  tls.buffer = tls_owner.get();
   tls.generation = g;
   tls.segment = 0;  // segments do not survive across recordings
   if (tls.name != nullptr)
-    tls.buffer->push(event{now_ns(), 0, 0, tls.name, kind::thread_name, tls.buffer->index()});
-  return tls.buffer.get();
+    tls.buffer->push(event{now_ticks(), 0, 0, tls.name, kind::thread_name, tls.buffer->index()});
+  return tls.buffer;
+}
+
+inline thread_buffer* buffer_for_this_thread() noexcept {
+  const std::uint64_t g = generation.load(std::memory_order_acquire);
+  if (tls.generation == g && tls.buffer != nullptr) [[likely]]
+    return tls.buffer;
+  return new_buffer_for_this_thread(g);
+}
+
+// record() with a third id, for the fused kinds.
+inline void emit(kind k, std::uint64_t a, std::uint64_t b, std::uint64_t c,
+                 const char* label) noexcept {
+  thread_buffer* buf = buffer_for_this_thread();
+  if (buf == nullptr || buf->drop_if_full()) return;
+  buf->push(event{now_ticks(), a, b, label, k, buf->index(), c});
 }
 
 }  // namespace
+
+std::unique_ptr<thread_buffer::slot[], thread_buffer::free_slots> thread_buffer::allocate_slots(
+    std::size_t capacity) {
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  // A buffer under one huge page (a test's, or BRIGADE_TRACE_EVENTS set low) keeps small pages:
+  // a huge one would make its first event clear 2 MiB.
+  const bool use_huge = capacity * sizeof(slot) >= huge;
+  const std::size_t align = use_huge ? huge : 64;
+  const std::size_t bytes = (capacity * sizeof(slot) + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  if (use_huge) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: it works without
+#endif
+  return std::unique_ptr<slot[], free_slots>(static_cast<slot*>(p));
+}
+
+std::uint64_t now_ticks() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  if (use_tsc()) return __rdtsc();
+#endif
+  return now_ns();
+}
+
+tick_scale current_tick_scale() noexcept {
+  tick_scale s;
+  s.origin_ticks = start_ticks.load(std::memory_order_relaxed);
+  s.origin_ns = start_ns.load(std::memory_order_relaxed);
+  if (!use_tsc()) return s;
+  s.identity = false;
+  std::uint64_t ns = now_ns(), ticks = now_ticks();
+  while (ns - s.origin_ns < 1'000'000) {  // a recording shorter than 1 ms: wait it out
+    timespec pause{0, static_cast<long>(1'000'000 - (ns - s.origin_ns))};
+    nanosleep(&pause, nullptr);
+    ns = now_ns();
+    ticks = now_ticks();
+  }
+  if (ticks > s.origin_ticks)
+    s.ns_per_tick =
+        static_cast<double>(ns - s.origin_ns) / static_cast<double>(ticks - s.origin_ticks);
+  return s;
+}
 
 std::uint64_t now_ns() noexcept {
   timespec ts{};
@@ -87,20 +177,26 @@ std::uint64_t now_ns() noexcept {
 
 void record(kind k, std::uint64_t a, std::uint64_t b, const char* label) noexcept {
   if (!on()) return;
-  thread_buffer* buf = buffer_for_this_thread();
-  if (buf == nullptr || buf->drop_if_full()) return;
-  buf->push(event{now_ns(), a, b, label, k, buf->index()});
+  emit(k, a, b, 0, label);
 }
 
-std::uint64_t new_segment_id() noexcept {
+namespace {
+// Inlined into begin_segment (an exported function is not, and the call was a tenth of a
+// traced fork's time).
+inline std::uint64_t next_id() noexcept {
   // Ids come in blocks per thread: one shared counter bumped on every fork would bounce its
   // cache line between the workers. Relaxed: only uniqueness matters.
   constexpr std::uint64_t block = 1024;
-  if (tls.next_id == tls.end_id) {
+  if (tls.next_id == tls.end_id) [[unlikely]] {
     tls.next_id = next_segment.fetch_add(block, std::memory_order_relaxed);
     tls.end_id = tls.next_id + block;
   }
   return tls.next_id++;
+}
+}  // namespace
+
+std::uint64_t new_segment_id() noexcept {
+  return next_id();
 }
 
 std::uint64_t current_segment() noexcept {
@@ -113,21 +209,45 @@ void set_current_segment(std::uint64_t id) noexcept {
 std::uint64_t begin_segment(const char* label, std::uint64_t after1,
                             std::uint64_t after2) noexcept {
   if (!on()) return 0;
-  if (tls.segment != 0) end_segment();
-  const std::uint64_t id = new_segment_id();
+  const std::uint64_t ended = tls.segment;
+  const std::uint64_t id = next_id();
   if (label == nullptr) label = tls.label;
-  if (after1 != 0) record(kind::edge, after1, id, nullptr);
-  if (after2 != 0 && after2 != after1) record(kind::edge, after2, id, nullptr);
-  record(kind::segment_begin, id, 0, label);
+  if (after2 == after1) after2 = 0;
+  if (after1 == 0) std::swap(after1, after2);
+  // One event for the end, the edges and the begin (the writer expands it), where it can say
+  // them all: ended is one of the two sources (a join), or there is at most one source.
+  if (ended != 0 && (ended == after1 || ended == after2)) {
+    emit(kind::segment_next, ended, id, ended == after1 ? after2 : after1, label);
+  } else if (after2 == 0) {
+    emit(kind::segment_switch, ended, id, after1, label);
+  } else {  // two sources besides the segment that ends: rare (a join whose g was stolen)
+    record(kind::edge, after2, id, nullptr);
+    emit(kind::segment_switch, ended, id, after1, label);
+  }
   tls.segment = id;
   return id;
 }
 
+std::uint64_t fork_point(const char** label) noexcept {
+  if (tls.segment == 0) begin_segment(nullptr);
+  *label = tls.label;
+  return tls.segment;
+}
+
+std::uint64_t begin_sibling(std::uint64_t parent) noexcept {
+  const std::uint64_t last = tls.segment;
+  begin_segment(nullptr, parent);
+  return last;
+}
+
+void begin_continuation(std::uint64_t f_last) noexcept {
+  begin_segment(nullptr, f_last, tls.segment);
+}
+
 void begin_segment_as(std::uint64_t id, const char* label) noexcept {
   if (!on() || id == 0) return;
-  if (tls.segment != 0) end_segment();
   if (label == nullptr) label = tls.label;
-  record(kind::segment_begin, id, 0, label);
+  emit(kind::segment_switch, tls.segment, id, 0, label);
   tls.segment = id;
 }
 
@@ -168,10 +288,11 @@ void set_buffer_capacity(std::size_t events) noexcept {
 void name_thread(const char* name) noexcept {
   tls.name = name;
   if (!on()) return;
-  const bool fresh = tls.generation != generation.load(std::memory_order_acquire) || !tls.buffer;
+  const bool fresh =
+      tls.generation != generation.load(std::memory_order_acquire) || tls.buffer == nullptr;
   thread_buffer* buf = buffer_for_this_thread();  // a fresh buffer records the name itself
   if (buf != nullptr && !fresh)
-    buf->push(event{now_ns(), 0, 0, name, kind::thread_name, buf->index()});
+    buf->push(event{now_ticks(), 0, 0, name, kind::thread_name, buf->index()});
 }
 
 const char* current_label() noexcept {
@@ -199,6 +320,7 @@ void reset_recording() {
   r.buffers.clear();
   generation.fetch_add(1, std::memory_order_acq_rel);
   start_ns.store(now_ns(), std::memory_order_relaxed);
+  start_ticks.store(now_ticks(), std::memory_order_relaxed);
   const auto wall = std::chrono::system_clock::now().time_since_epoch();
   start_system_ns.store(static_cast<std::uint64_t>(
                             std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()),
