@@ -91,9 +91,12 @@ TEST(cli, trace_predicts_and_answers_what_if) {
       run_brigade({"trace", trace, "--json", "--predict", "1,2,4", "--what-if", "chop=0.5"}));
   for (const char* p : {"1", "2", "4"}) {
     EXPECT_GT(j.at("predicted_seconds").at(p).get<double>(), 0) << p;
+    // Chopping faster does not make it slower — up to Graham's list-scheduling anomaly: a
+    // greedy replay with shorter segments may pick another ready one and end a little later
+    // (seen: 0.1%). 2% is far below what halving every chop saves where it matters.
     EXPECT_LE(j.at("what_if").at("predicted_seconds").at(p).get<double>(),
-              j.at("predicted_seconds").at(p).get<double>())
-        << "chopping faster cannot make it slower, at " << p;
+              1.02 * j.at("predicted_seconds").at(p).get<double>())
+        << "chopping faster made it slower, at " << p;
   }
   EXPECT_GE(j.at("predicted_seconds").at("1").get<double>(),
             j.at("predicted_seconds").at("4").get<double>());

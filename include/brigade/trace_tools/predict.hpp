@@ -48,6 +48,11 @@ struct predictions {
 /// Replays t's segment DAG at each worker count. Segments with no recorded predecessor become
 /// ready when they started in the recording.
 ///
+/// A greedy replay is a list schedule, so it has Graham's anomalies: making some segments
+/// shorter (a what-if below 1) can change which ready segment a worker takes and end the replay
+/// slightly later, by a fraction of a segment. Read a what-if as "about this much", not as a
+/// bound.
+///
 /// Errors: std::invalid_argument naming the value for a worker count of 0, a what-if factor
 /// that is negative or not finite, or a what-if label that no segment has; trace_error as
 /// analyse() for a malformed DAG (a cycle, a repeated segment id).
