@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -211,8 +212,67 @@ std::size_t write_trace(const std::string& given_path) {
   };
   std::map<std::uint64_t, comm_wait> comm_waits;
 
+  // A fork that was not recorded (deeper than the fork-depth limit) whose branch a thief took
+  // left a fork_edge: the branch starts after the part of the forking segment that ran before
+  // it. That segment is written as pieces cut at those times, each after the one before; edges
+  // into it go to its first piece, edges out of it leave its last, and each fork edge leaves
+  // the piece that ends where the branch began. Cuts are known only once every buffer is read.
+  std::vector<std::vector<event>> copies;
+  copies.reserve(buffers.size());
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> cuts;  // segment -> times
   for (const auto& b : buffers) {
-    const std::vector<event> events = b->copy(scale);
+    copies.push_back(b->copy(scale));
+    for (const event& e : copies.back())
+      if (e.k == kind::fork_edge) cuts[e.a].push_back(e.time_ns);
+  }
+  struct split {
+    std::vector<std::uint64_t> at;   // the cuts inside the segment, ascending
+    std::vector<std::uint64_t> ids;  // its pieces (ids[0] is the segment's own id)
+  };
+  std::unordered_map<std::uint64_t, split> splits;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> piece_edges;
+  struct fork_edge {
+    std::uint64_t from, to, at;
+  };
+  std::vector<fork_edge> fork_edges;
+  // Writes segment `seg` ending at `end` on thread tid: whole, or in pieces at its cuts.
+  auto write_segment = [&](const open_slice& seg, std::uint64_t end, std::uint32_t tid) {
+    const char* name = seg.label != nullptr ? seg.label : "task";
+    std::vector<std::uint64_t> at;
+    if (const auto c = cuts.find(seg.id); c != cuts.end()) {
+      for (std::uint64_t t : c->second)
+        if (t > seg.begin && t < end) at.push_back(t);
+      std::sort(at.begin(), at.end());
+      at.erase(std::unique(at.begin(), at.end()), at.end());
+    }
+    if (at.empty()) {
+      w.slice("segment", name, tid, seg.begin, end, seg.id, seg.units);
+      segments[seg.id] = {tid, seg.begin, end};
+      return;
+    }
+    split& sp = splits[seg.id];
+    sp.ids.push_back(seg.id);
+    for (std::size_t i = 0; i < at.size(); ++i) sp.ids.push_back(new_segment_id());
+    for (std::size_t i = 0; i < sp.ids.size(); ++i) {
+      const std::uint64_t from = i == 0 ? seg.begin : at[i - 1];
+      const std::uint64_t to = i == at.size() ? end : at[i];
+      // A divisible loop piece keeps its share of the iterations (at least one).
+      std::uint64_t units = 0;
+      if (seg.units > 1)
+        units = std::max<std::uint64_t>(
+            1, static_cast<std::uint64_t>(static_cast<double>(seg.units) *
+                                          static_cast<double>(to - from) /
+                                          static_cast<double>(end - seg.begin)));
+      w.slice("segment", name, tid, from, to, sp.ids[i], units);
+      segments[sp.ids[i]] = {tid, from, to};
+      if (i > 0) piece_edges.emplace_back(sp.ids[i - 1], sp.ids[i]);
+    }
+    sp.at = std::move(at);
+  };
+
+  for (std::size_t bi = 0; bi < buffers.size(); ++bi) {
+    const auto& b = buffers[bi];
+    const std::vector<event>& events = copies[bi];
     dropped += b->dropped();
     open_slice seg, idle, wait, lock;
     for (const event& e : events) {
@@ -226,11 +286,7 @@ std::size_t write_trace(const std::string& given_path) {
           seg = {e.time_ns, e.label, e.a};
           break;
         case kind::segment_end:
-          if (seg.id == e.a) {
-            w.slice("segment", seg.label != nullptr ? seg.label : "task", tid, seg.begin, e.time_ns,
-                    seg.id, seg.units);
-            segments[seg.id] = {tid, seg.begin, e.time_ns};
-          }
+          if (seg.id == e.a) write_segment(seg, e.time_ns, tid);
           seg = {};
           break;
         case kind::segment_units:
@@ -238,6 +294,9 @@ std::size_t write_trace(const std::string& given_path) {
           break;
         case kind::edge:
           edges.emplace_back(e.a, e.b);
+          break;
+        case kind::fork_edge:
+          fork_edges.push_back({e.a, e.b, e.time_ns});
           break;
         case kind::park:
           idle = {e.time_ns, "parked", 0};
@@ -292,6 +351,24 @@ std::size_t write_trace(const std::string& given_path) {
       }
     }
   }
+  // Edges out of a split segment leave its last piece; a fork edge leaves the piece that ended
+  // where its branch began (the last one before, for a cut that fell outside the segment).
+  for (auto& [from, to] : edges)
+    if (const auto sp = splits.find(from); sp != splits.end()) from = sp->second.ids.back();
+  for (const fork_edge& f : fork_edges) {
+    std::uint64_t from = f.from;
+    if (const auto sp = splits.find(f.from); sp != splits.end()) {
+      const auto& at = sp->second.at;
+      const auto cuts_before =
+          static_cast<std::size_t>(std::upper_bound(at.begin(), at.end(), f.at) - at.begin());
+      from = sp->second.ids[cuts_before == 0 ? 0 : cuts_before - 1];
+      if (const auto s = segments.find(sp->second.ids.back());
+          s != segments.end() && f.at >= s->second.end)
+        from = sp->second.ids.back();
+    }
+    edges.emplace_back(from, f.to);
+  }
+  edges.insert(edges.end(), piece_edges.begin(), piece_edges.end());
   std::uint64_t edge_id = 1;
   for (auto [from, to] : edges) {
     const auto f = segments.find(from);

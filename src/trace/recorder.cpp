@@ -28,6 +28,7 @@
 namespace brigade::detail::tracing {
 
 atomic<bool> enabled_flag{false};
+atomic<std::uint32_t> fork_depth_limit{default_fork_depth};
 
 namespace {
 
@@ -53,18 +54,7 @@ std::atomic<std::uint64_t> next_segment{1};
 std::atomic<std::size_t> buffer_capacity{1 << 18};
 std::atomic<bool> buffer_ring{false};
 
-// Trivially destructible, so that every access is a plain thread-pointer-relative load with no
-// guard or init call on the hooks' path; the buffer's owner lives in tls_owner beside it.
-struct thread_state {
-  thread_buffer* buffer = nullptr;  // owned by tls_owner (and the registry)
-  std::uint64_t generation = 0;
-  std::uint64_t segment = 0;
-  const char* label = nullptr;
-  const char* name = nullptr;
-  std::uint64_t next_id = 0;  // this thread's block of segment ids: [next_id, end_id)
-  std::uint64_t end_id = 0;
-};
-thread_local constinit thread_state tls;
+// The buffer's owner, beside this_thread (trace_hooks.hpp), which holds a plain pointer to it.
 thread_local std::shared_ptr<thread_buffer> tls_owner;
 
 // Whether now_ticks() reads the TSC: decided once, at static initialization, from CPUID's
@@ -101,18 +91,19 @@ std::atomic<std::uint64_t> start_ticks{0};
   } catch (...) {
     return nullptr;  // out of memory: record nothing rather than fail the program
   }
-  tls.buffer = tls_owner.get();
-  tls.generation = g;
-  tls.segment = 0;  // segments do not survive across recordings
-  if (tls.name != nullptr)
-    tls.buffer->push(event{now_ticks(), 0, 0, tls.name, kind::thread_name, tls.buffer->index()});
-  return tls.buffer;
+  this_thread.buffer = tls_owner.get();
+  this_thread.generation = g;
+  this_thread.segment = 0;  // segments do not survive across recordings
+  if (this_thread.name != nullptr)
+    this_thread.buffer->push(
+        event{now_ticks(), 0, 0, this_thread.name, kind::thread_name, this_thread.buffer->index()});
+  return this_thread.buffer;
 }
 
 inline thread_buffer* buffer_for_this_thread() noexcept {
   const std::uint64_t g = generation.load(std::memory_order_acquire);
-  if (tls.generation == g && tls.buffer != nullptr) [[likely]]
-    return tls.buffer;
+  if (this_thread.generation == g && this_thread.buffer != nullptr) [[likely]]
+    return this_thread.buffer;
   return new_buffer_for_this_thread(g);
 }
 
@@ -187,11 +178,11 @@ inline std::uint64_t next_id() noexcept {
   // Ids come in blocks per thread: one shared counter bumped on every fork would bounce its
   // cache line between the workers. Relaxed: only uniqueness matters.
   constexpr std::uint64_t block = 1024;
-  if (tls.next_id == tls.end_id) [[unlikely]] {
-    tls.next_id = next_segment.fetch_add(block, std::memory_order_relaxed);
-    tls.end_id = tls.next_id + block;
+  if (this_thread.next_id == this_thread.end_id) [[unlikely]] {
+    this_thread.next_id = next_segment.fetch_add(block, std::memory_order_relaxed);
+    this_thread.end_id = this_thread.next_id + block;
   }
-  return tls.next_id++;
+  return this_thread.next_id++;
 }
 }  // namespace
 
@@ -200,18 +191,18 @@ std::uint64_t new_segment_id() noexcept {
 }
 
 std::uint64_t current_segment() noexcept {
-  return tls.segment;
+  return this_thread.segment;
 }
 void set_current_segment(std::uint64_t id) noexcept {
-  tls.segment = id;
+  this_thread.segment = id;
 }
 
 std::uint64_t begin_segment(const char* label, std::uint64_t after1,
                             std::uint64_t after2) noexcept {
   if (!on()) return 0;
-  const std::uint64_t ended = tls.segment;
+  const std::uint64_t ended = this_thread.segment;
   const std::uint64_t id = next_id();
-  if (label == nullptr) label = tls.label;
+  if (label == nullptr) label = this_thread.label;
   if (after2 == after1) after2 = 0;
   if (after1 == 0) std::swap(after1, after2);
   // One event for the end, the edges and the begin (the writer expands it), where it can say
@@ -224,31 +215,36 @@ std::uint64_t begin_segment(const char* label, std::uint64_t after1,
     record(kind::edge, after2, id, nullptr);
     emit(kind::segment_switch, ended, id, after1, label);
   }
-  tls.segment = id;
+  this_thread.segment = id;
   return id;
 }
 
 std::uint64_t fork_point(const char** label) noexcept {
-  if (tls.segment == 0) begin_segment(nullptr);
-  *label = tls.label;
-  return tls.segment;
+  if (this_thread.segment == 0) begin_segment(nullptr);
+  *label = this_thread.label;
+  return this_thread.segment;
 }
 
 std::uint64_t begin_sibling(std::uint64_t parent) noexcept {
-  const std::uint64_t last = tls.segment;
+  const std::uint64_t last = this_thread.segment;
   begin_segment(nullptr, parent);
   return last;
 }
 
 void begin_continuation(std::uint64_t f_last) noexcept {
-  begin_segment(nullptr, f_last, tls.segment);
+  begin_segment(nullptr, f_last, this_thread.segment);
+}
+
+void begin_stolen_branch(std::uint64_t parent) noexcept {
+  const std::uint64_t id = begin_segment(nullptr);
+  if (id != 0 && parent != 0) record(kind::fork_edge, parent, id, nullptr);
 }
 
 void begin_segment_as(std::uint64_t id, const char* label) noexcept {
   if (!on() || id == 0) return;
-  if (label == nullptr) label = tls.label;
-  emit(kind::segment_switch, tls.segment, id, 0, label);
-  tls.segment = id;
+  if (label == nullptr) label = this_thread.label;
+  emit(kind::segment_switch, this_thread.segment, id, 0, label);
+  this_thread.segment = id;
 }
 
 const char* intern(std::string_view label) {
@@ -274,9 +270,9 @@ const char* intern_label(const char* label) noexcept {
 }
 
 std::uint64_t end_segment() noexcept {
-  const std::uint64_t id = tls.segment;
+  const std::uint64_t id = this_thread.segment;
   if (id == 0) return 0;
-  tls.segment = 0;
+  this_thread.segment = 0;
   record(kind::segment_end, id, 0, nullptr);
   return id;
 }
@@ -286,21 +282,21 @@ void set_buffer_capacity(std::size_t events) noexcept {
 }
 
 void name_thread(const char* name) noexcept {
-  tls.name = name;
+  this_thread.name = name;
   if (!on()) return;
-  const bool fresh =
-      tls.generation != generation.load(std::memory_order_acquire) || tls.buffer == nullptr;
+  const bool fresh = this_thread.generation != generation.load(std::memory_order_acquire) ||
+                     this_thread.buffer == nullptr;
   thread_buffer* buf = buffer_for_this_thread();  // a fresh buffer records the name itself
   if (buf != nullptr && !fresh)
     buf->push(event{now_ticks(), 0, 0, name, kind::thread_name, buf->index()});
 }
 
 const char* current_label() noexcept {
-  return tls.label;
+  return this_thread.label;
 }
 const char* set_current_label(const char* label) noexcept {
-  const char* old = tls.label;
-  tls.label = label;
+  const char* old = this_thread.label;
+  this_thread.label = label;
   return old;
 }
 
@@ -332,6 +328,12 @@ std::uint64_t recording_start_system_ns() noexcept {
 }
 
 namespace {
+
+// BRIGADE_TRACE_FORK_DEPTH, read at start-up: the limit a start() without one uses.
+std::uint32_t& env_fork_depth() {
+  static std::uint32_t depth = default_fork_depth;
+  return depth;
+}
 
 std::string& env_trace_path() {
   static std::string path;
@@ -377,6 +379,19 @@ const bool env_started = [] {
     }
     buffer_capacity.store(static_cast<std::size_t>(v), std::memory_order_relaxed);
   }
+  if (const char* n = std::getenv("BRIGADE_TRACE_FORK_DEPTH")) {
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(n, &end, 10);
+    if (v < 0 || end == n || *end != '\0' || errno == ERANGE || v > UINT32_MAX) {
+      std::fprintf(stderr,
+                   "brigade: BRIGADE_TRACE_FORK_DEPTH=\"%s\" is invalid: expected a number of "
+                   "nested forks, 0 to %u (forks deeper are recorded only when stolen)\n",
+                   n, UINT32_MAX);
+      std::exit(2);
+    }
+    env_fork_depth() = static_cast<std::uint32_t>(v);
+  }
   if (const char* m = std::getenv("BRIGADE_TRACE_MODE")) {
     if (std::strcmp(m, "ring") == 0) {
       buffer_ring.store(true, std::memory_order_relaxed);
@@ -410,7 +425,8 @@ const bool env_started = [] {
   }
   env_trace_path() = path;
   brigade::trace::start({.ring = buffer_ring.load(std::memory_order_relaxed),
-                         .events_per_thread = buffer_capacity.load(std::memory_order_relaxed)});
+                         .events_per_thread = buffer_capacity.load(std::memory_order_relaxed),
+                         .fork_depth = env_fork_depth()});
   std::atexit(write_env_trace_at_exit);
   install_flush_on_signal(path);
   return true;
@@ -436,12 +452,14 @@ void start(const start_options& o) {
   detail::tracing::buffer_ring.store(o.ring, std::memory_order_relaxed);
   if (o.events_per_thread != 0)
     detail::tracing::buffer_capacity.store(o.events_per_thread, std::memory_order_relaxed);
+  detail::tracing::fork_depth_limit.store(o.fork_depth.value_or(detail::tracing::env_fork_depth()),
+                                          std::memory_order_relaxed);
   detail::tracing::reset_recording();
   detail::tracing::enabled_flag.store(true, std::memory_order_relaxed);
-  detail::tracing::name_thread(detail::tracing::tls.name != nullptr ? detail::tracing::tls.name
-                                                                    : "main");
+  detail::tracing::name_thread(
+      detail::tracing::this_thread.name != nullptr ? detail::tracing::this_thread.name : "main");
   // The root strand; later stretches of this thread (after a join, say) keep its name.
-  if (detail::tracing::tls.label == nullptr) detail::tracing::tls.label = "main";
+  if (detail::tracing::this_thread.label == nullptr) detail::tracing::this_thread.label = "main";
   detail::tracing::begin_segment("main");
 }
 

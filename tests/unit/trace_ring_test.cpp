@@ -39,7 +39,7 @@ void forks(brigade::pool& p, int n, const char* label) {
 
 TEST(trace_ring, keeps_the_last_events_of_each_thread) {
   brigade::pool p(1);  // one worker records every fork: its ring wraps many times
-  tr::start({.ring = true, .events_per_thread = 256});
+  tr::start({.ring = true, .events_per_thread = 256, .fork_depth = {}});
   forks(p, 5000, "early");
   forks(p, 200, "late");  // more events than the ring holds
   const std::string path = temp_path("ring");
@@ -54,7 +54,7 @@ TEST(trace_ring, keeps_the_last_events_of_each_thread) {
 
 TEST(trace_ring, linear_mode_keeps_the_first_events) {
   brigade::pool p(1);
-  tr::start({.ring = false, .events_per_thread = 256});
+  tr::start({.ring = false, .events_per_thread = 256, .fork_depth = {}});
   forks(p, 5000, "early");
   forks(p, 20, "late");
   const std::string path = temp_path("linear");
@@ -88,7 +88,7 @@ TEST(trace_flush, writes_what_is_recorded_and_goes_on) {
 // file reads back (a torn event would break its segment pairs or ids); TSan sees no race.
 TEST(trace_flush, while_workers_record_into_rings) {
   brigade::pool p(2);
-  tr::start({.ring = true, .events_per_thread = 512});
+  tr::start({.ring = true, .events_per_thread = 512, .fork_depth = {}});
   std::atomic<bool> done{false};
   std::thread busy([&] {
     while (!done.load()) forks(p, 200, "busy");

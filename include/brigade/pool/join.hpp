@@ -46,11 +46,18 @@ class fork_job final : public job {
 
   static void run_stolen(job& j) noexcept {
     auto& self = static_cast<fork_job&>(j);
-    const bool traced = tracing::on() && self.trace_parent != 0;
+    // trace_depth is set (>= 1) only by the recording forms of join_on.
+    const bool traced = tracing::on() && self.trace_depth != 0;
     const char* outer_label = nullptr;
+    std::uint32_t outer_depth = 0;
     if (traced) {
       outer_label = tracing::set_current_label(self.trace_label);
-      tracing::begin_segment(nullptr, self.trace_parent);
+      outer_depth = tracing::this_thread.fork_depth;
+      tracing::this_thread.fork_depth = self.trace_depth;  // g is as deep here as at its fork
+      if (self.trace_collapsed)
+        tracing::begin_stolen_branch(self.trace_parent);
+      else
+        tracing::begin_segment(nullptr, self.trace_parent);
     }
     try {
       self.result_.emplace_from(self.g_);
@@ -60,6 +67,7 @@ class fork_job final : public job {
     if (traced) {
       self.trace_last = tracing::end_segment();
       tracing::set_current_label(outer_label);
+      tracing::this_thread.fork_depth = outer_depth;
     }
     worker& forker = self.forker_;  // read before done_: *this may die right after
     // seq_cst: the forker's park() announces sleep then re-reads done_; with this store and
@@ -80,6 +88,23 @@ class fork_job final : public job {
   std::uint64_t trace_parent = 0;  // the segment that forked
   std::uint64_t trace_last = 0;    // g's last segment, wherever it ran
   const char* trace_label = nullptr;
+  std::uint32_t trace_depth = 0;  // the branches' fork depth (0: the fork was not traced)
+  bool trace_collapsed = false;   // the fork itself was not recorded (fork_depth_limit)
+};
+
+/// While a join's branches run, the calling thread's fork depth is one more (tracing only).
+class fork_depth_scope {
+ public:
+  explicit fork_depth_scope(std::uint32_t depth) noexcept
+      : outer_(tracing::this_thread.fork_depth) {
+    tracing::this_thread.fork_depth = depth;
+  }
+  fork_depth_scope(const fork_depth_scope&) = delete;
+  fork_depth_scope& operator=(const fork_depth_scope&) = delete;
+  ~fork_depth_scope() { tracing::this_thread.fork_depth = outer_; }
+
+ private:
+  std::uint32_t outer_;
 };
 
 /// Takes `forked` back from the bottom of w's deque. Whatever f pushed and waited for is gone
@@ -121,8 +146,10 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
   fork_job<G> forked(g, w);
   // From untraced code, the fork gets a point (a segment) of its own.
   forked.trace_parent = tracing::fork_point(&forked.trace_label);
+  forked.trace_depth = tracing::this_thread.fork_depth + 1;
   w.push(&forked);
   fork_guard<G> guard(w, forked);
+  fork_depth_scope depth(forked.trace_depth);
   tracing::begin_segment(nullptr, forked.trace_parent);  // ends the parent
   value_of_t<F> a = call_value(f);
   guard.disarm();
@@ -139,10 +166,38 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
   return {std::move(a), std::move(b)};
 }
 
+/// join_on while recording, for a fork deeper than fork_depth_limit: nothing is recorded unless
+/// a thief takes g. Then the thief's segment starts after the part of the forking segment that
+/// ran before it took g (a fork_edge), and the continuation after both, as in join_on_traced.
+template <class F, class G>
+std::pair<value_of_t<F>, value_of_t<G>> join_on_collapsed(worker& w, F& f, G& g) {
+  fork_job<G> forked(g, w);
+  forked.trace_parent = tracing::this_thread.segment;
+  forked.trace_label = tracing::this_thread.label;
+  forked.trace_depth = tracing::this_thread.fork_depth + 1;
+  forked.trace_collapsed = true;
+  w.push(&forked);
+  fork_guard<G> guard(w, forked);
+  fork_depth_scope depth(forked.trace_depth);
+  value_of_t<F> a = call_value(f);
+  guard.disarm();
+  if (reclaim(w, forked)) {
+    value_of_t<G> b = forked.run_inline();
+    return {std::move(a), std::move(b)};
+  }
+  const std::uint64_t f_last = tracing::end_segment();
+  value_of_t<G> b = forked.join_stolen();
+  tracing::begin_segment(nullptr, f_last, forked.trace_last);
+  return {std::move(a), std::move(b)};
+}
+
 /// join on a known worker of the pool that runs it.
 template <class F, class G>
 std::pair<value_of_t<F>, value_of_t<G>> join_on(worker& w, F& f, G& g) {
-  if (tracing::on()) return join_on_traced(w, f, g);
+  if (tracing::on()) {
+    if (tracing::record_this_fork()) return join_on_traced(w, f, g);
+    return join_on_collapsed(w, f, g);
+  }
   fork_job<G> forked(g, w);
   w.push(&forked);
   fork_guard<G> guard(w, forked);

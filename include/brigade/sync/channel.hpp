@@ -195,6 +195,7 @@ class channel {
       while (detail::waiter* w = receivers_.pop_front())
         if (w->claim()) append(w);
       while (detail::waiter* w = senders_.pop_front()) {
+        if (!w->claim()) continue;  // its select() completed elsewhere
         w->closed = true;
         append(w);
       }
@@ -231,19 +232,34 @@ class channel {
     return true;
   }
 
+  // With mu_ held: the longest-waiting sender that may still send (one whose select() completed
+  // elsewhere is dropped), taken out of the queue; null when none.
+  detail::waiter* pop_sender() noexcept {
+    while (detail::waiter* s = senders_.pop_front())
+      if (s->claim()) return s;
+    return nullptr;
+  }
+  // With mu_ held: whether a queued sender may still send (no claim is made).
+  bool has_live_sender() const noexcept {
+    for (detail::waiter* s = senders_.front(); s != nullptr; s = s->next)
+      if (s->group == nullptr || s->group->winner.load(detail::memory_order_acquire) == -1)
+        return true;
+    return false;
+  }
+
   // With mu_ held: takes the next value (refilling from a waiting sender, whose waiter is
   // returned in `wake`); true when done (a value, or closed and drained), false when empty.
   bool receive_locked(std::optional<T>& out, detail::waiter*& wake) {
     if (!buffer_.empty()) {
       out.emplace(std::move(buffer_.front()));
       buffer_.pop_front();
-      if (detail::waiter* s = senders_.pop_front()) {
+      if (detail::waiter* s = pop_sender()) {
         buffer_.emplace_back(std::move(*static_cast<T*>(s->slot)));
         wake = s;
       }
       return true;
     }
-    if (detail::waiter* s = senders_.pop_front()) {  // a rendezvous (capacity 0)
+    if (detail::waiter* s = pop_sender()) {  // a rendezvous (capacity 0)
       out.emplace(std::move(*static_cast<T*>(s->slot)));
       wake = s;
       return true;

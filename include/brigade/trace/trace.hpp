@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -30,6 +31,12 @@ struct start_options {
   bool ring = false;
   /// Events per thread (40 bytes each); 0: BRIGADE_TRACE_EVENTS, else 262,144.
   std::size_t events_per_thread = 0;
+  /// Forks (join, parallel_invoke, and the splits of loops with a grain) nested this deep or
+  /// deeper in one task tree are recorded only when a thief takes their branch; the work below
+  /// them counts in the segment that forked (work exact, span an upper bound: see
+  /// docs/design). Empty: BRIGADE_TRACE_FORK_DEPTH, else 16 (fib(32) then records about 50,000
+  /// of its 3.5 million forks). A large value records every fork.
+  std::optional<std::uint32_t> fork_depth;
 };
 
 /// Starts recording (clears what an earlier recording left). The calling thread becomes the

@@ -44,6 +44,10 @@ enum class kind : std::uint16_t {
   // a new one begins after one or two others); the writer expands them (recorder.hpp).
   segment_switch,  // a: segment ended (0: none), b: segment begun, c: an edge c -> b (0: none)
   segment_next,    // as segment_switch, and an edge a -> b as well
+  // An edge from the middle of a segment: b starts after the part of a that ran before this
+  // event (a fork inside a that was not recorded, whose branch a thief began as b). The writer
+  // splits a there.
+  fork_edge,  // a: the forking segment, b: the branch's segment
 };
 
 /// Whether recording is on. Relaxed: turning tracing on or off races benignly with threads
@@ -57,6 +61,39 @@ inline bool on() noexcept {
 #else
   return enabled_flag.load(memory_order_relaxed);
 #endif
+}
+
+class thread_buffer;
+
+/// The calling thread's recording state. In this header, so that join's hooks read and write it
+/// without a call into the library; trivially destructible and constant-initialized, so every
+/// access is a plain thread-pointer-relative load or store (no guard, no init call). Only its
+/// own thread touches it.
+struct thread_state {
+  thread_buffer* buffer = nullptr;  // owned by the recorder (recorder.cpp)
+  std::uint64_t generation = 0;
+  std::uint64_t segment = 0;  // the open segment (0: none)
+  const char* label = nullptr;
+  const char* name = nullptr;
+  std::uint64_t next_id = 0;  // this thread's block of segment ids: [next_id, end_id)
+  std::uint64_t end_id = 0;
+  /// How many forks (join) enclose the code running now, in its task tree: a stolen branch
+  /// carries its depth to the thief. Counted only while recording.
+  std::uint32_t fork_depth = 0;
+};
+inline thread_local constinit thread_state this_thread{};
+
+/// Forks nested this deep or deeper are recorded only when a thief takes their branch
+/// (BRIGADE_TRACE_FORK_DEPTH, trace::start_options::fork_depth). A fork recorded costs three
+/// timestamped events; one not recorded, a compare and two stores, so that fine-grained
+/// recursion (fib: a fork every few ns) can be traced at all. What is lost: the span inside a
+/// subtree below the limit that ran on one thread (its work counts as one serial stretch, so
+/// the span reported is an upper bound, above the program's by at most such subtrees).
+/// Relaxed: set before recording starts.
+inline constexpr std::uint32_t default_fork_depth = 16;
+extern atomic<std::uint32_t> fork_depth_limit;
+inline bool record_this_fork() noexcept {
+  return this_thread.fork_depth < fork_depth_limit.load(memory_order_relaxed);
 }
 
 /// Appends one event, timestamped now, to the calling thread's buffer (drops it and counts the
@@ -80,6 +117,10 @@ std::uint64_t fork_point(const char** label) noexcept;
 std::uint64_t begin_sibling(std::uint64_t parent) noexcept;
 /// begin_continuation: ends the open segment, begins one after it and after `f_last`.
 void begin_continuation(std::uint64_t f_last) noexcept;
+/// A thief begins running the branch of a fork that was not recorded (deeper than
+/// fork_depth_limit): a segment that starts after the part of `parent` (the forking thread's
+/// segment at the fork) that ran before now. Records kind::fork_edge.
+void begin_stolen_branch(std::uint64_t parent) noexcept;
 /// Opens segment `id` (from new_segment_id(), reserved earlier so that edges into it could be
 /// recorded before it started) on this thread.
 void begin_segment_as(std::uint64_t id, const char* label) noexcept;
