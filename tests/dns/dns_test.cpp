@@ -11,6 +11,9 @@
 #include "support/backends.hpp"
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -236,6 +239,34 @@ TEST_P(dns, the_first_address_refuses_and_the_second_connects) {
   auto named = with_stub(
       loop(), stub, brigade::connect(loop(), "two.test:" + std::to_string(port), stub.options()));
   EXPECT_EQ(named.remote_endpoint().to_string(), listener.local_endpoint().to_string());
+}
+
+TEST_P(dns, a_silent_first_address_gives_way_after_the_delay) {
+  // A listener whose accept queue is full drops new SYNs: a connect to it hangs (in SYN_SENT).
+  brigade::tcp_listener full(loop(), endpoint::loopback(0), {.backlog = 0});
+  std::vector<int> fillers;
+  bool hanging = false;
+  for (int i = 0; i < 16 && !hanging; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    fillers.push_back(fd);
+    const endpoint to = full.local_endpoint();
+    (void)::connect(fd, static_cast<const sockaddr*>(to.data()), to.size());
+    pollfd p{fd, POLLOUT, 0};
+    hanging = ::poll(&p, 1, 200) == 0;
+  }
+  brigade::tcp_listener ok(loop(), endpoint::loopback(0));
+  if (hanging) {
+    const auto start = std::chrono::steady_clock::now();
+    auto s = loop().run_until(brigade::connect_any(
+        loop(), {full.local_endpoint(), ok.local_endpoint()}, "full then ok", 100ms));
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(s.remote_endpoint().to_string(), ok.local_endpoint().to_string());
+    EXPECT_GE(took, 100ms);  // the second address waited for the delay
+    EXPECT_LT(took, 900ms);  // and the hanging attempt was cancelled, not waited for
+  }
+  for (int fd : fillers) ::close(fd);
+  if (!hanging) GTEST_SKIP() << "the kernel accepted every connection: nothing hangs here";
 }
 
 TEST_P(dns, every_address_failing_names_each_failure) {
