@@ -30,6 +30,7 @@ class resolve_error : public std::runtime_error {
 };
 
 /// How resolve() asks. Every field has a default: the system's configuration.
+/// Thread safety: a plain value; resolve() copies it.
 struct resolver_options {
   /// The DNS servers to ask, in order (port 0 means 53). Empty: those of /etc/resolv.conf.
   std::vector<endpoint> servers;
