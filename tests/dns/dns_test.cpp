@@ -1,5 +1,6 @@
 // brigade::resolve and brigade::connect on both backends: /etc/hosts, numeric hosts, service
 // names, a stub DNS server (answers, NXDOMAIN, silence), timeouts, cancellation, happy eyeballs.
+#include <brigade/core/scope.hpp>
 #include <brigade/core/when_all.hpp>
 #include <brigade/dns/connect.hpp>
 #include <brigade/dns/resolve.hpp>
@@ -20,8 +21,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stop_token>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace {
@@ -45,7 +48,8 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 /// A DNS server on 127.0.0.1 (an ephemeral port) that knows a few made-up names:
 /// stub.test: A 127.0.0.1, AAAA ::1; two.test: A 127.0.0.2 then A 127.0.0.1;
-/// silent.test: never answers; anything else: NXDOMAIN.
+/// silent.test: never answers; big.test: over UDP a truncated reply, over TCP (serve_tcp) A
+/// 127.0.0.3; anything else: NXDOMAIN.
 class stub_dns {
  public:
   explicit stub_dns(brigade::event_loop& loop) : sock_(loop, endpoint::loopback(0)) {}
@@ -63,14 +67,46 @@ class stub_dns {
       ++queries_;
       std::vector<std::uint8_t> q(d.size);
       for (std::size_t i = 0; i < d.size; ++i) q[i] = static_cast<std::uint8_t>(buf[i]);
-      std::vector<std::uint8_t> reply = answer(q);
+      std::vector<std::uint8_t> reply = answer(q, false);
       if (reply.empty()) continue;
       co_await sock_.send_to(std::as_bytes(std::span(reply)), d.from);
     }
   }
 
+  /// Answers queries over TCP (a 2-byte length before each message) on `listener` until
+  /// cancelled: what c-ares falls back to after a truncated UDP reply.
+  task<void> serve_tcp(brigade::tcp_listener& listener) {
+    brigade::scope connections;
+    try {
+      for (;;) connections.spawn(serve_connection(co_await listener.accept()));
+    } catch (const brigade::operation_cancelled&) {
+    }
+    connections.request_stop();
+    co_await connections.join();
+  }
+
  private:
-  static std::vector<std::uint8_t> answer(const std::vector<std::uint8_t>& q) {
+  task<void> serve_connection(brigade::tcp_stream s) {
+    try {
+      for (;;) {
+        std::array<char, 2> len{};
+        co_await s.read_exact(len);
+        std::string query(
+            static_cast<std::uint8_t>(len[0]) << 8 | static_cast<std::uint8_t>(len[1]), '\0');
+        co_await s.read_exact(query);
+        ++queries_;
+        const std::vector<std::uint8_t> reply =
+            answer(std::vector<std::uint8_t>(query.begin(), query.end()), true);
+        std::string out{static_cast<char>(reply.size() >> 8),
+                        static_cast<char>(reply.size() & 0xFF)};
+        out.append(reply.begin(), reply.end());
+        co_await s.write(out);
+      }
+    } catch (const brigade::end_of_stream&) {
+    }
+  }
+
+  static std::vector<std::uint8_t> answer(const std::vector<std::uint8_t>& q, bool tcp) {
     if (q.size() < 12) return {};
     std::size_t at = 12;
     std::string name;
@@ -85,6 +121,7 @@ class stub_dns {
     const int type = q[at] << 8 | q[at + 1];
     const std::size_t question_end = at + 4;
     if (name == "silent.test") return {};
+    const bool truncated = name == "big.test" && !tcp;
 
     std::vector<std::vector<std::uint8_t>> records;
     int rcode = 0;
@@ -94,11 +131,13 @@ class stub_dns {
       records = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
     else if (name == "two.test" && type == 1)
       records = {{127, 0, 0, 2}, {127, 0, 0, 1}};
-    else if (name != "stub.test" && name != "two.test")
+    else if (name == "big.test" && type == 1 && tcp)
+      records = {{127, 0, 0, 3}};
+    else if (name != "stub.test" && name != "two.test" && name != "big.test")
       rcode = 3;  // NXDOMAIN
 
     std::vector<std::uint8_t> r(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(question_end));
-    r[2] = 0x81;                                     // QR, RD
+    r[2] = truncated ? 0x83 : 0x81;                  // QR, (TC,) RD
     r[3] = static_cast<std::uint8_t>(0x80 | rcode);  // RA
     r[6] = 0;
     r[7] = static_cast<std::uint8_t>(records.size());
@@ -166,6 +205,21 @@ TEST_P(dns, stub_server_answers_a_and_aaaa) {
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector<std::string>{"127.0.0.1:7", "[::1]:7"}));
   EXPECT_GE(stub.queries(), 2);
+}
+
+TEST_P(dns, a_truncated_reply_is_asked_again_over_tcp) {
+  stub_dns stub(loop());
+  // c-ares asks the same port over TCP: a listener there (if that port is free for TCP).
+  std::optional<brigade::tcp_listener> tcp;
+  try {
+    tcp.emplace(loop(), stub.options().servers.front());
+  } catch (const std::system_error& e) {
+    GTEST_SKIP() << "the stub's port is taken for TCP: " << e.what();
+  }
+  auto body = brigade::resolve(loop(), "big.test", 9, stub.options());
+  auto won =
+      loop().run_until(brigade::when_any(std::move(body), stub.serve(), stub.serve_tcp(*tcp)));
+  EXPECT_EQ(texts(std::get<0>(std::move(won))), std::vector<std::string>{"127.0.0.3:9"});
 }
 
 TEST_P(dns, nxdomain_names_the_host_and_the_reason) {
