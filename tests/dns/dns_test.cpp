@@ -307,7 +307,7 @@ TEST_P(dns, a_silent_first_address_gives_way_after_the_delay) {
     const endpoint to = full.local_endpoint();
     (void)::connect(fd, static_cast<const sockaddr*>(to.data()), to.size());
     pollfd p{fd, POLLOUT, 0};
-    hanging = ::poll(&p, 1, 200) == 0;
+    hanging = ::poll(&p, 1, 500) == 0;
   }
   brigade::tcp_listener ok(loop(), endpoint::loopback(0));
   if (hanging) {
@@ -317,7 +317,9 @@ TEST_P(dns, a_silent_first_address_gives_way_after_the_delay) {
     const auto took = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(s.remote_endpoint().to_string(), ok.local_endpoint().to_string());
     EXPECT_GE(took, 100ms);  // the second address waited for the delay
-    EXPECT_LT(took, 900ms);  // and the hanging attempt was cancelled, not waited for
+    // and the hanging attempt was cancelled, not waited for (the kernel retries its SYN for
+    // about two minutes)
+    EXPECT_LT(took, 20s);
   }
   for (int fd : fillers) ::close(fd);
   if (!hanging) GTEST_SKIP() << "the kernel accepted every connection: nothing hangs here";
