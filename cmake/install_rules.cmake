@@ -22,6 +22,14 @@ if(TARGET brigade_mpi)
           LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
           RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+# The dns component (brigade::dns), when built: its own export set, so that only
+# find_package(brigade COMPONENTS dns) looks for c-ares.
+if(TARGET brigade_dns)
+  install(TARGETS brigade_dns EXPORT brigade-dns-targets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/brigade DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
@@ -44,6 +52,9 @@ install(EXPORT brigade-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_d
 install(EXPORT brigade-trace_tools-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
 if(TARGET brigade_mpi)
   install(EXPORT brigade-mpi-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
+endif()
+if(TARGET brigade_dns)
+  install(EXPORT brigade-dns-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
 endif()
 if(BRIGADE_CONFIG_FINDS_LIBURING)
   install(FILES ${PROJECT_SOURCE_DIR}/cmake/Findliburing.cmake DESTINATION ${brigade_cmake_dir})

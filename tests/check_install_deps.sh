@@ -45,7 +45,7 @@ installs() {
     sed 's/ $//'
 }
 
-test_only="chromium clang curl pkg-config redis-tools tmux"
+test_only="chromium clang curl netbase redis-tools tmux"
 expect() {
   local got="$1" want="$2" what="$3"
   [ "$got" = "$want" ] || fail "$what: apt-get installed '$got', expected '$want'"
@@ -54,8 +54,11 @@ expect() {
 expect "$(installs "")" "" "nothing missing"
 expect "$(installs "$test_only")" "" "no option, only test packages and clang missing"
 expect "$(installs "ninja-build $test_only")" "ninja-build" "no option, Ninja missing"
-expect "$(installs "$test_only" --tests)" "chromium curl pkg-config redis-tools tmux" "--tests"
-expect "$(installs "$test_only" --ci)" "chromium clang curl pkg-config redis-tools tmux" "--ci"
+expect "$(installs "libc-ares-dev pkg-config $test_only")" "libc-ares-dev pkg-config" \
+  "no option, c-ares and pkg-config missing (brigade::dns)"
+expect "$(installs "libc-ares-dev" --tests)" "libc-ares-dev" "--tests, c-ares missing"
+expect "$(installs "$test_only" --tests)" "chromium curl netbase redis-tools tmux" "--tests"
+expect "$(installs "$test_only" --ci)" "chromium clang curl netbase redis-tools tmux" "--ci"
 expect "$(installs "" --tests --ci)" "" "--tests --ci, nothing missing"
 expect "$(installs "doxygen")" "" "no option, only Doxygen missing"
 expect "$(installs "redis-server nginx-light")" "" "no option, only bench peers missing"

@@ -4,12 +4,13 @@
 #                                   brigade kitchen): g++, CMake, Ninja, liburing, CLI11,
 #                                   nlohmann-json, http_parser, libpng and libjpeg-turbo (the
 #                                   examples), zlib (examples/train reads .csv.gz), GoogleTest
-#                                   (the release preset configures the tests too)
+#                                   (the release preset configures the tests too), c-ares and
+#                                   pkg-config, which finds it (the brigade::dns component)
 #   tools/install-deps.sh --tests   also what only the tests use: curl (web_server tests),
 #                                   redis-tools (redis-cli: kv_server tests), tmux (drives
 #                                   examples/responsive in a terminal), Chromium
-#                                   (headless: renders the trace page in a test), pkg-config
-#                                   (the install test), Open MPI (libopenmpi-dev, openmpi-bin:
+#                                   (headless: renders the trace page in a test), netbase
+#                                   (/etc/services: the dns tests resolve "http"), Open MPI (libopenmpi-dev, openmpi-bin:
 #                                   brigade::mpi and its tests under mpirun), and the handwritten digits
 #                                   for examples/train: Debian ships digits.csv.gz (57 KB) in
 #                                   python3-sklearn, which would pull in ~250 MB (SciPy, NumPy,
@@ -26,8 +27,8 @@
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev)
-test_packages=(curl redis-tools tmux chromium pkg-config libopenmpi-dev openmpi-bin)
+packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libc-ares-dev pkg-config)
+test_packages=(curl redis-tools tmux chromium netbase libopenmpi-dev openmpi-bin)
 want_digits=0
 for arg in "$@"; do
   case "$arg" in

@@ -1,6 +1,7 @@
 # Installs the build tree into a scratch prefix, then builds and runs a consumer project through
 # find_package(brigade CONFIG), one through find_package(brigade CONFIG COMPONENTS trace_tools), and
-# one through find_package(brigade CONFIG COMPONENTS mpi) when brigade has it, the first program
+# one through find_package(brigade CONFIG COMPONENTS mpi) and one through COMPONENTS dns when
+# brigade has them, the first program
 # through pkg-config; then checks that a
 # project using brigade as a subproject installs nothing of it.
 cmake_minimum_required(VERSION 3.25)  # policies for this script (IN_LIST)
@@ -61,6 +62,20 @@ if(MPIRUN)
   endif()
 elseif(EXISTS ${prefix}/lib/cmake/brigade/brigade-mpi-targets.cmake)
   message(FATAL_ERROR "the mpi component is installed but the test was given no mpirun")
+endif()
+
+# 1d. find_package(brigade CONFIG REQUIRED COMPONENTS dns), when brigade was built with c-ares: a
+# consumer that resolves localhost and connects to a listener by name.
+if(EXISTS ${prefix}/lib/cmake/brigade/brigade-dns-targets.cmake)
+  set(dns_consumer_args -S ${SOURCE}/tests/install/dns_consumer -G ${GENERATOR}
+      -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Debug)
+  run(${CMAKE_COMMAND} ${dns_consumer_args} -B ${WORK}/dns_consumer)
+  run(${CMAKE_COMMAND} --build ${WORK}/dns_consumer)
+  execute_process(COMMAND ${WORK}/dns_consumer/dns_consumer
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out TIMEOUT 60)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "dns consumer ok: [0-9]+ address\\(es\\), connected to 127.0.0.1:")
+    message(FATAL_ERROR "the dns consumer failed (${rc}):\n${out}")
+  endif()
 endif()
 
 # A component brigade does not have, and trace_tools without nlohmann_json, fail find_package
