@@ -34,8 +34,8 @@ struct start_options {
   /// Forks (join, parallel_invoke, and the splits of loops with a grain) nested this deep or
   /// deeper in one task tree are recorded only when a thief takes their branch; the work below
   /// them counts in the segment that forked (work exact, span an upper bound: see
-  /// docs/design). Empty: BRIGADE_TRACE_FORK_DEPTH, else 16 (fib(32) then records about 50,000
-  /// of its 3.5 million forks). A large value records every fork.
+  /// src/trace/README.md). Empty: BRIGADE_TRACE_FORK_DEPTH, else 16 (fib(32) then records about
+  /// 65,000 of its 3.5 million forks). A large value records every fork.
   std::optional<std::uint32_t> fork_depth;
 };
 
