@@ -6,6 +6,11 @@
 #
 #   bench/trace_overhead.sh [ROUNDS]        (default 5; needs the two builds below)
 #
+# The web server's row (its requests per second and CPU per request with tracing on in ring
+# mode, against the same server untraced, in the same run) comes from bench/net:
+#
+#   bench/net/run_http.sh --servers "brigade brigade-traced" --conns "10 100 1000"
+#
 #   cmake --preset bench && cmake --build --preset bench
 #   cmake --preset bench -B build/bench-notrace -DBRIGADE_ENABLE_TRACING=OFF &&
 #     cmake --build build/bench-notrace --target brigade_bench

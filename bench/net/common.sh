@@ -110,11 +110,16 @@ status_kb() {
 start_server() {
   local name=$1 log="$WORK/$1.log" cmd=() port="" bin
   case "$name" in
-    brigade | brigade-epoll | brigade-nice)
+    brigade | brigade-epoll | brigade-nice | brigade-traced)
       find_bin web_server bin
       cmd=("$bin" --port 0 --loops 1 --threads 1 --idle-timeout 600
            --max-connections 100000)
       if [[ $name == brigade-epoll ]]; then cmd=(env BRIGADE_IO=epoll "${cmd[@]}"); fi
+      # Tracing left on as a server would run it: a ring keeps recording every event (a linear
+      # buffer would fill in seconds and then only count drops, which costs less).
+      if [[ $name == brigade-traced ]]; then
+        cmd=(env BRIGADE_TRACE="$WORK/web_server_trace.json" BRIGADE_TRACE_MODE=ring "${cmd[@]}")
+      fi
       ;;
     asio | asio-inline)
       find_bin asio_server bin
@@ -133,7 +138,7 @@ start_server() {
       sed "s/127\.0\.0\.1:18080/127.0.0.1:$port/" "$NET_DIR/nginx.conf" >"$prefix/nginx.conf"
       cmd=(nginx -p "$prefix" -e stderr -c "$prefix/nginx.conf")
       ;;
-    *) die "unknown server '$name' (brigade, brigade-epoll, brigade-nice, nginx, asio, asio-inline, libuv)" ;;
+    *) die "unknown server '$name' (brigade, brigade-epoll, brigade-nice, brigade-traced, nginx, asio, asio-inline, libuv)" ;;
   esac
   : >"$log"
   # taskset and env exec the server: $! is the server's own pid.

@@ -12,7 +12,7 @@ import statistics
 import sys
 from collections import OrderedDict
 
-SERVER_ORDER = ["brigade", "brigade-epoll", "nginx", "asio", "asio-inline", "libuv"]
+SERVER_ORDER = ["brigade", "brigade-epoll", "brigade-traced", "nginx", "asio", "asio-inline", "libuv"]
 
 
 def load(path, bench):
