@@ -195,6 +195,8 @@ class channel {
     send_awaiter(send_awaiter&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
         : c_(o.c_), v_(std::move(o.v_)) {}
     send_awaiter& operator=(send_awaiter&&) = delete;
+    using value_type = T;
+    static constexpr int select_kind = 1;  // a send branch of a coroutine select()
     bool await_ready() const noexcept { return false; }
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) {
@@ -215,6 +217,7 @@ class channel {
     }
 
    private:
+    friend class detail::select_access<T>;
     struct canceller {
       send_awaiter* self;
       void operator()() const noexcept {
@@ -238,6 +241,8 @@ class channel {
     explicit receive_awaiter(channel& c) noexcept : c_(c) {}
     receive_awaiter(receive_awaiter&& o) noexcept : c_(o.c_) {}
     receive_awaiter& operator=(receive_awaiter&&) = delete;
+    using value_type = T;
+    static constexpr int select_kind = 0;  // a receive branch of a coroutine select()
     bool await_ready() const noexcept { return false; }
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) {
@@ -257,6 +262,7 @@ class channel {
     }
 
    private:
+    friend class detail::select_access<T>;
     struct canceller {
       receive_awaiter* self;
       void operator()() const noexcept {
@@ -290,6 +296,7 @@ class channel {
       while (detail::waiter* w = receivers_.pop_front())
         if (w->claim()) append(w);
       while (detail::waiter* w = senders_.pop_front()) {
+        if (!w->claim()) continue;  // its select() completed elsewhere
         w->closed = true;
         append(w);
       }
@@ -343,19 +350,34 @@ class channel {
     return true;
   }
 
+  // With mu_ held: the longest-waiting sender that may still send (one whose select() completed
+  // elsewhere is dropped), taken out of the queue; null when none.
+  detail::waiter* pop_sender() noexcept {
+    while (detail::waiter* s = senders_.pop_front())
+      if (s->claim()) return s;
+    return nullptr;
+  }
+  // With mu_ held: whether a queued sender may still send (no claim is made).
+  bool has_live_sender() const noexcept {
+    for (detail::waiter* s = senders_.front(); s != nullptr; s = s->next)
+      if (s->group == nullptr || s->group->winner.load(detail::memory_order_acquire) == -1)
+        return true;
+    return false;
+  }
+
   // With mu_ held: takes the next value (refilling from a waiting sender, whose waiter is
   // returned in `wake`); true when done (a value, or closed and drained), false when empty.
   bool receive_locked(std::optional<T>& out, detail::waiter*& wake) {
     if (!buffer_.empty()) {
       out.emplace(std::move(buffer_.front()));
       buffer_.pop_front();
-      if (detail::waiter* s = senders_.pop_front()) {
+      if (detail::waiter* s = pop_sender()) {
         buffer_.emplace_back(std::move(*static_cast<T*>(s->slot)));
         wake = s;
       }
       return true;
     }
-    if (detail::waiter* s = senders_.pop_front()) {  // a rendezvous (capacity 0)
+    if (detail::waiter* s = pop_sender()) {  // a rendezvous (capacity 0)
       out.emplace(std::move(*static_cast<T*>(s->slot)));
       wake = s;
       return true;
