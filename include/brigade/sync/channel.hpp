@@ -360,6 +360,8 @@ class channel {
   // With mu_ held: whether a queued sender may still send (no claim is made).
   bool has_live_sender() const noexcept {
     for (detail::waiter* s = senders_.front(); s != nullptr; s = s->next)
+      // acquire: pairs with select_group::claim's acq_rel; a stale -1 is caught by the claim
+      // that follows (pop_sender), which the caller handles.
       if (s->group == nullptr || s->group->winner.load(detail::memory_order_acquire) == -1)
         return true;
     return false;

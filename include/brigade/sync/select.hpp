@@ -5,6 +5,13 @@
 //   auto r = brigade::select(numbers, words);          // blocks until one is ready
 //   if (r.index == 0) use(std::get<0>(r.value));       // std::optional<int>: empty = closed
 //   auto maybe = brigade::select_for(100ms, numbers, words);  // empty optional on timeout
+//
+// In a coroutine, select over operations instead (any mix of receives, sends and one after()):
+//   auto r = co_await brigade::select(numbers.receive(), words.send("hi"), brigade::after(50ms));
+//   if (r.index() == 0) use(std::get<0>(r));            // std::optional<int>
+//   else if (r.index() == 2) ...                          // 50 ms passed, nothing happened
+// The channel-taking forms block the thread (plain threads only); the operation-taking form
+// is awaited and works on event loops, pool workers and in the simulator.
 #pragma once
 
 #include <brigade/sync/channel.hpp>
