@@ -55,7 +55,9 @@ class select_access;
 /// straight from a sender to the longest-waiting receiver.
 /// Thread safety: all members may be called concurrently.
 /// Memory ordering: a send happens-before the receive that gets its value; close()
-/// happens-before every receive that reports closed.
+/// happens-before every receive that reports closed; a stop request happens-before the
+/// operation_cancelled it causes. All of it through the channel's one internal mutex; the only
+/// atomic read is select's claim word (select.hpp).
 /// Blocking: blocking_send/blocking_receive and the timed variants put the calling thread to
 /// sleep; they are for plain threads: on a pool worker, an event loop or in a simulation they
 /// throw std::logic_error (use the co_await forms there). Coroutines waiting in `co_await
@@ -67,7 +69,10 @@ class select_access;
 /// Cancellation and a hand-off are decided under the channel's lock, so exactly one happens:
 /// either the value moved (the wait succeeds, even if a stop was requested meanwhile) or the
 /// wait is cancelled, and then a send did not queue its value and a receive took nothing. A
-/// stop requested before the wait starts cancels it at once (a ready value is not taken).
+/// stop requested before the wait starts cancels it at once (a ready value is not taken). A
+/// coroutine cancelled while waiting resumes like a woken one, with request_stop() as the
+/// waking call: on its resume context, else on the requesting pool worker's pool, else inline
+/// inside request_stop() (so do not call it holding a lock the coroutine takes next).
 /// Timed waits: the try_*_for variants, or brigade::timeout(d, ch.receive()) in a coroutine.
 template <class T>
 class channel {
