@@ -5,14 +5,23 @@
 //   auto r = brigade::select(numbers, words);          // blocks until one is ready
 //   if (r.index == 0) use(std::get<0>(r.value));       // std::optional<int>: empty = closed
 //   auto maybe = brigade::select_for(100ms, numbers, words);  // empty optional on timeout
+//
+// In a coroutine, select over operations instead (any mix of receives, sends and one after()):
+//   auto r = co_await brigade::select(numbers.receive(), words.send("hi"), brigade::after(50ms));
+//   if (r.index() == 0) use(std::get<0>(r));            // std::optional<int>
+//   else if (r.index() == 2) ...                          // 50 ms passed, nothing happened
+// The channel-taking forms block the thread (plain threads only); the operation-taking form
+// is awaited and works on event loops, pool workers and in the simulator.
 #pragma once
 
 #include <brigade/sync/channel.hpp>
+#include <brigade/sync/detail/select_awaiter.hpp>
 #include <brigade/sync/detail/waiter.hpp>
 
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -43,13 +52,20 @@ class select_access {
     outcome result = registered;
     {
       std::lock_guard lock(c.mu_);
-      const bool ready = !c.buffer_.empty() || !c.senders_.empty() || c.closed_;
+      const bool ready = !c.buffer_.empty() || c.has_live_sender() || c.closed_;
       if (!ready) {
         w.slot = &out;
         c.receivers_.push_back(w);
       } else if (w.group->claim(w.index)) {
-        c.receive_locked(out, wake);
         result = took;
+        if (!c.receive_locked(out, wake)) {
+          // The live sender was a coroutine select() that completed elsewhere meanwhile. This
+          // select is committed to c now: wait for its next value as a plain receiver.
+          w.group = nullptr;
+          w.slot = &out;
+          c.receivers_.push_back(w);
+          result = registered;
+        }
       } else {
         result = lost;
       }
@@ -61,13 +77,51 @@ class select_access {
     std::lock_guard lock(c.mu_);
     c.receivers_.remove(w);
   }
-};
 
-inline std::size_t select_start(std::size_t n) noexcept {
-  // Rotating the first channel tried keeps one busy channel from starving the others.
-  static thread_local std::size_t next = 0;
-  return next++ % n;
-}
+  // For the coroutine select (detail/select_awaiter.hpp); under the channel's lock unless said.
+  using receive_branch = typename channel<T>::receive_awaiter;
+  using send_branch = typename channel<T>::send_awaiter;
+  static std::mutex* mutex_of(receive_branch& b) noexcept { return &b.c_.mu_; }
+  static std::mutex* mutex_of(send_branch& b) noexcept { return &b.c_.mu_; }
+  static waiter& waiter_of(receive_branch& b) noexcept { return b.w_; }
+  static waiter& waiter_of(send_branch& b) noexcept { return b.w_; }
+  // Completes the branch now if it can (the waiter to wake goes in wake[0]): true if done.
+  static bool complete_now(receive_branch& b, std::array<waiter*, 2>& wake) {
+    channel<T>& c = b.c_;
+    if (!c.buffer_.empty() || c.closed_) return c.receive_locked(b.out_, wake[0]);
+    if (waiter* s = c.pop_sender()) {  // a rendezvous
+      b.out_.emplace(std::move(*static_cast<T*>(s->slot)));
+      wake[0] = s;
+      return true;
+    }
+    return false;
+  }
+  static bool complete_now(send_branch& b, std::array<waiter*, 2>& wake) {
+    if (b.c_.closed_) {
+      b.w_.closed = true;  // the branch wins and throws channel_closed
+      return true;
+    }
+    return b.c_.send_locked(b.v_, wake[0]);
+  }
+  static void enqueue(receive_branch& b) {
+    b.w_.slot = &b.out_;
+    b.c_.receivers_.push_back(b.w_);
+  }
+  static void enqueue(send_branch& b) {
+    b.w_.slot = &b.v_;
+    b.c_.senders_.push_back(b.w_);
+  }
+  // Takes its own lock.
+  static void dequeue(receive_branch& b) {
+    std::lock_guard lock(b.c_.mu_);
+    b.c_.receivers_.remove(b.w_);
+  }
+  static void dequeue(send_branch& b) {
+    std::lock_guard lock(b.c_.mu_);
+    b.c_.senders_.remove(b.w_);
+  }
+  static std::optional<T> value_of(receive_branch& b) { return std::move(b.out_); }
+};
 
 template <class... T, std::size_t... I>
 std::optional<select_result<T...>> select_impl(
@@ -142,6 +196,44 @@ std::optional<select_result<T...>> select_for(std::chrono::duration<Rep, Period>
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::ceil<std::chrono::steady_clock::duration>(d);
   return detail::select_impl<T...>(&deadline, std::index_sequence_for<T...>{}, chs...);
+}
+
+/// `co_await select(ch1.receive(), ch2.send(v), after(50ms))`: the coroutine select (Go's
+/// select, Tokio's select!). Waits until one branch can complete, completes exactly that one
+/// and returns a std::variant whose index() is the winning branch and whose alternative is its
+/// result: std::optional<T> for a receive (empty: closed and drained), std::monostate for a
+/// send and for after(). The other branches are withdrawn: nothing leaves a channel for a
+/// branch that lost, and a losing send's value is not delivered (it is dropped with the select).
+///
+/// Fairness: when several branches are ready at once the first one looked at wins, and the
+/// first one looked at rotates from call to call; a waiting select is served like any waiting
+/// sender or receiver (first come, first served on each channel).
+/// Thread safety: the branches' channels may be used concurrently from anywhere; the select
+/// itself is awaited once.
+/// Memory ordering: as for the channel operation that won (a send happens-before the receive
+/// that gets its value); the winner is decided by one acq_rel compare-exchange on the select's
+/// group (see detail/waiter.hpp's select_group), and every party that completes or abandons
+/// the select arrives on an acq_rel counter, whose last arrival continues the coroutine.
+/// Cancellation: the awaiting coroutine's stop token; a stop request before any branch won
+/// withdraws them all and throws operation_cancelled (a stop that loses to a branch changes
+/// nothing: the branch's result is returned).
+/// Works wherever the co_await forms of channel do (an event loop, a pool worker, the
+/// simulator, a plain thread under sync_wait); after() needs timers: an event loop or a
+/// simulation. Errors: channel_closed from a send branch whose channel is closed;
+/// operation_cancelled; std::logic_error for after() with no timers.
+template <class... B>
+requires(detail::select_branch<std::remove_cvref_t<B>>&&...)
+    detail::select_awaiter<std::remove_cvref_t<B>...> select(B&&... branches) {
+  return detail::select_awaiter<std::remove_cvref_t<B>...>(
+      std::remove_cvref_t<B>(std::forward<B>(branches))...);
+}
+
+/// A select() branch that wins once `d` has passed on the current context's clock
+/// (brigade::now(): the event loop's, or virtual time under brigade::sim::run), counted from
+/// this call. The timer is withdrawn when another branch wins.
+template <class Rep, class Period>
+after_branch after(std::chrono::duration<Rep, Period> d) noexcept {
+  return after_branch{detail::after_ns(detail::context_now_ns(), d)};
 }
 
 }  // namespace brigade
