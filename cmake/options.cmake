@@ -38,3 +38,7 @@ option(BRIGADE_ENABLE_IO_URING "Build the io_uring event-loop backend when libur
 # The brigade::mpi component (needs an MPI implementation, e.g. Debian's libopenmpi-dev; skipped
 # with a note when none is found).
 option(BRIGADE_ENABLE_MPI "Build the brigade::mpi component when MPI is found" ON)
+
+# The brigade::tls component (tls_stream over tcp_stream; needs OpenSSL, Debian's libssl-dev;
+# skipped with a note when it is not found).
+option(BRIGADE_ENABLE_TLS "Build the brigade::tls component when OpenSSL is found" ON)
