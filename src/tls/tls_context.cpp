@@ -32,8 +32,10 @@ std::string wire_format(const std::vector<std::string>& protocols) {
   std::string out;
   for (const std::string& p : protocols) {
     if (p.empty() || p.size() > 255)
-      throw std::invalid_argument("brigade::tls_context: an ALPN protocol name must be 1 to 255 "
-                                  "bytes, got \"" + p + "\"");
+      throw std::invalid_argument(
+          "brigade::tls_context: an ALPN protocol name must be 1 to 255 "
+          "bytes, got \"" +
+          p + "\"");
     out += static_cast<char>(p.size());
     out += p;
   }

@@ -222,8 +222,8 @@ task<void> tls_stream::handshake() {
 task<std::size_t> tls_stream::read(std::span<char> buf) {
   if (buf.empty()) co_return 0;
   const int len = static_cast<int>(std::min<std::size_t>(buf.size(), INT_MAX));
-  const int n = co_await drive(*state_, "read",
-                               [&](SSL* ssl) { return SSL_read(ssl, buf.data(), len); });
+  const int n =
+      co_await drive(*state_, "read", [&](SSL* ssl) { return SSL_read(ssl, buf.data(), len); });
   co_return static_cast<std::size_t>(n);
 }
 
@@ -234,8 +234,8 @@ task<std::size_t> tls_stream::read(std::span<std::byte> buf) {
 task<std::size_t> tls_stream::write_some(std::span<const std::byte> buf) {
   if (buf.empty()) co_return 0;
   const int len = static_cast<int>(std::min(buf.size(), max_write_bytes));
-  const int n = co_await drive(*state_, "write",
-                               [&](SSL* ssl) { return SSL_write(ssl, buf.data(), len); });
+  const int n =
+      co_await drive(*state_, "write", [&](SSL* ssl) { return SSL_write(ssl, buf.data(), len); });
   if (n == 0) fail(*state_, "write", "the peer closed the TLS session");
   co_return static_cast<std::size_t>(n);
 }
@@ -265,8 +265,7 @@ task<void> tls_stream::shutdown() {
   const int r = SSL_shutdown(s.ssl);
   if (r < 0) {
     const int err = SSL_get_error(s.ssl, r);
-    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-      fail(s, "shutdown", reason(s));
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) fail(s, "shutdown", reason(s));
   }
   co_await flush(s);
 }

@@ -20,8 +20,9 @@ using tls_test::cert;
 class tls : public on_loop {
  protected:
   brigade::tls_context server_ctx(const std::string& name = "server") {
-    return brigade::tls_context::server(
-        {.cert_file = cert(name + ".pem"), .key_file = cert(name + ".key"), .alpn = {"h2", "http/1.1"}});
+    return brigade::tls_context::server({.cert_file = cert(name + ".pem"),
+                                         .key_file = cert(name + ".key"),
+                                         .alpn = {"h2", "http/1.1"}});
   }
   static brigade::tls_context client_ctx() {
     return brigade::tls_context::client({.alpn = {"http/1.1"}, .ca_file = cert("ca.pem")});
@@ -298,19 +299,22 @@ TEST_P(tls, a_read_honours_the_stop_token) {
 
 TEST(tls_files, a_missing_certificate_or_key_file_is_named) {
   try {
-    (void)brigade::tls_context::server({.cert_file = "/nonexistent/cert.pem", .key_file = cert("server.key")});
+    (void)brigade::tls_context::server(
+        {.cert_file = "/nonexistent/cert.pem", .key_file = cert("server.key")});
     ADD_FAILURE() << "no error";
   } catch (const brigade::tls_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/cert.pem"), std::string::npos) << e.what();
   }
   try {
-    (void)brigade::tls_context::server({.cert_file = cert("server.pem"), .key_file = "/nonexistent/k.pem"});
+    (void)brigade::tls_context::server(
+        {.cert_file = cert("server.pem"), .key_file = "/nonexistent/k.pem"});
     ADD_FAILURE() << "no error";
   } catch (const brigade::tls_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/k.pem"), std::string::npos) << e.what();
   }
   try {
-    (void)brigade::tls_context::server({.cert_file = cert("server.pem"), .key_file = cert("self.key")});
+    (void)brigade::tls_context::server(
+        {.cert_file = cert("server.pem"), .key_file = cert("self.key")});
     ADD_FAILURE() << "no error";
   } catch (const brigade::tls_error& e) {
     EXPECT_NE(std::string(e.what()).find("key values mismatch"), std::string::npos) << e.what();

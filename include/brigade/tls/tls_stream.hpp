@@ -64,7 +64,7 @@ class tls_context {
   };
   struct server_options {
     std::string cert_file{};  ///< PEM: the server's certificate, then its chain
-    std::string key_file{};  ///< PEM: the private key of cert_file
+    std::string key_file{};   ///< PEM: the private key of cert_file
     /// ALPN protocols accepted, most preferred first; the first one the client also offers is
     /// chosen. Empty: no ALPN. A client offering none of them gets no ALPN answer.
     std::vector<std::string> alpn{};
