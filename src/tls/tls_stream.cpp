@@ -253,7 +253,9 @@ task<void> tls_stream::write(std::string_view buf) {
 }
 
 task<void> tls_stream::wait_readable() {
-  if (SSL_has_pending(state_->ssl) == 1) co_return;
+  // Decrypted bytes, or bytes read from the socket that OpenSSL has not looked at yet (they came
+  // with the handshake's last message, say): the socket may have nothing more to say.
+  if (SSL_has_pending(state_->ssl) == 1 || BIO_ctrl_pending(state_->in) > 0) co_return;
   co_await state_->tcp.wait_readable();
 }
 
