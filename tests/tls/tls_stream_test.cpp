@@ -7,9 +7,12 @@
 #include <brigade/core/when_all.hpp>
 #include <brigade/io/timer.hpp>
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <stop_token>
 #include <string>
+#include <system_error>
 
 namespace {
 
@@ -251,6 +254,39 @@ TEST_P(tls, a_peer_that_closes_mid_handshake_or_mid_stream_is_an_error) {
   EXPECT_NE(e.find("during the handshake\n"), std::string::npos) << e;
   EXPECT_NE(e.find("partial: "), std::string::npos) << e;
   EXPECT_NE(e.find("truncated"), std::string::npos) << e;
+}
+
+TEST_P(tls, a_peer_reset_is_a_system_error) {
+  brigade::tcp_listener l(loop(), brigade::endpoint::loopback(0));
+  const auto at = l.local_endpoint();
+  const auto sctx = server_ctx();
+  const auto cctx = client_ctx();
+  auto server = [&]() -> brigade::task<void> {
+    auto s = brigade::tls_stream::server(sctx, co_await l.accept());
+    co_await s.handshake();
+    const ::linger reset{1, 0};  // close sends RST
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    s.close();
+  };
+  auto client = [&]() -> brigade::task<std::string> {
+    auto s = co_await brigade::tls_stream::connect(cctx, loop(), at, "localhost");
+    char buf[64];
+    try {
+      while (co_await s.read(std::span<char>(buf)) != 0) {
+      }
+    } catch (const std::system_error& e) {
+      co_return e.code() == std::errc::connection_reset ? "reset" : e.what();
+    } catch (const brigade::tls_error& e) {
+      co_return e.what();
+    }
+    co_return "no error";
+  };
+  auto both = [&]() -> brigade::task<std::string> {
+    auto [a, b] = co_await brigade::when_all(server(), client());
+    (void)a;
+    co_return b;
+  };
+  EXPECT_EQ(loop().run_until(both()), "reset");
 }
 
 TEST_P(tls, a_read_honours_the_stop_token) {
