@@ -41,19 +41,20 @@ struct tls_stream_state {
     SSL_set_bio(ssl, rb, wb);  // ssl owns them now
     in = rb;
     out = wb;
+    try {
+      address = tcp.remote_endpoint().to_string();
+    } catch (const std::exception&) {
+      // reset already: the handshake will say so
+    }
   }
   ~tls_stream_state() { SSL_free(ssl); }
   tls_stream_state(const tls_stream_state&) = delete;
   tls_stream_state& operator=(const tls_stream_state&) = delete;
 
-  // "with 127.0.0.1:4433 (example.com)", for messages.
+  // "127.0.0.1:4433 (example.com)", for messages. The address is taken at the start: a peer
+  // that has gone has no address left to ask for.
   std::string peer() const {
-    std::string p;
-    try {
-      p = tcp.remote_endpoint().to_string();
-    } catch (const std::exception&) {
-      p = "a disconnected peer";
-    }
+    std::string p = address.empty() ? "a disconnected peer" : address;
     if (!host.empty()) p += " (" + host + ")";
     return p;
   }
@@ -61,6 +62,7 @@ struct tls_stream_state {
   tcp_stream tcp;
   std::shared_ptr<tls_context_state> ctx;
   std::string host;
+  std::string address;
   SSL* ssl = nullptr;
   BIO* in = nullptr;
   BIO* out = nullptr;
