@@ -1,5 +1,5 @@
-# Installs headers, the libraries (brigade, and brigade_trace_tools for the trace_tools
-# component), the license, a CMake package (find_package(brigade CONFIG [COMPONENTS trace_tools]))
+# Installs headers, the libraries (brigade, and brigade_trace_tools, brigade_mpi and brigade_tls
+# for their components), the license, a CMake package (find_package(brigade CONFIG [COMPONENTS trace_tools]))
 # and brigade.pc (brigade::brigade only).
 include(CMakePackageConfigHelpers)
 
@@ -30,6 +30,14 @@ if(TARGET brigade_dns)
           LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
           RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+# The tls component (brigade::tls), when built: its own export set, so that only
+# find_package(brigade COMPONENTS tls) looks for OpenSSL.
+if(TARGET brigade_tls)
+  install(TARGETS brigade_tls EXPORT brigade-tls-targets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/brigade DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
@@ -55,6 +63,9 @@ if(TARGET brigade_mpi)
 endif()
 if(TARGET brigade_dns)
   install(EXPORT brigade-dns-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
+endif()
+if(TARGET brigade_tls)
+  install(EXPORT brigade-tls-targets NAMESPACE brigade:: DESTINATION ${brigade_cmake_dir})
 endif()
 if(BRIGADE_CONFIG_FINDS_LIBURING)
   install(FILES ${PROJECT_SOURCE_DIR}/cmake/Findliburing.cmake DESTINATION ${brigade_cmake_dir})

@@ -42,3 +42,6 @@ option(BRIGADE_ENABLE_MPI "Build the brigade::mpi component when MPI is found" O
 # The brigade::dns component: resolve() and connect("host:port") on c-ares (needs Debian's
 # libc-ares-dev; skipped with a note when it is not found).
 option(BRIGADE_ENABLE_DNS "Build the brigade::dns component when c-ares is found" ON)
+# The brigade::tls component (tls_stream over tcp_stream; needs OpenSSL, Debian's libssl-dev;
+# skipped with a note when it is not found).
+option(BRIGADE_ENABLE_TLS "Build the brigade::tls component when OpenSSL is found" ON)

@@ -1,6 +1,6 @@
 # Fails when a file includes a brigade header from a higher layer (docs/design/README.md's order):
 # the public headers under include/brigade/<layer>/ and the sources under src/<layer>/ alike.
-set(layers core pool par io sync sim trace mpi dns trace_tools)
+set(layers core pool par io sync sim trace mpi dns trace_tools tls)
 file(GLOB_RECURSE headers ${ROOT}/include/brigade/*.hpp)
 file(GLOB_RECURSE sources ${ROOT}/src/*.hpp ${ROOT}/src/*.cpp)
 set(errors "")

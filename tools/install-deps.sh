@@ -3,10 +3,13 @@
 #   tools/install-deps.sh           building brigade and the main job (cmake --preset release,
 #                                   brigade kitchen): g++, CMake, Ninja, liburing, CLI11,
 #                                   nlohmann-json, http_parser, libpng and libjpeg-turbo (the
-#                                   examples), zlib (examples/train reads .csv.gz), GoogleTest
-#                                   (the release preset configures the tests too), c-ares and
-#                                   pkg-config, which finds it (the brigade::dns component)
+#                                   examples), OpenSSL's headers (libssl-dev: brigade::tls and
+#                                   web_server's HTTPS), zlib (examples/train reads .csv.gz),
+#                                   GoogleTest (the release preset configures the tests too), c-ares
+#                                   and pkg-config, which finds it (the brigade::dns component)
 #   tools/install-deps.sh --tests   also what only the tests use: curl (web_server tests),
+#                                   openssl (the command: the tls tests' certificates, s_server
+#                                   and s_client),
 #                                   redis-tools (redis-cli: kv_server tests), tmux (drives
 #                                   examples/responsive in a terminal), Chromium
 #                                   (headless: renders the trace page in a test), netbase
@@ -27,8 +30,8 @@
 # Packages already present are left alone, and apt-get runs only when something is missing.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libc-ares-dev pkg-config)
-test_packages=(curl redis-tools tmux chromium netbase libopenmpi-dev openmpi-bin)
+packages=(g++ cmake ninja-build libgtest-dev liburing-dev libhttp-parser-dev libcli11-dev nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libc-ares-dev pkg-config libssl-dev)
+test_packages=(curl openssl redis-tools tmux chromium netbase libopenmpi-dev openmpi-bin)
 want_digits=0
 for arg in "$@"; do
   case "$arg" in

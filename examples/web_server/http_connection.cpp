@@ -12,6 +12,9 @@
 #include "routes.hpp"
 
 #include <brigade/core/errors.hpp>
+#if WEB_SERVER_TLS
+#include <brigade/tls/tls_stream.hpp>
+#endif
 
 #include <http_parser.h>
 
@@ -24,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace web {
@@ -38,9 +42,10 @@ constexpr std::size_t linger_bytes = 1024 * 1024;
 constexpr std::chrono::milliseconds linger_time = 2s;
 
 // The connection's state that outlives single requests; it lives in serve_connection's frame.
+// Stream: brigade::tcp_stream, or brigade::tls_stream for HTTPS.
+template <class Stream>
 struct connection : connection_entry {
-  connection(brigade::tcp_stream s, loop_server& srv, std::stop_source st)
-      : stream(std::move(s)), server(srv) {
+  connection(Stream s, loop_server& srv, std::stop_source st) : stream(std::move(s)), server(srv) {
     stop = std::move(st);
     fd = stream.native_handle();
     server.enter(*this);
@@ -49,26 +54,29 @@ struct connection : connection_entry {
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
-  brigade::tcp_stream stream;
+  Stream stream;
   loop_server& server;
 };
 
 // Writes all of data. Each write that makes progress renews the deadline: only a client that
 // stops reading is cut off.
-brigade::task<void> send_all(connection& c, std::span<const std::byte> data) {
+template <class Stream>
+brigade::task<void> send_all(connection<Stream>& c, std::span<const std::byte> data) {
   while (!data.empty()) {
     c.expire_after(c.server.config().idle_timeout);
     data = data.subspan(co_await c.stream.write_some(data));
   }
 }
 
-brigade::task<void> send_all(connection& c, const std::string& s) {
+template <class Stream>
+brigade::task<void> send_all(connection<Stream>& c, const std::string& s) {
   co_await send_all(c, std::as_bytes(std::span(s)));
 }
 
 // Streams size bytes of a file from offset in chunks read on the loop (io_uring, or the pool under
 // epoll). False when the file shrank after its size was announced: the connection must then close.
-brigade::task<bool> send_file(connection& c, brigade::file& f, std::uint64_t offset,
+template <class Stream>
+brigade::task<bool> send_file(connection<Stream>& c, brigade::file& f, std::uint64_t offset,
                               std::uint64_t size) {
   const std::size_t cap = static_cast<std::size_t>(std::min<std::uint64_t>(size, file_chunk_bytes));
   const std::unique_ptr<std::byte[]> chunk(new std::byte[cap]);
@@ -83,7 +91,9 @@ brigade::task<bool> send_file(connection& c, brigade::file& f, std::uint64_t off
 }
 
 // False when the connection must close because the body fell short of Content-Length.
-brigade::task<bool> send_response(connection& c, const request& req, response& res, bool keep) {
+template <class Stream>
+brigade::task<bool> send_response(connection<Stream>& c, const request& req, response& res,
+                                  bool keep) {
   const std::uint64_t length = res.file ? res.file_size : res.body.size();
   std::string out = response_head(res, length, keep);
   if (req.head) {
@@ -102,8 +112,13 @@ brigade::task<bool> send_response(connection& c, const request& req, response& r
 // Closing a socket with unread input makes the kernel send RST, which can destroy the response
 // just sent before the client reads it. So: send FIN, then read and drop what the client still
 // sends (bounded in bytes and time) until it closes its side.
-brigade::task<void> linger(connection& c, std::span<char> scratch) {
-  c.stream.shutdown_write();
+template <class Stream>
+brigade::task<void> linger(connection<Stream>& c, std::span<char> scratch) {
+  if constexpr (std::is_same_v<Stream, brigade::tcp_stream>) {
+    c.stream.shutdown_write();
+  } else {
+    co_await c.stream.shutdown();  // close_notify
+  }
   c.expire_after(std::min(linger_time, c.server.config().header_timeout));
   for (std::size_t dropped = 0; dropped < linger_bytes;) {
     const std::size_t n = co_await c.stream.read(scratch);
@@ -114,7 +129,8 @@ brigade::task<void> linger(connection& c, std::span<char> scratch) {
 
 // Reads, parses and answers requests until the input ends at a request boundary (true: wait
 // for the next one) or the connection must close (false).
-brigade::task<bool> serve_requests(connection& c) {
+template <class Stream>
+brigade::task<bool> serve_requests(connection<Stream>& c) {
   const server_config& cfg = c.server.config();
   const std::unique_ptr<char[]> buf(new char[read_buffer_bytes]);
   const std::span<char> space(buf.get(), read_buffer_bytes);
@@ -190,12 +206,15 @@ brigade::task<bool> serve_requests(connection& c) {
   }
 }
 
-}  // namespace
-
-brigade::task<void> serve_connection(brigade::tcp_stream stream, loop_server& server,
-                                     std::stop_source stop) {
-  connection c(std::move(stream), server, std::move(stop));
+// Serves requests on c until it closes (see serve_connection).
+template <class Stream>
+brigade::task<void> serve(connection<Stream>& c) {
+  loop_server& server = c.server;
   try {
+    if constexpr (!std::is_same_v<Stream, brigade::tcp_stream>) {
+      c.expire_after(server.config().header_timeout);  // the handshake is the client's time
+      co_await c.stream.handshake();
+    }
     for (;;) {
       // Idle: this frame and the socket are all the connection costs.
       server.set_waiting(c, true);
@@ -207,8 +226,32 @@ brigade::task<void> serve_connection(brigade::tcp_stream stream, loop_server& se
   } catch (const brigade::operation_cancelled&) {
     // A deadline passed, or the server drains: close without a word.
   } catch (const std::exception&) {
-    // Reset by the peer, or out of memory for this connection: nobody left to answer.
+    // Reset by the peer, a failed TLS handshake, or out of memory for this connection: nobody
+    // left to answer.
   }
+}
+
+}  // namespace
+
+brigade::task<void> serve_connection(brigade::tcp_stream stream, loop_server& server,
+                                     std::stop_source stop) {
+#if WEB_SERVER_TLS
+  if (const brigade::tls_context* tls = server.shared().tls.get()) {
+    std::optional<connection<brigade::tls_stream>> c;
+    try {
+      c.emplace(brigade::tls_stream::server(*tls, std::move(stream)), server, std::move(stop));
+    } catch (const std::exception&) {
+      // No memory for OpenSSL's state: the socket closes. The connection never registered, so
+      // the slot admit() counted is given back here.
+      server.shared().connections.fetch_sub(1, std::memory_order_relaxed);
+      co_return;
+    }
+    co_await serve(*c);
+    co_return;
+  }
+#endif
+  connection<brigade::tcp_stream> c(std::move(stream), server, std::move(stop));
+  co_await serve(c);
 }
 
 }  // namespace web

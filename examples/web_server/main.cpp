@@ -56,6 +56,13 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
       ->capture_default_str();
   app.add_option("--root", root, "serve the files under this directory")
       ->check(CLI::ExistingDirectory);
+  auto* cert = app.add_option("--tls-cert", cfg.tls_cert,
+                              "serve HTTPS with this PEM certificate (and chain); needs --tls-key")
+                   ->check(CLI::ExistingFile);
+  auto* key = app.add_option("--tls-key", cfg.tls_key, "the PEM private key of --tls-cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
   app.add_option("--max-connections", cfg.max_connections, "open connections at most; more: 503")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
@@ -82,6 +89,13 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
     std::fprintf(stderr, "web_server: --address: %s\n", e.what());
     return 2;
   }
+#if !WEB_SERVER_TLS
+  if (!cfg.tls_cert.empty()) {
+    std::fprintf(stderr,
+                 "web_server: --tls-cert: built without TLS (brigade::tls needs OpenSSL)\n");
+    return 2;
+  }
+#endif
   if (!root.empty()) cfg.root = std::filesystem::canonical(root);
   cfg.idle_timeout = from_seconds(idle);
   cfg.header_timeout = from_seconds(header);
@@ -157,8 +171,9 @@ int main(int argc, char** argv) {
     server_list all = listen(rt, shared, at);
     std::printf("listening on %s\n", all[0]->local_endpoint().to_string().c_str());
     std::fflush(stdout);
-    std::fprintf(stderr, "web_server: %zu loop(s) (%s), %zu computing thread(s)%s%s\n",
-                 rt.loop_count(), rt.loop(0).backend_name(), shared.compute->size(),
+    std::fprintf(stderr, "web_server: %s, %zu loop(s) (%s), %zu computing thread(s)%s%s\n",
+                 cfg.tls_cert.empty() ? "HTTP" : "HTTPS", rt.loop_count(),
+                 rt.loop(0).backend_name(), shared.compute->size(),
                  cfg.root.empty() ? "" : ", root ", cfg.root.c_str());
     rt.block_on(serve(rt, all, signals));
     std::fprintf(stderr, "web_server: drained, exiting\n");

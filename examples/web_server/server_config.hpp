@@ -17,6 +17,8 @@ struct server_config {
   std::size_t threads = 0;     ///< pool workers; 0: BRIGADE_THREADS, else the hardware's
   int pool_nice = 10;          ///< the workers' niceness: the loops win a shared core back
   std::filesystem::path root;  ///< canonical directory of static files; empty: none
+  std::string tls_cert;        ///< PEM certificate (and chain): HTTPS; empty: plain HTTP
+  std::string tls_key;         ///< PEM private key of tls_cert
 
   std::size_t max_connections = 10'000;              ///< across all loops; the excess gets 503
   std::chrono::milliseconds idle_timeout{30'000};    ///< keep-alive wait, and any stalled I/O

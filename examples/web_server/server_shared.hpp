@@ -7,6 +7,9 @@
 #include "static_files.hpp"
 
 #include <brigade/pool/pool.hpp>
+#if WEB_SERVER_TLS
+#include <brigade/tls/tls_stream.hpp>
+#endif
 
 #include <atomic>
 #include <cstddef>
@@ -21,7 +24,17 @@ struct server_shared {
         root(config.root.empty() ? nullptr : std::make_unique<static_root>(config.root)),
         file_lane(files),
         compute(config.threads == 0 ? std::make_unique<brigade::pool>()
-                                    : std::make_unique<brigade::pool>(config.threads)) {
+                                    : std::make_unique<brigade::pool>(config.threads))
+#if WEB_SERVER_TLS
+        ,
+        tls(config.tls_cert.empty()
+                ? nullptr
+                : std::make_unique<const brigade::tls_context>(
+                      brigade::tls_context::server({.cert_file = config.tls_cert,
+                                                    .key_file = config.tls_key,
+                                                    .alpn = {"http/1.1"}})))
+#endif
+  {
     if (config.pool_nice != 0) compute->set_worker_nice(config.pool_nice);
   }
 
@@ -33,6 +46,10 @@ struct server_shared {
   brigade::pool& file_lane;
   /// /compute's own pool (--threads workers, at --pool-nice).
   const std::unique_ptr<brigade::pool> compute;
+#if WEB_SERVER_TLS
+  /// --tls-cert and --tls-key: every connection is HTTPS (ALPN http/1.1); null: plain HTTP.
+  const std::unique_ptr<const brigade::tls_context> tls;
+#endif
 };
 
 }  // namespace web

@@ -1,7 +1,7 @@
 # Installs the build tree into a scratch prefix, then builds and runs a consumer project through
 # find_package(brigade CONFIG), one through find_package(brigade CONFIG COMPONENTS trace_tools), and
-# one through find_package(brigade CONFIG COMPONENTS mpi) and one through COMPONENTS dns when
-# brigade has them, the first program
+# one through find_package(brigade CONFIG COMPONENTS mpi), one through COMPONENTS dns and one
+# through COMPONENTS tls when brigade has them, the first program
 # through pkg-config; then checks that a
 # project using brigade as a subproject installs nothing of it.
 cmake_minimum_required(VERSION 3.25)  # policies for this script (IN_LIST)
@@ -75,6 +75,19 @@ if(EXISTS ${prefix}/lib/cmake/brigade/brigade-dns-targets.cmake)
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out TIMEOUT 60)
   if(NOT rc EQUAL 0 OR NOT out MATCHES "dns consumer ok: [0-9]+ address\\(es\\), connected to 127.0.0.1:")
     message(FATAL_ERROR "the dns consumer failed (${rc}):\n${out}")
+  endif()
+endif()
+# 1d. find_package(brigade CONFIG REQUIRED COMPONENTS tls), when brigade was built with OpenSSL: a
+# client that refuses a plain-text server.
+if(EXISTS ${prefix}/lib/cmake/brigade/brigade-tls-targets.cmake)
+  set(tls_consumer_args -S ${SOURCE}/tests/install/tls_consumer -G ${GENERATOR}
+      -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Debug)
+  run(${CMAKE_COMMAND} ${tls_consumer_args} -B ${WORK}/tls_consumer)
+  run(${CMAKE_COMMAND} --build ${WORK}/tls_consumer)
+  execute_process(COMMAND ${WORK}/tls_consumer/tls_consumer
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out TIMEOUT 60)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "tls consumer ok: brigade::tls_stream::handshake")
+    message(FATAL_ERROR "the tls consumer failed (${rc}):\n${out}")
   endif()
 endif()
 
