@@ -45,7 +45,7 @@ installs() {
     sed 's/ $//'
 }
 
-test_only="chromium clang curl netbase redis-tools tmux"
+test_only="chromium clang curl netbase openssl redis-tools tmux"
 expect() {
   local got="$1" want="$2" what="$3"
   [ "$got" = "$want" ] || fail "$what: apt-get installed '$got', expected '$want'"
@@ -57,8 +57,8 @@ expect "$(installs "ninja-build $test_only")" "ninja-build" "no option, Ninja mi
 expect "$(installs "libc-ares-dev pkg-config $test_only")" "libc-ares-dev pkg-config" \
   "no option, c-ares and pkg-config missing (brigade::dns)"
 expect "$(installs "libc-ares-dev" --tests)" "libc-ares-dev" "--tests, c-ares missing"
-expect "$(installs "$test_only" --tests)" "chromium curl netbase redis-tools tmux" "--tests"
-expect "$(installs "$test_only" --ci)" "chromium clang curl netbase redis-tools tmux" "--ci"
+expect "$(installs "$test_only" --tests)" "chromium curl netbase openssl redis-tools tmux" "--tests"
+expect "$(installs "$test_only" --ci)" "chromium clang curl netbase openssl redis-tools tmux" "--ci"
 expect "$(installs "" --tests --ci)" "" "--tests --ci, nothing missing"
 expect "$(installs "doxygen")" "" "no option, only Doxygen missing"
 expect "$(installs "redis-server nginx-light")" "" "no option, only bench peers missing"
