@@ -5,6 +5,8 @@
 //   // g's destructor unlocks (or g.unlock() earlier)
 #pragma once
 
+#include <brigade/core/errors.hpp>
+#include <brigade/core/task.hpp>
 #include <brigade/sync/detail/waiter.hpp>
 
 #include <coroutine>
@@ -25,7 +27,12 @@ namespace brigade {
 /// waited on); without one, on the unlocking pool worker's pool as a queued job; from any other
 /// thread, inline inside unlock().
 /// Checked mode: not in the lock-order graph (holders are coroutines, not threads).
-/// Cancellation: a queued lock() is not cancellable.
+/// Cancellation: `co_await lock()` honours the awaiting coroutine's stop token: a stop request
+/// takes the waiter out of the queue and the coroutine resumes with brigade::operation_cancelled
+/// without the lock (so `brigade::timeout(d, ...)` bounds a lock wait). unlock() hands over and a
+/// stop request cancels under the same internal lock, so a waiter either gets the lock or is
+/// cancelled, never both, and a lock is never handed to a waiter that already left. A lock()
+/// that finds the mutex free takes it even if stop was requested (only waits are cancelled).
 class async_mutex {
  public:
   explicit async_mutex(const char* name = nullptr) noexcept : name_(name) {}
@@ -59,15 +66,22 @@ class async_mutex {
    public:
     explicit lock_awaiter(async_mutex& m) noexcept : m_(m) {}
     bool await_ready() noexcept { return m_.try_lock(); }
-    bool await_suspend(std::coroutine_handle<> h) noexcept {
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
       w_.set_coroutine(h);
+      cancel_.arm(detail::stop_token_of(h), w_, m_.waiters_, m_.mu_);
       return m_.enqueue(w_);
     }
-    guard await_resume() noexcept { return guard{m_}; }
+    guard await_resume() {
+      cancel_.disarm();
+      if (w_.cancelled) throw operation_cancelled("brigade::async_mutex::lock: cancelled");
+      return guard{m_};
+    }
 
    private:
     async_mutex& m_;
     detail::waiter w_;
+    detail::queued_cancel cancel_;
   };
   /// `co_await m.lock()`: acquires the lock, suspending while it is held; returns a guard.
   [[nodiscard]] lock_awaiter lock() noexcept { return lock_awaiter{*this}; }
@@ -81,7 +95,9 @@ class async_mutex {
   const char* name() const noexcept { return name_; }
 
  private:
-  bool enqueue(detail::waiter& w) noexcept;  // takes the lock (false) or queues w (true)
+  // Takes the lock (false), refuses w if its cancellation came first (false, w.cancelled), or
+  // queues w (true).
+  bool enqueue(detail::waiter& w) noexcept;
 
   const char* name_;
   std::mutex mu_;  // guards locked_ and waiters_
