@@ -47,7 +47,7 @@ void latch::wait() const {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  if (enqueue(w)) p.wait();
+  if (enqueue(w)) p.wait("brigade::latch", nullptr, this);
 }
 
 bool latch::wait_until(std::chrono::steady_clock::time_point deadline) const {
@@ -110,7 +110,7 @@ std::uint64_t barrier::arrive_and_wait() {
   w.thread = &p;
   waiters_.push_back(w);
   lock.unlock();
-  p.wait();
+  p.wait("brigade::barrier", nullptr, this);
   return phase;
 }
 

@@ -90,7 +90,7 @@ bool mutex::lock_slow(bool checked, const std::chrono::steady_clock::time_point*
       }
     }
     if (deadline == nullptr) {
-      p.wait();
+      p.wait("brigade::mutex", name_, this);
     } else if (!p.wait_until(*deadline)) {
       cancel.disarm();
       leave_queue(w, p);

@@ -38,7 +38,7 @@ void semaphore::blocking_acquire() {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  if (enqueue(w)) p.wait();  // release() took the permit for us before waking us
+  if (enqueue(w)) p.wait("brigade::semaphore", nullptr, this);  // release() took the permit for us
 }
 
 bool semaphore::blocking_acquire(std::stop_token stop) {

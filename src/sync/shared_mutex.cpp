@@ -40,7 +40,8 @@ bool shared_mutex::acquire(bool exclusive, const detail::source_site& where,
                               name_ != nullptr ? detail::tracing::intern_label(name_) : nullptr);
     bool timed_out = false;
     if (deadline == std::chrono::steady_clock::time_point::max()) {
-      p.wait();
+      p.wait(exclusive ? "brigade::shared_mutex (exclusive)" : "brigade::shared_mutex (shared)",
+             name_, this);
       cancel.disarm();
       if (w.cancelled || w.cancel_requested) {
         // Dequeued by the stop callback, or woken by a release and then stopped: leave, passing

@@ -1,5 +1,6 @@
 // Parking threads and waking waiters: the shared half of src/sync.
 #include <brigade/pool/detail/scheduler.hpp>
+#include <brigade/sync/detail/deadlock_watch.hpp>
 #include <brigade/sync/detail/waiter.hpp>
 
 #include <stdexcept>
@@ -7,7 +8,9 @@
 
 namespace brigade::detail {
 
-void parker::wait() noexcept {
+void parker::wait(const char* what, const char* name, const void* object) noexcept {
+  // Only an untimed wait can last forever: it alone is watched.
+  deadlock_watch::blocked_scope watched(what, name, object != nullptr ? object : this);
   std::unique_lock lock(mu_);
   cv_.wait(lock, [this] { return set_; });
 }

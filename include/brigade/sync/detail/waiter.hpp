@@ -24,8 +24,10 @@ class parker {
   parker(const parker&) = delete;
   parker& operator=(const parker&) = delete;
 
-  /// Waits until notify(). Returns only after notify() stopped touching *this.
-  void wait() noexcept;
+  /// Waits until notify(). Returns only after notify() stopped touching *this. `what`, `name`
+  /// and `object` describe the wait in an "all chefs are asleep" report (deadlock_watch.hpp).
+  void wait(const char* what = "a brigade wait", const char* name = nullptr,
+            const void* object = nullptr) noexcept;
   /// Waits until notify() or `deadline`; true when notified.
   bool wait_until(std::chrono::steady_clock::time_point deadline) noexcept;
   /// Sets the flag and wakes the waiter. The parker may be destroyed as soon as this returns.
