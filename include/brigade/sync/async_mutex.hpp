@@ -24,7 +24,7 @@ namespace brigade {
 /// Fairness: FIFO; unlock() hands the lock directly to the longest waiter.
 /// Thread safety: all members may be called concurrently; unlock() only by the holder.
 /// Memory ordering: unlock() happens-before the acquisition it hands over to (or the next
-/// lock() or try_lock() that succeeds).
+/// lock() or try_lock() that succeeds). A cancelled lock() is ordered with nothing.
 /// Waking: the next holder resumes on its resume context (the event loop or simulation it
 /// waited on); without one, on the unlocking pool worker's pool as a queued job; from any other
 /// thread, inline inside unlock().

@@ -18,7 +18,8 @@ namespace brigade {
 ///
 /// Thread safety: all members may be called concurrently.
 /// Memory ordering: everything a thread did before arriving happens-before the completion
-/// function, which happens-before every return from arrive_and_wait() of that phase.
+/// function, which happens-before every return from arrive_and_wait() of that phase (a wait
+/// ended by a timeout or a stop request is ordered with nothing).
 /// Blocking: arrive_and_wait() puts the calling thread to sleep until the phase completes; it is
 /// for plain threads: on a pool worker, an event loop or in a simulation it throws
 /// std::logic_error (pool workers would wait for jobs queued behind them).

@@ -16,7 +16,8 @@ namespace brigade {
 /// A counter that opens for good when it reaches zero (like std::latch).
 ///
 /// Thread safety: all members may be called concurrently.
-/// Memory ordering: every count_down() happens-before any wait that returns because of it.
+/// Memory ordering: every count_down() happens-before any wait that returns because of it (a
+/// wait ended by a stop request or a timeout is ordered with nothing).
 /// Blocking: wait(), wait_for() and arrive_and_wait() put the calling thread to sleep until the
 /// count is zero; they are for plain threads: on a pool worker, an event loop or in a
 /// simulation they throw std::logic_error. There `co_await latch` suspends the coroutine

@@ -22,7 +22,8 @@ namespace brigade {
 ///
 /// Fairness: FIFO; release hands permits directly to the longest waiters (no barging).
 /// Thread safety: all members may be called concurrently.
-/// Memory ordering: a release() happens-before the acquisition that takes a permit it gave.
+/// Memory ordering: a release() happens-before the acquisition that takes a permit it gave. A
+/// cancelled or timed-out wait took nothing and is ordered with nothing.
 /// Blocking: blocking_acquire() and the timed variants put the calling thread to sleep; they are
 /// for plain threads: on a pool worker, an event loop or in a simulation they throw
 /// std::logic_error (use `co_await acquire()` there). A coroutine waiting in `co_await acquire()`
