@@ -10,8 +10,17 @@
 #include <latch>
 #include <thread>
 
+#if defined(__SANITIZE_THREAD__)
+#define BRIGADE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BRIGADE_TSAN 1
+#endif
+#endif
+
 namespace {
 
+#ifndef BRIGADE_TSAN
 [[noreturn]] void deadlock_two_threads() {
   brigade::mutex a("left fork"), b("right fork");
   std::latch both_hold_one(2);
@@ -29,13 +38,6 @@ namespace {
   t2.join();
   std::exit(0);
 }
-
-#if defined(__SANITIZE_THREAD__)
-#define BRIGADE_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BRIGADE_TSAN 1
-#endif
 #endif
 
 TEST(deadlock_watch_death, two_threads_in_opposite_lock_order_abort_with_a_report) {
