@@ -79,8 +79,8 @@ TEST(cancel_stress, async_mutex_unlock_against_stop) {
   int got = 0, cancelled = 0;
   for (int i = 0, n = rounds(); i < n; ++i) {
     ASSERT_TRUE(m.try_lock());
-    const bool ok =
-        race([&]() -> brigade::task<void> { co_await m.lock(); }, [&] { m.unlock(); }, rng);
+    const bool ok = race([&]() -> brigade::task<void> { auto g = co_await m.lock(); },
+                         [&] { m.unlock(); }, rng);
     // Whatever happened, the mutex is free again now: unlocked by the giver (nobody waiting),
     // or handed to the waiter, whose guard released it.
     ASSERT_TRUE(m.try_lock()) << "round " << i << (ok ? " acquired" : " cancelled");
