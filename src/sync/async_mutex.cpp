@@ -16,6 +16,10 @@ bool async_mutex::enqueue(detail::waiter& w) noexcept {
     locked_ = true;
     return false;
   }
+  if (w.cancel_requested) {
+    w.cancelled = true;
+    return false;
+  }
   waiters_.push_back(w);
   return true;
 }

@@ -34,6 +34,10 @@ bool latch::try_wait() const noexcept {
 bool latch::enqueue(detail::waiter& w) const noexcept {
   std::lock_guard lock(mu_);
   if (count_ == 0) return false;
+  if (w.cancel_requested) {
+    w.cancelled = true;
+    return false;
+  }
   waiters_.push_back(w);
   return true;
 }
@@ -43,16 +47,25 @@ void latch::wait() const {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  if (enqueue(w)) p.wait();
+  if (enqueue(w)) p.wait("brigade::latch", nullptr, this);
 }
 
 bool latch::wait_until(std::chrono::steady_clock::time_point deadline) const {
-  detail::check_may_block("latch::wait_for", "co_await latch");
+  return wait_impl(deadline, nullptr, "latch::wait_for");
+}
+
+bool latch::wait(std::stop_token stop) const {
+  return wait_impl(std::chrono::steady_clock::time_point::max(), &stop, "latch::wait");
+}
+
+bool latch::wait_impl(std::chrono::steady_clock::time_point deadline, const std::stop_token* stop,
+                      const char* what) const {
+  detail::check_may_block(what, "co_await latch");
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
   if (!enqueue(w)) return true;
-  return detail::wait_until_or_unqueue(p, w, waiters_, mu_, deadline);
+  return detail::wait_until_or_unqueue(p, w, waiters_, mu_, deadline, stop);
 }
 
 void latch::arrive_and_wait(std::ptrdiff_t n) {
@@ -97,8 +110,29 @@ std::uint64_t barrier::arrive_and_wait() {
   w.thread = &p;
   waiters_.push_back(w);
   lock.unlock();
-  p.wait();
+  p.wait("brigade::barrier", nullptr, this);
   return phase;
+}
+
+bool barrier::arrive_and_wait(std::stop_token stop) {
+  return arrive_and_wait_impl(std::chrono::steady_clock::time_point::max(), &stop);
+}
+
+bool barrier::arrive_and_wait_impl(std::chrono::steady_clock::time_point deadline,
+                                   const std::stop_token* stop) {
+  detail::check_may_block("barrier::arrive_and_wait_for", "a brigade::latch per phase, co_awaited");
+  std::unique_lock lock(mu_);
+  if (++arrived_ >= expected_) {
+    complete_phase(lock);
+    return true;
+  }
+  detail::parker p;
+  detail::waiter w;
+  w.thread = &p;
+  waiters_.push_back(w);
+  lock.unlock();
+  // A waiter no longer queued was released by complete_phase (take_all) or cancelled.
+  return detail::wait_until_or_unqueue(p, w, waiters_, mu_, deadline, stop);
 }
 
 void barrier::arrive_and_drop() {

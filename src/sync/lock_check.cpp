@@ -61,6 +61,8 @@ struct held_lock {
 };
 
 thread_local std::vector<held_lock> held;
+// The locks each coroutine holds (async_mutex), by coroutine frame; guarded by graph_mu.
+std::unordered_map<const void*, std::vector<held_lock>> coroutine_held;
 thread_local thread_rec self;
 
 std::string site_text(const detail::source_site& s) {
@@ -165,14 +167,16 @@ const env_init read_env_once;
 
 }  // namespace
 
-void before_lock(const void* lock, const char* name, const detail::source_site& site) {
+namespace {
+// Adds held -> lock edges; returns the report of the first cycle found. With graph_mu held.
+std::optional<std::pair<sync::check_action, std::string>> add_edges(
+    const std::vector<held_lock>& holding, const void* lock, const char* name,
+    const detail::source_site& site) {
   std::optional<std::pair<sync::check_action, std::string>> found;
   {
-    std::lock_guard g(graph_mu);
-    if (!options.lock_order) return;
     node_of(lock, name);
     const std::string here = site_text(site);
-    for (const held_lock& h : held) {
+    for (const held_lock& h : holding) {
       if (h.lock == lock) continue;  // recursion: the lock itself reports it
       auto& out = nodes[h.lock].out;
       if (out.contains(lock)) continue;
@@ -194,7 +198,55 @@ void before_lock(const void* lock, const char* name, const detail::source_site& 
       break;
     }
   }
+  return found;
+}
+}  // namespace
+
+void before_lock(const void* lock, const char* name, const detail::source_site& site) {
+  std::optional<std::pair<sync::check_action, std::string>> found;
+  {
+    std::lock_guard g(graph_mu);
+    if (!options.lock_order) return;
+    found = add_edges(held, lock, name, site);
+  }
   if (found) act(found->first, found->second);
+}
+
+void before_lock_as(const void* owner, const void* lock, const char* name,
+                    const detail::source_site& site) {
+  std::optional<std::pair<sync::check_action, std::string>> found;
+  {
+    std::lock_guard g(graph_mu);
+    if (!options.lock_order) return;
+    auto it = coroutine_held.find(owner);
+    if (it == coroutine_held.end()) {
+      node_of(lock, name);
+      return;
+    }
+    found = add_edges(it->second, lock, name, site);
+  }
+  if (found) act(found->first, found->second);
+}
+
+void after_lock_as(const void* owner, const void* lock, const char* name,
+                   const detail::source_site& site) noexcept {
+  std::lock_guard g(graph_mu);
+  if (!options.lock_order) return;
+  node_of(lock, name);
+  coroutine_held[owner].push_back({lock, site_text(site)});
+}
+
+void on_unlock_as(const void* owner, const void* lock) noexcept {
+  std::lock_guard g(graph_mu);
+  auto it = coroutine_held.find(owner);
+  if (it == coroutine_held.end()) return;
+  auto& hs = it->second;
+  for (auto h = hs.rbegin(); h != hs.rend(); ++h) {
+    if (h->lock != lock) continue;
+    hs.erase(std::next(h).base());
+    break;
+  }
+  if (hs.empty()) coroutine_held.erase(it);
 }
 
 void after_lock(const void* lock, const char* name, const detail::source_site& site,
@@ -271,6 +323,8 @@ void forget(const void* lock) noexcept {
   nodes.erase(lock);
   for (auto& [l, n] : nodes) n.out.erase(lock);
   owners.erase(lock);
+  for (auto& [owner, hs] : coroutine_held)
+    std::erase_if(hs, [lock](const held_lock& h) { return h.lock == lock; });
 }
 
 }  // namespace brigade::detail::lock_check

@@ -31,7 +31,8 @@ class traced_wait {
 };
 }  // namespace
 
-bool mutex::lock_slow(bool checked, const std::chrono::steady_clock::time_point* deadline) {
+bool mutex::lock_slow(bool checked, const std::chrono::steady_clock::time_point* deadline,
+                      const std::stop_token* stop) {
   if (owner_.load(detail::memory_order_relaxed) == detail::thread_tag())
     throw std::system_error(std::make_error_code(std::errc::resource_deadlock_would_occur),
                             "brigade::mutex: locked by the thread that already holds it");
@@ -75,22 +76,34 @@ bool mutex::lock_slow(bool checked, const std::chrono::steady_clock::time_point*
       }
       waiters_.push_back(w);
     }
+    // A stop request takes w out of the queue and wakes us (w.cancelled); one that finds w
+    // already woken by unlock_slow() only marks it (w.cancel_requested).
+    detail::queued_cancel cancel;
+    if (stop != nullptr) cancel.arm(*stop, w, waiters_, mu_);
     if (checked && deadline == nullptr) {
       try {
         detail::lock_check::before_wait(this);
       } catch (...) {
-        leave_queue(w, p);
+        cancel.disarm();
+        if (!w.cancelled) leave_queue(w, p);
         throw;
       }
     }
     if (deadline == nullptr) {
-      p.wait();
+      p.wait("brigade::mutex", name_, this);
     } else if (!p.wait_until(*deadline)) {
+      cancel.disarm();
       leave_queue(w, p);
       // One last look: the lock may have come free just as the time ran out.
       return state_.load(detail::memory_order_relaxed) == 0 && try_acquire();
     }
     if (checked && deadline == nullptr) detail::lock_check::after_wait();
+    cancel.disarm();
+    if (w.cancelled) return false;  // the stop callback dequeued us: nobody's wake-up to pass on
+    if (w.cancel_requested || (stop != nullptr && stop->stop_requested())) {
+      wake_next();  // woken by unlock_slow() but leaving: pass the wake-up on
+      return false;
+    }
     // Woken by unlock_slow(), which freed the lock: compete for it again (others may barge).
     woken = true;
   }

@@ -25,6 +25,10 @@ bool semaphore::enqueue(detail::waiter& w) noexcept {
     --count_;
     return false;
   }
+  if (w.cancel_requested) {
+    w.cancelled = true;
+    return false;
+  }
   waiters_.push_back(w);
   return true;
 }
@@ -34,16 +38,21 @@ void semaphore::blocking_acquire() {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  if (enqueue(w)) p.wait();  // release() took the permit for us before waking us
+  if (enqueue(w)) p.wait("brigade::semaphore", nullptr, this);  // release() took the permit for us
 }
 
-bool semaphore::acquire_until(std::chrono::steady_clock::time_point deadline) {
+bool semaphore::blocking_acquire(std::stop_token stop) {
+  return acquire_until(std::chrono::steady_clock::time_point::max(), &stop);
+}
+
+bool semaphore::acquire_until(std::chrono::steady_clock::time_point deadline,
+                              const std::stop_token* stop) {
   detail::check_may_block("semaphore::try_acquire_for", "co_await sem.acquire()");
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
   if (!enqueue(w)) return true;  // a permit was free
-  return detail::wait_until_or_unqueue(p, w, waiters_, mu_, deadline);
+  return detail::wait_until_or_unqueue(p, w, waiters_, mu_, deadline, stop);
 }
 
 void semaphore::release(std::ptrdiff_t n) {

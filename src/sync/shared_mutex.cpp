@@ -8,7 +8,8 @@
 namespace brigade {
 
 bool shared_mutex::acquire(bool exclusive, const detail::source_site& where,
-                           std::chrono::steady_clock::time_point deadline) {
+                           std::chrono::steady_clock::time_point deadline,
+                           const std::stop_token* stop) {
   const bool checked = detail::lock_check::on();
   if (checked) [[unlikely]]
     detail::lock_check::before_lock(this, name_, where);
@@ -30,6 +31,8 @@ bool shared_mutex::acquire(bool exclusive, const detail::source_site& where,
       }
       (exclusive ? writers_waiting_ : readers_waiting_).push_back(w);
     }
+    detail::queued_cancel cancel;
+    if (stop != nullptr) cancel.arm(*stop, w, exclusive ? writers_waiting_ : readers_waiting_, mu_);
     const bool traced = detail::tracing::on();
     const auto id = reinterpret_cast<std::uintptr_t>(this);
     if (traced)
@@ -37,9 +40,18 @@ bool shared_mutex::acquire(bool exclusive, const detail::source_site& where,
                               name_ != nullptr ? detail::tracing::intern_label(name_) : nullptr);
     bool timed_out = false;
     if (deadline == std::chrono::steady_clock::time_point::max()) {
-      p.wait();
+      p.wait(exclusive ? "brigade::shared_mutex (exclusive)" : "brigade::shared_mutex (shared)",
+             name_, this);
+      cancel.disarm();
+      if (w.cancelled || w.cancel_requested) {
+        // Dequeued by the stop callback, or woken by a release and then stopped: leave, passing
+        // on what our leaving lets in.
+        give_up(w, exclusive, w.cancelled);
+        timed_out = true;
+      }
     } else if (!p.wait_until(deadline)) {
-      give_up(w, exclusive);
+      cancel.disarm();
+      give_up(w, exclusive, w.cancelled);
       timed_out = true;
     }
     if (traced) detail::tracing::record(detail::tracing::kind::lock_wait_end, id, 0, nullptr);
@@ -54,13 +66,15 @@ bool shared_mutex::acquire(bool exclusive, const detail::source_site& where,
 // A timed-out waiter leaves the queue. If a release woke it meanwhile, it passes that wake-up
 // on instead (the lock may be free with others asleep); a writer leaving may also let the
 // readers queued behind it in.
-void shared_mutex::give_up(detail::waiter& w, bool exclusive) {
+void shared_mutex::give_up(detail::waiter& w, bool exclusive, bool dequeued) {
   detail::waiter* wake = nullptr;
   bool woken = false;
   {
     std::lock_guard lock(mu_);
-    woken = !w.linked;
-    if (woken) {
+    woken = !w.linked && !dequeued;
+    if (dequeued) {
+      // nothing to undo: the stop callback removed w and already notified its parker
+    } else if (woken) {
       if (exclusive) --writers_woken_;
     } else {
       (exclusive ? writers_waiting_ : readers_waiting_).remove(w);

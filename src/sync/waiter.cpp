@@ -1,5 +1,6 @@
 // Parking threads and waking waiters: the shared half of src/sync.
 #include <brigade/pool/detail/scheduler.hpp>
+#include <brigade/sync/detail/deadlock_watch.hpp>
 #include <brigade/sync/detail/waiter.hpp>
 
 #include <stdexcept>
@@ -7,7 +8,9 @@
 
 namespace brigade::detail {
 
-void parker::wait() noexcept {
+void parker::wait(const char* what, const char* name, const void* object) noexcept {
+  // Only an untimed wait can last forever: it alone is watched.
+  deadlock_watch::blocked_scope watched(what, name, object != nullptr ? object : this);
   std::unique_lock lock(mu_);
   cv_.wait(lock, [this] { return set_; });
 }
@@ -24,18 +27,49 @@ void parker::notify() noexcept {
   cv_.notify_one();
 }
 
-bool wait_until_or_unqueue(parker& p, waiter& w, waiter_list& list, std::mutex& mu,
-                           std::chrono::steady_clock::time_point deadline) noexcept {
-  if (p.wait_until(deadline)) return true;
+void queued_cancel::fn::operator()() const noexcept {
+  bool wake = false;
   {
-    std::lock_guard lock(mu);
-    if (w.linked) {
-      list.remove(w);
-      return false;
+    std::lock_guard lock(*mu);
+    if (w->linked) {
+      list->remove(*w);
+      w->cancelled = true;
+      wake = true;
+    } else {
+      w->cancel_requested = true;
     }
   }
-  p.wait();  // completed just as we timed out: its notify is on the way
-  return true;
+  if (wake) w->wake();  // the last touch: the waiter may resume and be gone after this
+}
+
+bool wait_until_or_unqueue(parker& p, waiter& w, waiter_list& list, std::mutex& mu,
+                           std::chrono::steady_clock::time_point deadline,
+                           const std::stop_token* stop) noexcept {
+  queued_cancel cancel;
+  if (stop != nullptr) cancel.arm(*stop, w, list, mu);
+  const bool forever = deadline == std::chrono::steady_clock::time_point::max();
+  bool notified = true;
+  if (forever) {
+    p.wait();
+  } else {
+    notified = p.wait_until(deadline);
+  }
+  if (!notified) {
+    bool queued = false;
+    {
+      std::lock_guard lock(mu);
+      queued = w.linked;
+      if (queued) list.remove(w);
+    }
+    // Not queued: completed or cancelled just as we timed out; its notify is on the way.
+    if (!queued) p.wait();
+    cancel.disarm();
+    return !queued && !w.cancelled;
+  }
+  // The parker was notified: by the primitive (completed) or by the stop callback (cancelled;
+  // it set w.cancelled under mu before notifying, and the parker's mutex orders the two).
+  cancel.disarm();
+  return !w.cancelled;
 }
 
 void check_may_block(const char* what, const char* instead) {

@@ -1,6 +1,9 @@
 // Checked mode: the lock-order graph reports the dining philosophers' cyclic order as a
 // potential deadlock (in a run that does not hang), stays quiet for the ordered version, and a
 // real deadlock among threads is reported instead of hanging.
+#include <brigade/core/sync_wait.hpp>
+#include <brigade/core/task.hpp>
+#include <brigade/sync/async_mutex.hpp>
 #include <brigade/sync/check.hpp>
 #include <brigade/sync/mutex.hpp>
 
@@ -66,6 +69,39 @@ TEST_F(lock_order, cyclic_order_is_a_potential_deadlock_even_without_a_hang) {
     EXPECT_TRUE(f.try_lock());
     f.unlock();
   }
+}
+
+// async_mutex: the holder is the coroutine. Two coroutines take two locks in opposite orders,
+// one after the other (no hang): the second closes the cycle.
+TEST_F(lock_order, async_mutexes_taken_in_opposite_orders_by_two_coroutines) {
+  brigade::sync::set_check_mode({.lock_order = true, .action = check_action::throw_error});
+  brigade::async_mutex a("account a"), b("account b");
+  auto transfer = [](brigade::async_mutex& from, brigade::async_mutex& to) -> brigade::task<> {
+    auto g1 = co_await from.lock();
+    auto g2 = co_await to.lock();
+  };
+  brigade::sync_wait(transfer(a, b));
+  try {
+    brigade::sync_wait(transfer(b, a));
+    FAIL() << "the cycle was not reported";
+  } catch (const brigade::deadlock_error& e) {
+    const std::string report = e.what();
+    EXPECT_NE(report.find("POTENTIAL DEADLOCK"), std::string::npos) << report;
+    EXPECT_NE(report.find("\"account a\""), std::string::npos) << report;
+    EXPECT_NE(report.find("\"account b\""), std::string::npos) << report;
+    EXPECT_NE(report.find("lock_order_test.cpp"), std::string::npos) << report;
+  }
+  // The closing acquisition threw before taking its lock; the guard released the other.
+  EXPECT_TRUE(a.try_lock());
+  EXPECT_TRUE(b.try_lock());
+  a.unlock();
+  b.unlock();
+  // Taking them in one order is clean.
+  brigade::sync::reset_lock_graph();
+  const auto before = brigade::sync::deadlock_reports();
+  brigade::sync_wait(transfer(a, b));
+  brigade::sync_wait(transfer(a, b));
+  EXPECT_EQ(brigade::sync::deadlock_reports(), before);
 }
 
 TEST_F(lock_order, report_action_prints_and_continues) {

@@ -5,8 +5,16 @@
 // shared_mutex acquisition updates a lock-order graph: the first acquisition that closes a
 // cycle (A taken while holding B somewhere, B taken while holding A elsewhere) is reported as a
 // POTENTIAL deadlock with the locks' names and acquisition sites, even when the run does not
-// hang. A thread about to sleep on a mutex whose owner (transitively) waits for a mutex this
-// thread holds is reported as a real deadlock. See src/sync/README.md for how it works.
+// hang (async_mutex too, with the awaiting coroutine as the holder). A thread about to sleep on
+// a mutex whose owner (transitively) waits for a mutex this thread holds is reported as a real
+// deadlock. See src/sync/README.md for how it works.
+//
+// Independent of checked mode, and on by default: when every thread of the process sleeps in
+// an untimed wait and none ran for a grace period, with one of them in a brigade wait, brigade
+// prints "brigade: all chefs are asleep — deadlock" with what each thread waits on and aborts.
+// BRIGADE_DEADLOCK_GRACE_MS (default 1000) sets the grace period, BRIGADE_DEADLOCK_DETECT=0
+// turns it off; both are read once. Limits (a wake-up from a signal handler cannot be
+// foreseen; x86-64 Linux only): src/sync/README.md, "All chefs are asleep".
 #pragma once
 
 #include <cstddef>

@@ -1,24 +1,32 @@
 // brigade::latch — a single-use countdown that threads and coroutines wait on.
 #pragma once
 
+#include <brigade/core/errors.hpp>
+#include <brigade/core/task.hpp>
 #include <brigade/sync/detail/waiter.hpp>
 
 #include <chrono>
 #include <coroutine>
 #include <cstddef>
 #include <mutex>
+#include <stop_token>
 
 namespace brigade {
 
 /// A counter that opens for good when it reaches zero (like std::latch).
 ///
 /// Thread safety: all members may be called concurrently.
-/// Memory ordering: every count_down() happens-before any wait that returns because of it.
+/// Memory ordering: every count_down() happens-before any wait that returns because of it (a
+/// wait ended by a stop request or a timeout is ordered with nothing).
 /// Blocking: wait(), wait_for() and arrive_and_wait() put the calling thread to sleep until the
 /// count is zero; they are for plain threads: on a pool worker, an event loop or in a
 /// simulation they throw std::logic_error. There `co_await latch` suspends the coroutine
 /// instead (it resumes on its resume context, else on the counting-down worker's pool, else
 /// inline).
+/// Cancellation: `co_await latch` honours the awaiting coroutine's stop token: a stop request
+/// takes the waiter out of the queue and it resumes with brigade::operation_cancelled (unless the
+/// latch opened first: then it resumes normally). wait(std::stop_token) returns false when a stop
+/// request ended the wait, like wait_for on a timeout; an open latch returns true at once.
 /// Errors: std::invalid_argument for a negative count or counting down past zero.
 class latch {
  public:
@@ -32,6 +40,8 @@ class latch {
   bool try_wait() const noexcept;
   /// Sleeps until the count is zero.
   void wait() const;
+  /// Sleeps until the count is zero (true) or `stop` is requested (false).
+  [[nodiscard]] bool wait(std::stop_token stop) const;
   /// Sleeps until the count is zero or `d` passed; true when zero.
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> d) const {
@@ -46,21 +56,29 @@ class latch {
    public:
     explicit awaiter(const latch& l) noexcept : l_(l) {}
     bool await_ready() const noexcept { return l_.try_wait(); }
-    bool await_suspend(std::coroutine_handle<> h) noexcept {
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
       w_.set_coroutine(h);
+      cancel_.arm(detail::stop_token_of(h), w_, l_.waiters_, l_.mu_);
       return l_.enqueue(w_);
     }
-    void await_resume() const noexcept {}
+    void await_resume() {
+      cancel_.disarm();
+      if (w_.cancelled) throw operation_cancelled("brigade::latch: wait cancelled");
+    }
 
    private:
     const latch& l_;
     detail::waiter w_;
+    detail::queued_cancel cancel_;
   };
   /// `co_await l`: resumes when the count is zero.
   awaiter operator co_await() const noexcept { return awaiter{*this}; }
 
  private:
-  bool enqueue(detail::waiter& w) const noexcept;  // false when already open
+  bool enqueue(detail::waiter& w) const noexcept;  // false when open (or w's cancel came first)
+  bool wait_impl(std::chrono::steady_clock::time_point deadline, const std::stop_token* stop,
+                 const char* what) const;
 
   mutable std::mutex mu_;  // guards count_ and waiters_
   std::ptrdiff_t count_;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <stop_token>
 
 namespace brigade {
 namespace detail {
@@ -41,6 +42,8 @@ inline const void* thread_tag() noexcept {
 /// Checked mode (check.hpp): acquisitions update the lock-order graph; a blocked lock() whose
 /// owner waits (transitively) for this thread is reported. Tracing: contended waits are
 /// recorded as lock_wait_begin/lock_wait_end events labelled with the name.
+/// Cancellation: lock(std::stop_token) returns false (not acquired) when a stop request ended
+/// its wait, as try_lock_for does on a timeout; a free lock is taken even if stop was requested.
 class mutex {
  public:
   /// `name` (a string literal, or any string that outlives the mutex) names it in deadlock
@@ -59,6 +62,18 @@ class mutex {
     if (!try_acquire()) [[unlikely]]
       lock_slow(checked, nullptr);
     acquired(checked, where);
+  }
+
+  /// Acquires the lock, waiting until it is free (true) or `stop` is requested (false: not
+  /// acquired). Errors: as lock().
+  [[nodiscard]] bool lock(std::stop_token stop,
+                          detail::source_site where = detail::source_site::current()) {
+    const bool checked = detail::lock_check::on();
+    if (checked) [[unlikely]]
+      detail::lock_check::before_lock(this, name_, where);
+    if (!try_acquire() && !lock_slow(checked, nullptr, &stop)) return false;
+    acquired(checked, where);
+    return true;
   }
 
   /// Acquires the lock if it is free now. Never blocks.
@@ -104,8 +119,10 @@ class mutex {
     return state_.compare_exchange_strong(zero, 1, detail::memory_order_acquire,
                                           detail::memory_order_relaxed);
   }
-  /// Waits for the lock until *deadline (forever when null); true when acquired.
-  bool lock_slow(bool checked, const std::chrono::steady_clock::time_point* deadline);
+  /// Waits for the lock until *deadline (forever when null) or a stop request on *stop (none
+  /// when null); true when acquired.
+  bool lock_slow(bool checked, const std::chrono::steady_clock::time_point* deadline,
+                 const std::stop_token* stop = nullptr);
 
  private:
   void unlock_slow() noexcept;

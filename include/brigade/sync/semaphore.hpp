@@ -5,12 +5,15 @@
 // try_acquire_for/_until wait at most the given time (the standard library's names).
 #pragma once
 
+#include <brigade/core/errors.hpp>
+#include <brigade/core/task.hpp>
 #include <brigade/sync/detail/waiter.hpp>
 
 #include <chrono>
 #include <coroutine>
 #include <cstddef>
 #include <mutex>
+#include <stop_token>
 
 namespace brigade {
 
@@ -19,13 +22,20 @@ namespace brigade {
 ///
 /// Fairness: FIFO; release hands permits directly to the longest waiters (no barging).
 /// Thread safety: all members may be called concurrently.
-/// Memory ordering: a release() happens-before the acquisition that takes a permit it gave.
+/// Memory ordering: a release() happens-before the acquisition that takes a permit it gave. A
+/// cancelled or timed-out wait took nothing and is ordered with nothing.
 /// Blocking: blocking_acquire() and the timed variants put the calling thread to sleep; they are
 /// for plain threads: on a pool worker, an event loop or in a simulation they throw
 /// std::logic_error (use `co_await acquire()` there). A coroutine waiting in `co_await acquire()`
 /// does not block its thread: it resumes on its resume context (the event loop or simulation it ran
-/// on), else on the releasing pool worker's pool, else inline in release(). Cancellation: waits are
-/// not cancellable; use a timed variant to bound them.
+/// on), else on the releasing pool worker's pool, else inline in release().
+/// Cancellation: `co_await acquire()` honours the awaiting coroutine's stop token: a stop
+/// request takes the waiter out of the queue and the coroutine resumes with
+/// brigade::operation_cancelled (so `brigade::timeout` works on it). Whichever comes first under
+/// the semaphore's lock wins: a waiter is either handed a permit or cancelled, never both, and a
+/// permit is never lost. blocking_acquire(std::stop_token) returns false when a stop request
+/// ended the wait (like the timed forms on a timeout). Only a wait is cancelled: a permit that is
+/// free at the call is taken even if stop was requested.
 class semaphore {
  public:
   /// A semaphore with `initial` permits. Errors: std::invalid_argument if initial < 0.
@@ -35,6 +45,8 @@ class semaphore {
 
   /// Takes a permit, sleeping until one is available.
   void blocking_acquire();
+  /// Takes a permit, sleeping until one is available or `stop` is requested; false when stopped.
+  [[nodiscard]] bool blocking_acquire(std::stop_token stop);
   /// Takes a permit if one is available now. Never blocks.
   bool try_acquire() noexcept;
   /// Takes a permit, waiting at most `d`; false on timeout.
@@ -59,22 +71,30 @@ class semaphore {
    public:
     explicit acquire_awaiter(semaphore& s) noexcept : s_(s) {}
     bool await_ready() noexcept { return s_.try_acquire(); }
-    bool await_suspend(std::coroutine_handle<> h) noexcept {
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
       w_.set_coroutine(h);
+      cancel_.arm(detail::stop_token_of(h), w_, s_.waiters_, s_.mu_);
       return s_.enqueue(w_);
     }
-    void await_resume() const noexcept {}
+    void await_resume() {
+      cancel_.disarm();
+      if (w_.cancelled) throw operation_cancelled("brigade::semaphore::acquire: cancelled");
+    }
 
    private:
     semaphore& s_;
     detail::waiter w_;
+    detail::queued_cancel cancel_;
   };
   /// `co_await sem.acquire()`: takes a permit; suspends the coroutine until one is available.
   [[nodiscard]] acquire_awaiter acquire() noexcept { return acquire_awaiter{*this}; }
 
  private:
-  bool acquire_until(std::chrono::steady_clock::time_point deadline);
-  /// Takes a permit for w if one is free (false), else queues w (true).
+  bool acquire_until(std::chrono::steady_clock::time_point deadline,
+                     const std::stop_token* stop = nullptr);
+  /// Takes a permit for w if one is free (false), else queues w (true); refuses to queue a
+  /// waiter whose cancellation came first (false, w.cancelled).
   bool enqueue(detail::waiter& w) noexcept;
 
   mutable std::mutex mu_;  // guards count_ and waiters_

@@ -7,6 +7,7 @@
 #include <brigade/sync/detail/source_site.hpp>
 #include <chrono>
 #include <mutex>
+#include <stop_token>
 
 namespace brigade {
 
@@ -22,6 +23,8 @@ namespace brigade {
 /// Blocking: lock() and lock_shared() sleep while they must wait (as brigade::mutex). Checked mode:
 /// both take part in the lock-order graph; only exclusive holders are followed by the wait-for
 /// check.
+/// Cancellation: lock(std::stop_token) and lock_shared(std::stop_token) return false (not
+/// acquired) when a stop request ended their wait, as the timed forms do on a timeout.
 class shared_mutex {
  public:
   explicit shared_mutex(const char* name = nullptr) noexcept : name_(name) {}
@@ -36,6 +39,17 @@ class shared_mutex {
   void lock_shared(detail::source_site where = detail::source_site::current());
   bool try_lock_shared(detail::source_site where = detail::source_site::current()) noexcept;
   void unlock_shared() noexcept;
+
+  /// lock() until acquired (true) or `stop` is requested (false).
+  [[nodiscard]] bool lock(std::stop_token stop,
+                          detail::source_site where = detail::source_site::current()) {
+    return acquire(true, where, std::chrono::steady_clock::time_point::max(), &stop);
+  }
+  /// lock_shared() until acquired (true) or `stop` is requested (false).
+  [[nodiscard]] bool lock_shared(std::stop_token stop,
+                                 detail::source_site where = detail::source_site::current()) {
+    return acquire(false, where, std::chrono::steady_clock::time_point::max(), &stop);
+  }
 
   /// lock() waiting at most `d`; false on timeout.
   template <class Rep, class Period>
@@ -60,15 +74,18 @@ class shared_mutex {
            std::chrono::ceil<std::chrono::steady_clock::duration>(d);
   }
   /// Takes the lock, waiting until `deadline` (forever when it is time_point::max()).
-  bool acquire(bool exclusive, const detail::source_site& where,
-               std::chrono::steady_clock::time_point deadline =
-                   std::chrono::steady_clock::time_point::max());
+  /// Or until a stop request on *stop (none when null).
+  bool acquire(
+      bool exclusive, const detail::source_site& where,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
+      const std::stop_token* stop = nullptr);
   bool can_take(bool exclusive) const noexcept {
     return !writer_ &&
            (exclusive ? readers_ == 0 : writers_waiting_.empty() && writers_woken_ == 0);
   }
   void release_locked(detail::waiter*& wake) noexcept;
-  void give_up(detail::waiter& w, bool exclusive);
+  /// `dequeued`: a stop callback already took w off its queue (it was not woken).
+  void give_up(detail::waiter& w, bool exclusive, bool dequeued = false);
 
   const char* name_;
   std::mutex mu_;  // guards everything below

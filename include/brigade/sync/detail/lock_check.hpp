@@ -36,6 +36,14 @@ void before_wait(const void* lock);
 void after_wait() noexcept;
 /// The lock was released by this thread.
 void on_unlock(const void* lock) noexcept;
+/// The coroutine forms, for async_mutex: the held set is that of `owner` (the address of the
+/// coroutine frame that awaited the lock) instead of the calling thread's. No wait-for check:
+/// a waiting coroutine blocks no thread.
+void before_lock_as(const void* owner, const void* lock, const char* name,
+                    const detail::source_site& site);
+void after_lock_as(const void* owner, const void* lock, const char* name,
+                   const detail::source_site& site) noexcept;
+void on_unlock_as(const void* owner, const void* lock) noexcept;
 /// The lock is destroyed: drop it from the graph.
 void forget(const void* lock) noexcept;
 

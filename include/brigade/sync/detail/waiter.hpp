@@ -12,6 +12,8 @@
 #include <coroutine>
 #include <cstdint>
 #include <mutex>
+#include <optional>
+#include <stop_token>
 
 namespace brigade::detail {
 
@@ -22,8 +24,10 @@ class parker {
   parker(const parker&) = delete;
   parker& operator=(const parker&) = delete;
 
-  /// Waits until notify(). Returns only after notify() stopped touching *this.
-  void wait() noexcept;
+  /// Waits until notify(). Returns only after notify() stopped touching *this. `what`, `name`
+  /// and `object` describe the wait in an "all chefs are asleep" report (deadlock_watch.hpp).
+  void wait(const char* what = "a brigade wait", const char* name = nullptr,
+            const void* object = nullptr) noexcept;
   /// Waits until notify() or `deadline`; true when notified.
   bool wait_until(std::chrono::steady_clock::time_point deadline) noexcept;
   /// Sets the flag and wakes the waiter. The parker may be destroyed as soon as this returns.
@@ -68,6 +72,12 @@ struct waiter {
   bool closed = false;
   select_group* group = nullptr;  // set for the waiters of a select()
   int index = 0;                  // this waiter's position in its select()
+  // Cancellation (queued_cancel below), both guarded by the primitive's lock: `cancelled` when
+  // a stop request took the waiter out of the queue (it got nothing); `cancel_requested` when
+  // the request came while the waiter was not queued (before queueing: do not queue; after a
+  // hand-off: too late, ignored).
+  bool cancelled = false;
+  bool cancel_requested = false;
 
   /// Whether this waiter may be completed: always, unless another channel of its select()
   /// won (then it must be skipped).
@@ -105,6 +115,29 @@ class waiter_list {
   waiter* tail_ = nullptr;
 };
 
+/// A stop request for a waiter of a hand-off primitive. Arm it before queueing the waiter;
+/// the callback takes `mu` and, if the waiter is still queued, removes it, marks it cancelled
+/// and wakes it; if not, marks cancel_requested (the primitive's enqueue must then refuse to
+/// queue it, setting `cancelled`). Whoever takes the waiter off the list under `mu` decides:
+/// a hand-off and a cancellation never both happen. Disarm before reading the outcome:
+/// std::stop_callback's destructor waits for a callback running on another thread.
+class queued_cancel {
+ public:
+  void arm(std::stop_token token, waiter& w, waiter_list& list, std::mutex& mu) {
+    if (token.stop_possible()) cb_.emplace(std::move(token), fn{&w, &list, &mu});
+  }
+  void disarm() noexcept { cb_.reset(); }
+
+ private:
+  struct fn {
+    waiter* w;
+    waiter_list* list;
+    std::mutex* mu;
+    void operator()() const noexcept;
+  };
+  std::optional<std::stop_callback<fn>> cb_;
+};
+
 /// Wakes a chain returned by take_all() (or built by the caller through `next`).
 void wake_chain(waiter* first) noexcept;
 
@@ -112,7 +145,10 @@ void wake_chain(waiter* first) noexcept;
 /// p until notified or `deadline`. On a timeout it takes `mu` (the primitive's lock, guarding
 /// `list`) and leaves `list` if still queued: false. If it is no longer queued, the waker
 /// already completed it and its notify is on the way: it waits for that, and returns true.
+/// With `stop` (may be null), a stop request ends the wait like a timeout: false, unless the
+/// waiter was completed first. time_point::max() waits without a deadline.
 bool wait_until_or_unqueue(parker& p, waiter& w, waiter_list& list, std::mutex& mu,
-                           std::chrono::steady_clock::time_point deadline) noexcept;
+                           std::chrono::steady_clock::time_point deadline,
+                           const std::stop_token* stop = nullptr) noexcept;
 
 }  // namespace brigade::detail

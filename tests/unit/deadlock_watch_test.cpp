@@ -1,0 +1,69 @@
+// "All chefs are asleep": two plain threads that take two brigade::mutex in opposite orders
+// (checked mode off) deadlock; the watchdog reports it and aborts instead of hanging.
+#include <brigade/sync/mutex.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <latch>
+#include <thread>
+
+#if defined(__SANITIZE_THREAD__)
+#define BRIGADE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BRIGADE_TSAN 1
+#endif
+#endif
+
+namespace {
+
+#ifndef BRIGADE_TSAN
+[[noreturn]] void deadlock_two_threads() {
+  brigade::mutex a("left fork"), b("right fork");
+  std::latch both_hold_one(2);
+  std::thread t1([&] {
+    auto g = a.guard();
+    both_hold_one.arrive_and_wait();
+    auto g2 = b.guard();
+  });
+  std::thread t2([&] {
+    auto g = b.guard();
+    both_hold_one.arrive_and_wait();
+    auto g2 = a.guard();
+  });
+  t1.join();  // never returns: main sleeps in join, the two threads wait for each other
+  t2.join();
+  std::exit(0);
+}
+#endif
+
+TEST(deadlock_watch_death, two_threads_in_opposite_lock_order_abort_with_a_report) {
+#ifdef BRIGADE_TSAN
+  GTEST_SKIP() << "TSan's own background thread sleeps with a timeout: the watchdog (rightly) "
+                  "cannot conclude";
+#else
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  ::setenv("BRIGADE_DEADLOCK_GRACE_MS", "300", 1);
+  EXPECT_DEATH(deadlock_two_threads(),
+               "brigade: all chefs are asleep .* deadlock(.|\n)*brigade::mutex \"(left|right) "
+               "fork\"");
+#endif
+}
+
+TEST(deadlock_watch, a_long_wait_on_a_thread_that_computes_is_not_reported) {
+  // Longer than the default grace period, while the holder keeps running.
+  brigade::mutex m("busy");
+  m.lock();
+  std::thread t([&] { auto g = m.guard(); });
+  // The main thread runs (not in a futex wait) for longer than the grace period.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  std::atomic<unsigned long> spins{0};
+  while (std::chrono::steady_clock::now() < until) spins.fetch_add(1, std::memory_order_relaxed);
+  m.unlock();
+  t.join();
+}
+
+}  // namespace
