@@ -4,7 +4,8 @@
 # compiled in but off (the default), and with recording on (BRIGADE_TRACE=FILE). The builds
 # run alternately, ROUNDS times, and the medians of their medians are compared.
 #
-#   bench/trace_overhead.sh [ROUNDS]        (default 5; needs the two builds below)
+#   bench/trace_overhead.sh [ROUNDS]        (default 5; needs the two builds below; THREADS=N
+#                                           and WORKLOADS=fib pick the thread count and workloads)
 #
 # The web server's row (its requests per second and CPU per request with tracing on in ring
 # mode, against the same server untraced, in the same run) comes from bench/net:
@@ -22,7 +23,7 @@ for b in "$with" "$without"; do
   [[ -x $b ]] || { echo "trace_overhead.sh: $b is missing (see the build commands in this script)" >&2; exit 1; }
 done
 threads=${THREADS:-$(nproc)}
-args=(--workload fib,mandelbrot --impl brigade --threads "$threads" --reps 3)
+args=(--workload "${WORKLOADS:-fib,mandelbrot}" --impl brigade --threads "$threads" --reps 3)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for ((r = 1; r <= rounds; r++)); do

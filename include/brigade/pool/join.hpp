@@ -17,6 +17,10 @@
 namespace brigade {
 namespace detail {
 
+/// How a fork was traced: not at all (tracing was off), recorded (three events), or collapsed
+/// (deeper than the fork-depth limit: recorded only if stolen).
+enum class fork_trace : std::uint8_t { none, recorded, collapsed };
+
 /// A forked branch of join(): lives on the forking worker's stack. Runs either inline on the
 /// forker (never stolen: no atomics beyond the deque) or on a thief, which then sets `done_`.
 template <class G>
@@ -46,15 +50,15 @@ class fork_job final : public job {
 
   static void run_stolen(job& j) noexcept {
     auto& self = static_cast<fork_job&>(j);
-    // trace_depth is set (>= 1) only by the recording forms of join_on.
-    const bool traced = tracing::on() && self.trace_depth != 0;
+    // Only the recording forms of join_on set trace_mode.
+    const bool traced = tracing::on() && self.trace_mode != fork_trace::none;
     const char* outer_label = nullptr;
     std::uint32_t outer_depth = 0;
     if (traced) {
       outer_label = tracing::set_current_label(self.trace_label);
       outer_depth = tracing::this_thread.fork_depth;
       tracing::this_thread.fork_depth = self.trace_depth;  // g is as deep here as at its fork
-      if (self.trace_collapsed)
+      if (self.trace_mode == fork_trace::collapsed)
         tracing::begin_stolen_branch(self.trace_parent);
       else
         tracing::begin_segment(nullptr, self.trace_parent);
@@ -68,6 +72,8 @@ class fork_job final : public job {
       self.trace_last = tracing::end_segment();
       tracing::set_current_label(outer_label);
       tracing::this_thread.fork_depth = outer_depth;
+    } else if (self.trace_mode != fork_trace::none) {
+      self.trace_last = 0;  // tracing stopped after the fork: the forker still reads it
     }
     worker& forker = self.forker_;  // read before done_: *this may die right after
     // seq_cst: the forker's park() announces sleep then re-reads done_; with this store and
@@ -84,12 +90,14 @@ class fork_job final : public job {
   atomic<unsigned> done_{0};
 
  public:
-  // Tracing only (written by the forker before the push, by the thief before done_).
-  std::uint64_t trace_parent = 0;  // the segment that forked
-  std::uint64_t trace_last = 0;    // g's last segment, wherever it ran
-  const char* trace_label = nullptr;
-  std::uint32_t trace_depth = 0;  // the branches' fork depth (0: the fork was not traced)
-  bool trace_collapsed = false;   // the fork itself was not recorded (fork_depth_limit)
+  // Tracing only (written by the forker before the push, by the thief before done_). Only
+  // trace_mode is initialized: the others are read only when it says the fork was traced, and
+  // an untraced fork (every fork while tracing is off) saves their stores.
+  fork_trace trace_mode = fork_trace::none;
+  std::uint32_t trace_depth;   // the branches' fork depth
+  std::uint64_t trace_parent;  // the segment that forked
+  std::uint64_t trace_last;    // g's last segment, wherever it ran (written by the thief)
+  const char* trace_label;
 };
 
 /// While a join's branches run, the calling thread's fork depth is one more (tracing only).
@@ -147,6 +155,7 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
   // From untraced code, the fork gets a point (a segment) of its own.
   forked.trace_parent = tracing::fork_point(&forked.trace_label);
   forked.trace_depth = tracing::this_thread.fork_depth + 1;
+  forked.trace_mode = fork_trace::recorded;
   w.push(&forked);
   fork_guard<G> guard(w, forked);
   fork_depth_scope depth(forked.trace_depth);
@@ -174,11 +183,12 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_collapsed(worker& w, F& f, G& g)
   fork_job<G> forked(g, w);
   forked.trace_parent = tracing::this_thread.segment;
   forked.trace_label = tracing::this_thread.label;
-  forked.trace_depth = tracing::this_thread.fork_depth + 1;
-  forked.trace_collapsed = true;
+  // At or past the limit, every fork below is collapsed too: the depth need not grow (the
+  // thief only needs one at or past the limit), which saves its bookkeeping on every fork.
+  forked.trace_depth = tracing::this_thread.fork_depth;
+  forked.trace_mode = fork_trace::collapsed;
   w.push(&forked);
   fork_guard<G> guard(w, forked);
-  fork_depth_scope depth(forked.trace_depth);
   value_of_t<F> a = call_value(f);
   guard.disarm();
   if (reclaim(w, forked)) {
