@@ -14,6 +14,8 @@
 // failed try_send leaves its argument alone; size() and closed() equal the model's and size()
 // never exceeds the capacity; a coroutine has finished exactly when the model says. At the end
 // every channel is closed, which must finish every waiting coroutine.
+#include "fuzz_check.hpp"
+
 #include <brigade/sync/channel.hpp>
 #include <brigade/sync/select.hpp>
 
@@ -35,14 +37,6 @@
 namespace {
 
 // An invariant; when it fails, the line says which (libFuzzer then saves the input).
-#define check(ok)                                                                 \
-  do {                                                                            \
-    if (!(ok)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #ok); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (false)
-
 using chan = brigade::channel<std::string>;
 constexpr std::size_t n_channels = 4;
 constexpr std::array<std::size_t, 4> capacities{0, 1, 3, chan::unbounded};
@@ -115,7 +109,7 @@ struct model {
   // room; false when full.
   bool send(const std::string& v) {
     if (!receivers.empty()) {
-      check(receivers.front()->done && receivers.front()->got == v);
+      fuzz_check(receivers.front()->done && receivers.front()->got == v);
       receivers.pop_front();
       return true;
     }
@@ -125,23 +119,23 @@ struct model {
   }
   void close() {
     closed = true;
-    for (auto& r : receivers) check(r->done && !r->got);
+    for (auto& r : receivers) fuzz_check(r->done && !r->got);
     receivers.clear();
-    for (auto& s : senders) check(s.second->done && s.second->threw);
+    for (auto& s : senders) fuzz_check(s.second->done && s.second->threw);
     senders.clear();
   }
 };
 
 void check_state(const chan& ch, model& m) {
-  for (const auto& s : m.freed) check(s->done && !s->threw);
+  for (const auto& s : m.freed) fuzz_check(s->done && !s->threw);
   m.freed.clear();
-  check(ch.size() == m.queued.size());
-  check(ch.closed() == m.closed);
-  check(m.capacity == chan::unbounded || ch.size() <= m.capacity);
-  if (!m.receivers.empty()) check(m.queued.empty() && m.senders.empty() && !m.closed);
-  if (!m.senders.empty()) check(m.queued.size() == m.capacity && !m.closed);
-  for (const auto& r : m.receivers) check(!r->done);
-  for (const auto& s : m.senders) check(!s.second->done);
+  fuzz_check(ch.size() == m.queued.size());
+  fuzz_check(ch.closed() == m.closed);
+  fuzz_check(m.capacity == chan::unbounded || ch.size() <= m.capacity);
+  if (!m.receivers.empty()) fuzz_check(m.queued.empty() && m.senders.empty() && !m.closed);
+  if (!m.senders.empty()) fuzz_check(m.queued.size() == m.capacity && !m.closed);
+  for (const auto& r : m.receivers) fuzz_check(!r->done);
+  for (const auto& s : m.senders) fuzz_check(!s.second->done);
 }
 
 template <std::size_t>
@@ -167,12 +161,12 @@ struct program {
       threw = true;
     }
     if (ms[k].closed) {
-      check(threw && v == copy);
+      fuzz_check(threw && v == copy);
       return;
     }
-    check(!threw);
-    check(sent == ms[k].send(copy));
-    if (!sent) check(v == copy);
+    fuzz_check(!threw);
+    fuzz_check(sent == ms[k].send(copy));
+    if (!sent) fuzz_check(v == copy);
   }
 
   void try_send_for(std::size_t k) {
@@ -184,14 +178,14 @@ struct program {
     } catch (const brigade::channel_closed&) {
       threw = true;
     }
-    check(threw == ms[k].closed);
-    if (!threw) check(sent == ms[k].send(v));
+    fuzz_check(threw == ms[k].closed);
+    if (!threw) fuzz_check(sent == ms[k].send(v));
   }
 
   void try_receive(std::size_t k, bool timed) {
     const std::optional<std::string> got =
         timed ? chs[k]->try_receive_for(std::chrono::milliseconds(0)) : chs[k]->try_receive();
-    check(got == ms[k].receive());
+    fuzz_check(got == ms[k].receive());
   }
 
   void spawn_receiver(std::size_t k) {
@@ -199,9 +193,9 @@ struct program {
     const bool ready = ms[k].ready();
     const std::optional<std::string> expect = ready ? ms[k].receive() : std::nullopt;
     receiver(*chs[k], r);
-    check(r->done == ready);
+    fuzz_check(r->done == ready);
     if (ready)
-      check(r->got == expect);
+      fuzz_check(r->got == expect);
     else
       ms[k].receivers.push_back(r);
   }
@@ -211,11 +205,11 @@ struct program {
     const std::string v = fresh();
     sender(*chs[k], v, r);
     if (ms[k].closed) {
-      check(r->done && r->threw);
+      fuzz_check(r->done && r->threw);
     } else if (ms[k].send(v)) {
-      check(r->done && !r->threw);
+      fuzz_check(r->done && !r->threw);
     } else {
-      check(!r->done);
+      fuzz_check(!r->done);
       ms[k].senders.emplace_back(v, r);
     }
   }
@@ -235,14 +229,14 @@ struct program {
       r = brigade::select(*chs[ks[I]]...);
     else
       r = brigade::select_for(std::chrono::milliseconds(0), *chs[ks[I]]...);
-    check(r.has_value() == any);
+    fuzz_check(r.has_value() == any);
     if (!r) return;
-    check(r->index < ks.size());
+    fuzz_check(r->index < ks.size());
     const std::size_t k = ks[r->index];
-    check(ms[k].ready());
+    fuzz_check(ms[k].ready());
     std::optional<std::string> got;
     ((r->index == I ? (got = std::get<I>(r->value), 0) : 0), ...);
-    check(got == ms[k].receive());
+    fuzz_check(got == ms[k].receive());
   }
 
   void check_all() {
@@ -259,7 +253,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     const std::size_t cap = capacities[(bytes[0] >> (2 * k)) & 3];
     p.chs[k] = cap == chan::unbounded ? std::make_unique<chan>() : std::make_unique<chan>(cap);
     p.ms[k].capacity = cap;
-    check(p.chs[k]->capacity() == cap);
+    fuzz_check(p.chs[k]->capacity() == cap);
   }
   for (std::size_t i = 1; i < size; ++i) {
     const unsigned op = bytes[i] & 7;

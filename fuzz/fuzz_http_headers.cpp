@@ -10,6 +10,7 @@
 // has exactly one Host line; and the outcome (each request, its body framing, the final error)
 // is the same whether the stream came in pieces or in one read (but for 431 against 400: see
 // the end).
+#include "fuzz_check.hpp"
 #include "http_body.hpp"
 #include "http_head.hpp"
 #include "http_message.hpp"
@@ -30,14 +31,6 @@
 namespace {
 
 // An invariant; when it fails, the line says which (libFuzzer then saves the input).
-#define check(ok)                                                                 \
-  do {                                                                            \
-    if (!(ok)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #ok); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (false)
-
 const web::server_config& config() {
   static const web::server_config c = [] {
     web::server_config c;
@@ -67,10 +60,10 @@ bool blank(char c) {
 }
 
 void check_request(const web::request& r) {
-  check(!r.target.empty());
-  check(r.target.find_first_of(" \t\r\n") == std::string::npos);
+  fuzz_check(!r.target.empty());
+  fuzz_check(r.target.find_first_of(" \t\r\n") == std::string::npos);
   for (const std::string* v : {&r.if_none_match, &r.if_modified_since, &r.range, &r.if_range})
-    check(v->empty() || (!blank(v->front()) && !blank(v->back())));
+    fuzz_check(v->empty() || (!blank(v->front()) && !blank(v->back())));
 }
 
 // Feeds the stream to a head_parser in reads of the sizes next_read() gives, as
@@ -94,21 +87,21 @@ outcome serve(std::string_view input, NextRead next_read) {
     if (begin == end && !refill()) return out;
     const std::string_view read = input.substr(read_at, end);
     begin += parser.parse(read, begin, before);
-    check(begin <= end);
+    fuzz_check(begin <= end);
     const http_errno err = parser.status();
     if (err == HPE_OK) {
-      check(begin == end);
+      fuzz_check(begin == end);
       continue;
     }
     if (err != HPE_PAUSED) {
       const web::response res = parser.error_response();
-      check(res.status == 400 || res.status == 405 || res.status == 413 || res.status == 431 ||
-            res.status == 505);
-      check(!res.body.empty());
+      fuzz_check(res.status == 400 || res.status == 405 || res.status == 413 || res.status == 431 ||
+                 res.status == 505);
+      fuzz_check(!res.body.empty());
       out.error_status = res.status;
       return out;
     }
-    check(!parser.in_message());
+    fuzz_check(!parser.in_message());
     check_request(parser.request());
     out.requests.push_back(describe(parser.request(), parser.body()));
     if (std::optional<web::body_reader>& body = parser.body()) {
@@ -124,7 +117,7 @@ outcome serve(std::string_view input, NextRead next_read) {
           out.error_status = 413;
           return out;
         }
-        check(begin == end);
+        fuzz_check(begin == end);
         if (!refill()) return out;
       }
       body.reset();
@@ -205,14 +198,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
       for (const std::string& r : o->requests) std::fprintf(stderr, "  %s\n", r.c_str());
     }
   }
-  check(pieces == whole || limit_vs_bad_byte);
+  fuzz_check(pieces == whole || limit_vs_bad_byte);
 
   if (!whole.requests.empty()) {
     const first_head h = scan_first_head(input);
-    check(h.complete);
-    check(h.content_length <= 1);
-    check(h.content_length == 0 || h.transfer_encoding == 0);
-    if (h.http11) check(h.host == 1);
+    fuzz_check(h.complete);
+    fuzz_check(h.content_length <= 1);
+    fuzz_check(h.content_length == 0 || h.transfer_encoding == 0);
+    if (h.http11) fuzz_check(h.host == 1);
   }
   return 0;
 }

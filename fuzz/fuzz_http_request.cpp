@@ -9,6 +9,7 @@
 //  - percent_decode and path_beneath (static_files.hpp): the same bytes as a url path. Checks:
 //    a decoded path is never longer than the encoded one and holds no NUL; the path beneath the
 //    root is relative, normalized and never climbs out ("..").
+#include "fuzz_check.hpp"
 #include "http_body.hpp"
 #include "static_files.hpp"
 
@@ -23,14 +24,6 @@
 namespace {
 
 // An invariant; when it fails, the line says which (libFuzzer then saves the input).
-#define check(ok)                                                                 \
-  do {                                                                            \
-    if (!(ok)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #ok); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (false)
-
 web::body_reader make_reader(unsigned choice) {
   if (choice & 1) return web::body_reader::chunked(/*limit=*/1000, /*line_limit=*/64);
   return web::body_reader::of_length(choice >> 1);  // 0 to 127 bytes
@@ -51,8 +44,8 @@ verdict read_body(unsigned choice, std::string_view data, unsigned piece_seed) {
       piece = std::min(piece, std::size_t{1} + (piece_seed >> 16) % 8);
     }
     const std::size_t n = r.feed(data.substr(taken, piece));
-    check(n <= piece);
-    if (r.state() == web::body_reader::status::more) check(n == piece);
+    fuzz_check(n <= piece);
+    if (r.state() == web::body_reader::status::more) fuzz_check(n == piece);
     taken += n;
   }
   return {r.state(), taken};
@@ -61,24 +54,25 @@ verdict read_body(unsigned choice, std::string_view data, unsigned piece_seed) {
 void check_body(unsigned choice, std::string_view data) {
   const verdict whole = read_body(choice, data, 0);
   const verdict pieces = read_body(choice, data, choice | 1);
-  check(whole.status == pieces.status && whole.length == pieces.length);
+  fuzz_check(whole.status == pieces.status && whole.length == pieces.length);
   if (!(choice & 1)) {
     const std::size_t length = choice >> 1;
-    check((whole.status == web::body_reader::status::done) == (data.size() >= length));
-    if (whole.status == web::body_reader::status::done) check(whole.length == length);
+    fuzz_check((whole.status == web::body_reader::status::done) == (data.size() >= length));
+    if (whole.status == web::body_reader::status::done) fuzz_check(whole.length == length);
   }
 }
 
 void check_path(std::string_view url_path) {
   const auto decoded = web::percent_decode(url_path);
   if (!decoded) return;
-  check(decoded->size() <= url_path.size());
-  check(decoded->find('\0') == std::string::npos || url_path.find('\0') != std::string_view::npos);
+  fuzz_check(decoded->size() <= url_path.size());
+  fuzz_check(decoded->find('\0') == std::string::npos ||
+             url_path.find('\0') != std::string_view::npos);
   const auto rel = web::path_beneath(*decoded);
   if (!rel) return;
-  check(rel->is_relative());
-  check(*rel == rel->lexically_normal() || rel->empty());
-  for (const auto& part : *rel) check(part != "..");
+  fuzz_check(rel->is_relative());
+  fuzz_check(*rel == rel->lexically_normal() || rel->empty());
+  for (const auto& part : *rel) fuzz_check(part != "..");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // an inline command, words without blanks); an incomplete parse of some bytes asks for more
 // than it has (wanted() > size, or the server would wait forever); an error comes with its
 // text; and a command parsed from pieces is the same as one parsed from all its bytes at once.
+#include "fuzz_check.hpp"
 #include "resp.hpp"
 
 #include <algorithm>
@@ -23,14 +24,6 @@ namespace {
 constexpr kv::resp_limits limits{.max_bulk = 4096, .max_args = 64, .max_inline = 256};
 
 // An invariant; when it fails, the line says which (libFuzzer then saves the input).
-#define check(ok)                                                                 \
-  do {                                                                            \
-    if (!(ok)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #ok); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (false)
-
 // The command a single parse of all of `data` yields, or nothing when it is not complete.
 struct one_shot {
   bool complete = false;
@@ -50,17 +43,17 @@ one_shot parse_at_once(std::string_view data) {
 
 void check_command(std::string_view data, std::size_t consumed,
                    const std::vector<std::string_view>& args) {
-  check(consumed > 0 && consumed <= data.size());
+  fuzz_check(consumed > 0 && consumed <= data.size());
   for (std::string_view a : args)
-    check(a.data() >= data.data() && a.data() + a.size() <= data.data() + consumed);
+    fuzz_check(a.data() >= data.data() && a.data() + a.size() <= data.data() + consumed);
   if (data[0] == '*') {
     const std::string_view header = data.substr(1, data.find('\r') - 1);
     std::int64_t n = 0;
     std::from_chars(header.data(), header.data() + header.size(), n);
-    check(static_cast<std::int64_t>(args.size()) == (n < 0 ? 0 : n));
+    fuzz_check(static_cast<std::int64_t>(args.size()) == (n < 0 ? 0 : n));
   } else {
     for (std::string_view a : args)
-      check(!a.empty() && a.find_first_of(" \t\r\n") == std::string_view::npos);
+      fuzz_check(!a.empty() && a.find_first_of(" \t\r\n") == std::string_view::npos);
   }
 }
 
@@ -89,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     }
     const auto status = parser.parse(data);
     if (status == kv::resp_parser::status::error) {
-      check(!parser.error().empty());
+      fuzz_check(!parser.error().empty());
       return 0;
     }
     if (status == kv::resp_parser::status::complete) {
@@ -97,13 +90,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
       const std::size_t consumed = parser.consumed();
       check_command(data, consumed, args);
       const one_shot whole = parse_at_once(input.substr(start));
-      check(whole.complete && whole.consumed == consumed && whole.args == args);
+      fuzz_check(whole.complete && whole.consumed == consumed && whole.args == args);
       start += consumed;
       avail -= consumed;
       parser.reset();
       continue;
     }
-    check(parser.wanted() > data.size());
+    fuzz_check(parser.wanted() > data.size());
     if (start + avail == input.size()) return 0;  // the client sent nothing more
     avail = std::min(avail + next_piece(), input.size() - start);
   }

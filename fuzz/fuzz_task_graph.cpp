@@ -14,6 +14,8 @@
 // throwing tasks, run() rethrows one of their exceptions, no task runs twice, and a task that ran
 // had every predecessor finish without throwing before it started. The graph runs again after a
 // failed run.
+#include "fuzz_check.hpp"
+
 #include <brigade/par/task_graph.hpp>
 #include <brigade/pool/pool.hpp>
 
@@ -30,14 +32,6 @@
 namespace {
 
 // An invariant; when it fails, the line says which (libFuzzer then saves the input).
-#define check(ok)                                                                 \
-  do {                                                                            \
-    if (!(ok)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #ok); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (false)
-
 constexpr std::size_t max_tasks = 48;
 constexpr std::size_t max_edges = 256;
 constexpr int max_runs = 6;
@@ -137,7 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         } else {
           tasks.push_back(g.add(body));
         }
-        check(tasks.back().index() == index && g.size() == index + 1);
+        fuzz_check(tasks.back().index() == index && g.size() == index + 1);
         break;
       }
       case 1: {  // add an edge a -> b
@@ -161,7 +155,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
           refused = true;
         }
         // Two tasks of the other graph make an edge there (which is never run).
-        check(refused == (empty || foreign_a != foreign_b));
+        fuzz_check(refused == (empty || foreign_a != foreign_b));
         if (known) edges.emplace_back(a, b);
         break;
       }
@@ -170,9 +164,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         ++runs;
         if ((detail & 7) == 0) {
           const std::string dot = g.dot();
-          check(dot.find("digraph") == 0);
+          fuzz_check(dot.find("digraph") == 0);
           if (!tasks.empty())
-            check(dot.find(" t" + std::to_string(tasks.size() - 1) + " [") != std::string::npos);
+            fuzz_check(dot.find(" t" + std::to_string(tasks.size() - 1) + " [") !=
+                       std::string::npos);
         }
         st.reset();
         const bool cycle = has_cycle(tasks.size(), edges);
@@ -185,27 +180,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
           g.run(fuzz_pool());
         } catch (const std::invalid_argument& e) {
           cycle_error = std::string(e.what()).find("cycle") != std::string::npos;
-          check(cycle_error);
+          fuzz_check(cycle_error);
         } catch (const task_failed& e) {
           task_error = true;
-          check(e.index < tasks.size() && st.records[e.index].throws.load());
+          fuzz_check(e.index < tasks.size() && st.records[e.index].throws.load());
         }
-        check(cycle_error == cycle);
+        fuzz_check(cycle_error == cycle);
         if (cycle) {
-          for (std::size_t t = 0; t < tasks.size(); ++t) check(st.records[t].runs.load() == 0);
+          for (std::size_t t = 0; t < tasks.size(); ++t) fuzz_check(st.records[t].runs.load() == 0);
           break;
         }
-        check(task_error == any_throws);
+        fuzz_check(task_error == any_throws);
         for (std::size_t t = 0; t < tasks.size(); ++t) {
           const record& r = st.records[t];
-          check(r.runs.load() <= 1);
-          if (!any_throws) check(r.runs.load() == 1 && r.finished.load() != 0);
+          fuzz_check(r.runs.load() <= 1);
+          if (!any_throws) fuzz_check(r.runs.load() == 1 && r.finished.load() != 0);
         }
         for (auto [a, b] : edges) {
           const record& rb = st.records[b];
           if (rb.runs.load() == 0) continue;
           const record& ra = st.records[a];
-          check(ra.finished.load() != 0 && ra.finished.load() < rb.started.load());
+          fuzz_check(ra.finished.load() != 0 && ra.finished.load() < rb.started.load());
         }
         break;
       }
