@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -25,27 +26,61 @@ struct settings {
   std::chrono::milliseconds grace{1000};
 };
 
-const settings& config() {
-  static const settings s = [] {
-    settings r;
-    if (const char* v = std::getenv("BRIGADE_DEADLOCK_DETECT");
-        v != nullptr && std::strcmp(v, "0") == 0)
+// Reads the settings, or says which one is wrong and exits: before main() (see env_checked
+// below) nobody could catch an exception, and a setting silently ignored would leave the user
+// with a check they did not ask for, or without one they did.
+settings read_settings() {
+  settings r;
+  if (const char* v = std::getenv("BRIGADE_DEADLOCK_DETECT"); v != nullptr && *v != '\0') {
+    if (std::strcmp(v, "0") == 0) {
       r.on = false;
-    if (const char* v = std::getenv("BRIGADE_DEADLOCK_GRACE_MS"); v != nullptr && *v != '\0') {
-      char* end = nullptr;
-      const long ms = std::strtol(v, &end, 10);
-      if (end != nullptr && *end == '\0' && ms > 0) r.grace = std::chrono::milliseconds(ms);
+    } else if (std::strcmp(v, "1") != 0) {
+      std::fprintf(stderr,
+                   "brigade: BRIGADE_DEADLOCK_DETECT=\"%s\" is invalid: expected 0 (off) or 1 "
+                   "(on, the default)\n",
+                   v);
+      std::exit(2);
     }
-    return r;
-  }();
+  }
+  if (const char* v = std::getenv("BRIGADE_DEADLOCK_GRACE_MS"); v != nullptr) {
+    char* end = nullptr;
+    errno = 0;
+    const long ms = std::strtol(v, &end, 10);
+    if (end == v || *end != '\0' || ms <= 0 || errno == ERANGE || ms > 86'400'000) {
+      std::fprintf(stderr,
+                   "brigade: BRIGADE_DEADLOCK_GRACE_MS=\"%s\" is invalid: expected a number "
+                   "of milliseconds, 1 to 86400000\n",
+                   v);
+      std::exit(2);
+    }
+    r.grace = std::chrono::milliseconds(ms);
+  }
+  return r;
+}
+
+const settings& config() {
+  static const settings s = read_settings();
   return s;
 }
 
-// The registry of threads in an untimed brigade wait. Everything here is guarded by reg_mu.
-// Never destroyed: the detached watchdog may still wait on reg_cv while the process exits (and
-// destroying a condition variable with a waiter blocks).
-std::mutex& reg_mu = *new std::mutex;
-std::condition_variable& reg_cv = *new std::condition_variable;  // the watchdog's wake-up
+// A bad setting stops the program at start, not at its first wait.
+struct env_check {
+  env_check() noexcept { (void)config(); }
+};
+const env_check env_checked;
+
+// The registry of threads in an untimed brigade wait. Everything here is guarded by
+// registry_mutex(). Never destroyed: the detached watchdog may still wait on registry_cv() while
+// the process exits (and destroying a condition variable with a waiter blocks). Function statics,
+// so that a wait during another file's static initialization finds them.
+std::mutex& registry_mutex() {
+  static std::mutex* const mu = new std::mutex;
+  return *mu;
+}
+std::condition_variable& registry_cv() {  // the watchdog's wake-up
+  static std::condition_variable* const cv = new std::condition_variable;
+  return *cv;
+}
 blocked_scope* head = nullptr;
 int blocked = 0;
 bool watchdog_started = false;  // also in a fork()ed child, which has no watchdog: no detection
@@ -154,8 +189,8 @@ void watchdog() {
   const auto grace = config().grace;
   for (;;) {
     {
-      std::unique_lock lock(reg_mu);
-      reg_cv.wait(lock, [] { return blocked > 0; });
+      std::unique_lock lock(registry_mutex());
+      registry_cv().wait(lock, [] { return blocked > 0; });
     }
     const std::map<int, thread_state> first = sample(self);
     std::this_thread::sleep_for(grace);
@@ -167,7 +202,7 @@ void watchdog() {
     if (!same) continue;
     // Not one thread ran for the whole grace period, each sleeps untimed on a futex: only one
     // of them could wake another. Confirm a brigade wait is among them, then report.
-    std::unique_lock lock(reg_mu);
+    std::unique_lock lock(registry_mutex());
     if (blocked > 0) report_and_abort(second);
   }
 }
@@ -178,12 +213,12 @@ blocked_scope::blocked_scope(const char* w, const char* n, const void* o) noexce
     : what(w), name(n), object(o) {
   if (!config().on) return;
   tid = static_cast<int>(::gettid());
-  std::lock_guard lock(reg_mu);
+  std::lock_guard lock(registry_mutex());
   next = head;
   if (head != nullptr) head->prev = this;
   head = this;
   linked = true;
-  if (++blocked == 1) reg_cv.notify_one();
+  if (++blocked == 1) registry_cv().notify_one();
   if (!watchdog_started) {
     watchdog_started = true;
     try {
@@ -195,7 +230,7 @@ blocked_scope::blocked_scope(const char* w, const char* n, const void* o) noexce
 
 blocked_scope::~blocked_scope() {
   if (!linked) return;
-  std::lock_guard lock(reg_mu);
+  std::lock_guard lock(registry_mutex());
   (prev != nullptr ? prev->next : head) = next;
   if (next != nullptr) next->prev = prev;
   --blocked;

@@ -13,7 +13,8 @@
 // an untimed wait and none ran for a grace period, with one of them in a brigade wait, brigade
 // prints "brigade: all chefs are asleep — deadlock" with what each thread waits on and aborts.
 // BRIGADE_DEADLOCK_GRACE_MS (default 1000) sets the grace period, BRIGADE_DEADLOCK_DETECT=0
-// turns it off; both are read once. Limits (a wake-up from a signal handler cannot be
+// turns it off; both are read once, at start-up, and a bad value stops the program there with
+// one line naming it (exit status 2). Limits (a wake-up from a signal handler cannot be
 // foreseen; x86-64 Linux only): src/sync/README.md, "All chefs are asleep".
 #pragma once
 
