@@ -174,25 +174,33 @@ class select_awaiter {
     // Before the first lock: a stop racing the checks below is decided under the locks.
     if (stop.stop_possible()) cancel_.emplace(std::move(stop), canceller{this});
     std::array<waiter*, 2> wake{};
-    lock_all();
     bool won = false;
-    if (core_.group.winner.load(memory_order_acquire) == -1) {
-      // Nobody can claim us while every channel is locked and no waiter of ours is queued
-      // (the stop callback takes the same locks), so a ready branch wins outright.
-      const std::size_t start = select_start(n);
-      for (std::size_t step = 0; step < n && !won; ++step) {
-        const std::size_t k = (start + step) % n;
-        won = for_branch(k,
-                         [&](auto& b, auto idx) { return try_now<decltype(idx)::value>(b, wake); });
-        if (won) core_.group.claim(static_cast<int>(k));
-      }
-      if (!won) {
-        if (has_after()) start_timer();
-        for (std::size_t k = 0; k < n; ++k)
-          for_branch(k, [&](auto& b, auto idx) { return enqueue<decltype(idx)::value>(b); });
+    {
+      // Unlocked however the block ends: a queue that cannot grow (bad_alloc) or a timer that
+      // cannot start throws out of await_suspend (into the coroutine) with nothing queued, and
+      // must not leave the channels locked.
+      lock_all();
+      struct unlocker {
+        select_awaiter* self;
+        ~unlocker() { self->unlock_all(); }
+      } unlock{this};
+      if (core_.group.winner.load(memory_order_acquire) == -1) {
+        // Nobody can claim us while every channel is locked and no waiter of ours is queued
+        // (the stop callback takes the same locks), so a ready branch wins outright.
+        const std::size_t start = select_start(n);
+        for (std::size_t step = 0; step < n && !won; ++step) {
+          const std::size_t k = (start + step) % n;
+          won = for_branch(
+              k, [&](auto& b, auto idx) { return try_now<decltype(idx)::value>(b, wake); });
+          if (won) core_.group.claim(static_cast<int>(k));
+        }
+        if (!won) {
+          if (has_after()) start_timer();
+          for (std::size_t k = 0; k < n; ++k)
+            for_branch(k, [&](auto& b, auto idx) { return enqueue<decltype(idx)::value>(b); });
+        }
       }
     }
-    unlock_all();
     for (waiter* w : wake)
       if (w != nullptr) w->wake();
     return !core_.arrive(won ? 2 : 1);
