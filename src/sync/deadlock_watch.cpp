@@ -3,6 +3,8 @@
 #include <brigade/sync/detail/deadlock_watch.hpp>
 
 #include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -185,6 +187,7 @@ std::map<int, thread_state> sample(int self) {
 }
 
 void watchdog() {
+  pthread_setname_np(pthread_self(), "brigade watch");
   const int self = static_cast<int>(::gettid());
   const auto grace = config().grace;
   for (;;) {
@@ -221,10 +224,18 @@ blocked_scope::blocked_scope(const char* w, const char* n, const void* o) noexce
   if (++blocked == 1) registry_cv().notify_one();
   if (!watchdog_started) {
     watchdog_started = true;
+    // The watchdog starts with asynchronous signals blocked (a thread inherits its creator's
+    // mask), so that SIGINT or SIGTERM meant for a signal_set, or for the program's own
+    // handling, never lands on it and takes its default action there.
+    sigset_t all, old;
+    sigfillset(&all);
+    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&all, s);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     try {
       std::thread(watchdog).detach();
     } catch (...) {  // no thread, no detection: the wait itself goes on
     }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
   }
 }
 

@@ -6,8 +6,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <latch>
+#include <optional>
+#include <string>
 #include <thread>
 
 #if defined(__SANITIZE_THREAD__)
@@ -64,6 +69,38 @@ TEST(deadlock_watch, a_long_wait_on_a_thread_that_computes_is_not_reported) {
   while (std::chrono::steady_clock::now() < until) spins.fetch_add(1, std::memory_order_relaxed);
   m.unlock();
   t.join();
+}
+
+// The signal mask (SigBlk) of this process's thread named `name`, once one exists.
+std::optional<unsigned long long> blocked_signals_of(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    if (comm != name) continue;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("SigBlk:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
+  }
+  return std::nullopt;
+}
+
+TEST(deadlock_watch, the_watchdog_thread_takes_no_asynchronous_signal) {
+  // A thread that waits for a held mutex starts the watchdog. A SIGINT or SIGTERM that the
+  // kernel delivered to it would end the process even with a signal_set waiting for it.
+  brigade::mutex m("held");
+  m.lock();
+  std::thread t([&] { auto g = m.guard(); });
+  std::optional<unsigned long long> mask;
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(mask = blocked_signals_of("brigade watch")) && std::chrono::steady_clock::now() < limit)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling /proc, not ordering
+  m.unlock();
+  t.join();
+  ASSERT_TRUE(mask.has_value()) << "no watchdog thread started";
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1})
+    EXPECT_NE(*mask & (1ULL << (sig - 1)), 0U) << "signal " << sig << " not blocked";
+  for (const int sig : {SIGSEGV, SIGBUS, SIGFPE})
+    EXPECT_EQ(*mask & (1ULL << (sig - 1)), 0U) << "fault " << sig << " blocked";
 }
 
 }  // namespace
