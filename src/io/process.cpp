@@ -1,10 +1,13 @@
 // Child processes: posix_spawn with file actions for the standard streams, a pidfd polled on the
-// loop for the end, waitid(P_PIDFD) to reap, pidfd_send_signal to kill.
+// loop (or with ppoll, for the blocking waits) for the end, waitid(P_PIDFD) to reap,
+// pidfd_send_signal to kill.
 #include <brigade/io/process.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,15 +73,28 @@ struct spawn_setup {
 
   // The child's descriptor `target` (0, 1, 2) as asked.
   void stream(int target, process::stdio how) {
-    switch (how) {
-      case process::stdio::inherit:
+    using kind = process::stdio::kind;
+    switch (how.how()) {
+      case kind::inherit:
         return;
-      case process::stdio::null:
+      case kind::descriptor: {
+        // A copy above 2, closed at exec: the dup2s of the three targets run in order in the
+        // child, so from_fd(1) for stderr must still mean the parent's 1 after stdout moved.
+        const int copy = ::fcntl(how.fd(), F_DUPFD_CLOEXEC, 3);
+        if (copy < 0)
+          check(errno, ("descriptor " + std::to_string(how.fd()) + " for the child's " +
+                        std::to_string(target))
+                           .c_str());
+        child_end[target] = copy;
+        check(posix_spawn_file_actions_adddup2(&actions, copy, target), "dup2");
+        return;
+      }
+      case kind::null:
         check(posix_spawn_file_actions_addopen(&actions, target, "/dev/null",
                                                target == 0 ? O_RDONLY : O_WRONLY, 0),
               "/dev/null");
         return;
-      case process::stdio::pipe: {
+      case kind::pipe: {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) < 0) check(errno, "pipe");
         const bool child_reads = target == 0;
@@ -112,12 +128,45 @@ int pidfd_open(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
 
-exit_status status_of(const siginfo_t& info) {
-  if (info.si_code == CLD_EXITED) return {info.si_status, 0};
-  return {128 + info.si_status, info.si_status};  // CLD_KILLED, CLD_DUMPED
+std::chrono::microseconds micros(const timeval& t) {
+  return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+}
+
+exit_status status_of(const siginfo_t& info, const rusage& usage) {
+  exit_status s;
+  if (info.si_code == CLD_EXITED) {
+    s.code = info.si_status;
+  } else {  // CLD_KILLED, CLD_DUMPED
+    s.code = 128 + info.si_status;
+    s.signal = info.si_status;
+  }
+  s.user_time = micros(usage.ru_utime);
+  s.system_time = micros(usage.ru_stime);
+  return s;
 }
 
 }  // namespace
+
+process::stdio process::stdio::from_fd(int fd) {
+  if (fd < 0)
+    throw std::invalid_argument("brigade::process::stdio::from_fd: " + std::to_string(fd) +
+                                " is not a descriptor");
+  return {kind::descriptor, fd};
+}
+
+std::vector<std::string> process::environment_with(const std::vector<std::string>& changes) {
+  auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry = *e;
+    bool changed = false;
+    for (const std::string& c : changes) changed = changed || name_of(c) == name_of(entry);
+    if (!changed) env.emplace_back(entry);
+  }
+  for (const std::string& c : changes)
+    if (c.find('=') != std::string::npos) env.push_back(c);
+  return env;
+}
 
 process::process(event_loop& loop, std::vector<std::string> argv, options o) {
   if (argv.empty()) throw std::invalid_argument("brigade::process: argv is empty");
@@ -215,21 +264,55 @@ void process::reset() noexcept {
   pid_ = -1;
 }
 
-std::optional<exit_status> process::try_wait() {
+std::optional<exit_status> process::reap(bool block) {
   if (status_ || !pidfd_.is_open()) return status_;
   siginfo_t info{};
-  if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.native_handle()), &info,
-               WEXITED | WNOHANG) < 0)
-    throw std::system_error(errno, std::system_category(),
-                            "brigade::process::wait: waitid for \"" + name_ + "\"");
-  if (info.si_pid == 0) return std::nullopt;  // still running
-  status_ = status_of(info);
+  rusage usage{};
+  // The system call itself, not glibc's waitid: only it gives the child's resource usage.
+  while (::syscall(SYS_waitid, P_PIDFD, pidfd_.native_handle(), &info,
+                   WEXITED | (block ? 0 : WNOHANG), &usage) < 0) {
+    if (errno != EINTR)
+      throw std::system_error(errno, std::system_category(),
+                              "brigade::process::wait: waitid for \"" + name_ + "\"");
+  }
+  if (info.si_pid == 0) return std::nullopt;  // still running (WNOHANG)
+  status_ = status_of(info, usage);
   return status_;
 }
 
-task<exit_status> process::wait() {
+void process::check_child(const char* what) const {
   if (!pidfd_.is_open() && !status_)
-    throw std::logic_error("brigade::process::wait: no child (moved from or default-constructed)");
+    throw std::logic_error(std::string("brigade::process::") + what +
+                           ": no child (moved from or default-constructed)");
+}
+
+std::optional<exit_status> process::try_wait() {
+  return reap(false);
+}
+
+exit_status process::blocking_wait() {
+  check_child("blocking_wait");
+  return *reap(true);
+}
+
+std::optional<exit_status> process::try_wait_for(std::chrono::nanoseconds limit) {
+  check_child("try_wait_for");
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (auto s = reap(false)) return s;
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::nanoseconds(0)) return std::nullopt;
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
+    const timespec ts{static_cast<time_t>(secs.count()), static_cast<long>((left - secs).count())};
+    pollfd p{pidfd_.native_handle(), POLLIN, 0};
+    if (::ppoll(&p, 1, &ts, nullptr) < 0 && errno != EINTR)
+      throw std::system_error(errno, std::system_category(),
+                              "brigade::process::try_wait_for: poll for \"" + name_ + "\"");
+  }
+}
+
+task<exit_status> process::wait() {
+  check_child("wait");
   for (;;) {
     if (auto s = try_wait()) co_return *s;
     // The pidfd turns readable when the child ends (it stays readable: no edge is missed).

@@ -9,11 +9,16 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -164,6 +169,81 @@ TEST_P(child, destroying_an_unwaited_process_kills_and_reaps_it) {
   }
   EXPECT_EQ(::kill(pid, 0), -1);  // gone, not a zombie
   EXPECT_EQ(errno, ESRCH);
+}
+
+TEST_P(child, streams_go_to_descriptors_of_ours_one_file_for_both) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("brigade_process_fd_" + std::to_string(::getpid()) + ".log");
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  {
+    process p(loop(), {"sh", "-c", "echo out; echo err >&2; exit 5"},
+              {.out = process::stdio::from_fd(fd), .err = process::stdio::from_fd(fd)});
+    ::close(fd);  // the child has its own copies
+    const brigade::exit_status s = p.blocking_wait();
+    EXPECT_EQ(s.code, 5);
+  }
+  std::ifstream in(path);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  EXPECT_EQ(text, "out\nerr\n");
+  std::filesystem::remove(path);
+}
+
+TEST_P(child, a_descriptor_that_is_not_open_is_an_error_naming_it) {
+  EXPECT_THROW(process::stdio::from_fd(-1), std::invalid_argument);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);
+  ::close(fds[1]);  // fds[1] is now a closed descriptor
+  try {
+    process p(loop(), {"true"}, {.in = process::stdio::from_fd(fds[1])});
+    FAIL() << "started with a closed descriptor";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().value(), EBADF);
+    EXPECT_NE(std::string(e.what()).find("descriptor " + std::to_string(fds[1])), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_P(child, environment_with_sets_replaces_and_removes) {
+  ::setenv("BRIGADE_ENV_KEEP", "kept", 1);
+  ::setenv("BRIGADE_ENV_REPLACE", "old", 1);
+  ::setenv("BRIGADE_ENV_REMOVE", "gone?", 1);
+  const auto env = process::environment_with(
+      {"BRIGADE_ENV_REPLACE=new", "BRIGADE_ENV_REMOVE", "BRIGADE_ENV_ADD=added"});
+  auto body = [&]() -> brigade::task<std::string> {
+    process p(loop(),
+              {"sh", "-c",
+               "echo \"$BRIGADE_ENV_KEEP $BRIGADE_ENV_REPLACE ${BRIGADE_ENV_REMOVE-unset} "
+               "$BRIGADE_ENV_ADD\"; env | grep -c ^BRIGADE_ENV_REPLACE="},
+              {.env = env, .out = process::stdio::pipe});
+    auto out = co_await p.stdout_pipe().read_to_end();
+    EXPECT_TRUE((co_await p.wait()).success());
+    co_return out;
+  };
+  EXPECT_EQ(loop().run_until(body()), "kept new unset added\n1\n");
+}
+
+TEST_P(child, blocking_waits_for_code_that_runs_no_loop) {
+  process sleeper(loop(), {"sleep", "60"});
+  EXPECT_FALSE(sleeper.try_wait_for(20ms).has_value());  // still running, and still is
+  sleeper.kill();
+  const brigade::exit_status killed = sleeper.blocking_wait();
+  EXPECT_EQ(killed.signal, SIGKILL);
+  EXPECT_EQ(sleeper.blocking_wait().signal, SIGKILL);  // waiting again gives the same
+
+  process quick(loop(), {"sh", "-c", "exit 4"});
+  const auto s = quick.try_wait_for(600s);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->code, 4);
+  EXPECT_THROW((void)process().blocking_wait(), std::logic_error);
+}
+
+TEST_P(child, the_status_carries_the_cpu_time_the_child_used) {
+  process p(loop(), {"sh", "-c", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done"});
+  const brigade::exit_status s = p.blocking_wait();
+  EXPECT_TRUE(s.success());
+  EXPECT_GT((s.user_time + s.system_time).count(), 0);
 }
 
 BRIGADE_INSTANTIATE_ON_BACKENDS(child);
