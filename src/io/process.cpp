@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <stdexcept>
 #include <string>
@@ -113,16 +114,20 @@ struct spawn_setup {
 
 // Writing to a pipe whose reader has gone raises SIGPIPE, whose default action ends the whole
 // process: ignore it once (as Go's and Rust's runtimes do), unless the program chose a handler,
-// so such a write fails with EPIPE instead. Children start with every signal at its default.
-void ignore_sigpipe_once() {
-  static const bool done = [] {
+// so such a write fails with EPIPE instead. Whether brigade did: its children get SIGPIPE back
+// at its default action (a `yes | head` in them must end as usual).
+bool ignore_sigpipe_once() {
+  static const bool ignored_here = [] {
     struct sigaction old {};
     if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
-      ::signal(SIGPIPE, SIG_IGN);
-    return true;
+      return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+    return false;
   }();
-  (void)done;
+  return ignored_here;
 }
+
+// Whether an earlier process start made SIGPIPE ignored (without making it so now).
+std::atomic<bool> sigpipe_ignored_by_us{false};
 
 int pidfd_open(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -170,7 +175,11 @@ std::vector<std::string> process::environment_with(const std::vector<std::string
 
 process::process(event_loop& loop, std::vector<std::string> argv, options o) {
   if (argv.empty()) throw std::invalid_argument("brigade::process: argv is empty");
-  if (o.in == stdio::pipe) ignore_sigpipe_once();
+  // relaxed: the flag is only ever set to true, and sigaction itself is process-wide state
+  // that every thread sees; a start racing with the first one may reset SIGPIPE needlessly
+  // in its child (still the default the child would have got without brigade).
+  if (o.in == stdio::pipe && ignore_sigpipe_once())
+    sigpipe_ignored_by_us.store(true, std::memory_order_relaxed);
   spawn_setup s("brigade::process: cannot start \"" + argv[0] + "\"");
   s.stream(0, o.in);
   s.stream(1, o.out);
@@ -178,12 +187,14 @@ process::process(event_loop& loop, std::vector<std::string> argv, options o) {
   if (!o.cwd.empty())
     s.check(posix_spawn_file_actions_addchdir_np(&s.actions, o.cwd.c_str()),
             ("working directory \"" + o.cwd + "\"").c_str());
-  // A brigade thread may block signals (signal_set) or ignore some: the child starts clean.
-  sigset_t none, all;
+  // A brigade thread blocks signals (signal_set, pool workers): the child starts with none
+  // blocked. Ignored signals stay ignored across exec, but for SIGPIPE when brigade ignored it.
+  sigset_t none, ours;
   sigemptyset(&none);
-  sigfillset(&all);
+  sigemptyset(&ours);
+  if (sigpipe_ignored_by_us.load(std::memory_order_relaxed)) sigaddset(&ours, SIGPIPE);
   s.check(posix_spawnattr_setsigmask(&s.attr, &none), "sigmask");
-  s.check(posix_spawnattr_setsigdefault(&s.attr, &all), "sigdefault");
+  s.check(posix_spawnattr_setsigdefault(&s.attr, &ours), "sigdefault");
   s.check(posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),
           "flags");
 

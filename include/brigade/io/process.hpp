@@ -72,7 +72,10 @@ struct exit_status {
 ///
 /// Semantics: the constructor starts the program (posix_spawn; argv[0] is looked up in PATH
 /// unless it contains a '/'), with the given environment, working directory and standard
-/// streams, the signal mask emptied and every signal at its default action. wait() gives the
+/// streams and the signal mask emptied (a signal_set's blocked signals reach the child). A signal
+/// the program ignores stays ignored in the child, as exec keeps it (`nohup`'s SIGHUP, a shell's
+/// SIGINT for a background job); SIGPIPE is set back to its default if brigade ignored it (see
+/// below). wait() gives the
 /// exit status once the child ends (it reaps it); it may be awaited again and gives the same.
 /// Code that runs no loop (a command line, a test) waits with blocking_wait() or
 /// try_wait_for(d) instead; the loop is then only needed for pipes.
