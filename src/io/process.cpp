@@ -193,6 +193,9 @@ process::process(event_loop& loop, std::vector<std::string> argv, options o) {
   sigemptyset(&none);
   sigemptyset(&ours);
   if (sigpipe_ignored_by_us.load(std::memory_order_relaxed)) sigaddset(&ours, SIGPIPE);
+  for (const int sig : o.default_signals)
+    if (sigaddset(&ours, sig) != 0)
+      throw std::invalid_argument(s.what + ": " + std::to_string(sig) + " is not a signal");
   s.check(posix_spawnattr_setsigmask(&s.attr, &none), "sigmask");
   s.check(posix_spawnattr_setsigdefault(&s.attr, &ours), "sigdefault");
   s.check(posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),

@@ -3,24 +3,21 @@
 #include "tls_test_support.hpp"
 
 #include <brigade/core/when_all.hpp>
+#include <brigade/io/process.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -32,35 +29,26 @@ using tls_test::cert;
 class openssl_child {
  public:
   openssl_child(std::vector<std::string> args, const std::string& input) {
+    using stdio = brigade::process::stdio;
     log_ = ::testing::TempDir() + "openssl_child_" + std::to_string(::getpid()) + "_" +
            std::to_string(counter_++) + ".log";
     args.insert(args.begin(), BRIGADE_OPENSSL);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     int in[2];
-    if (::pipe(in) != 0) throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    const int rc = posix_spawn(&pid_, BRIGADE_OPENSSL, &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(in[0]);
-    if (rc != 0) {
-      ::close(in[1]);
-      throw std::runtime_error("cannot start " BRIGADE_OPENSSL);
+    if (::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    const int log = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    try {
+      process_ = brigade::process(
+          loop_, std::move(args),
+          {.in = stdio::from_fd(in[0]), .out = stdio::from_fd(log), .err = stdio::from_fd(log)});
+    } catch (...) {
+      for (const int fd : {in[0], in[1], log})
+        if (fd >= 0) ::close(fd);
+      throw;
     }
+    ::close(in[0]);
+    ::close(log);
     if (!input.empty()) (void)!::write(in[1], input.data(), input.size());
     ::close(in[1]);
-  }
-  ~openssl_child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
   }
   openssl_child(const openssl_child&) = delete;
   openssl_child& operator=(const openssl_child&) = delete;
@@ -80,23 +68,17 @@ class openssl_child {
     }
     return false;
   }
-  // The exit code, or -1 if it runs past limit (then it is killed).
+  // The exit code (128 + signal), or -1 if it runs past limit (then it is killed, as it is when
+  // this object goes before it ended).
   int wait(std::chrono::seconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < until) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
+    const std::optional<brigade::exit_status> s = process_.try_wait_for(limit);
+    return s ? s->code : -1;
   }
 
  private:
   static inline int counter_ = 0;
-  pid_t pid_ = -1;
+  brigade::event_loop loop_;  // the child's; never run: the waits here block
+  brigade::process process_;
   std::string log_;
 };
 

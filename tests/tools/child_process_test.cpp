@@ -6,7 +6,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,69 +27,68 @@ std::string first_line(const child_process& c) {
 
 TEST(child_process, a_child_past_its_timeout_gets_sigterm) {
   held_signals held;
-  child_process c({.argv = {"sleep", "1000"},
-                   .env = {},
-                   .out = child_process::output::inherit,
-                   .signals = &held});
-  const child_process::ending e = c.wait_for(0ns);
+  child_process c(held.loop(),
+                  {.argv = {"sleep", "1000"}, .env = {}, .out = child_process::output::inherit});
+  const child_process::ending e = c.wait_for(held, 0ns);
   EXPECT_TRUE(e.timed_out);
   EXPECT_EQ(e.stop_signal, 0);
-  ASSERT_TRUE(WIFSIGNALED(e.status)) << e.status;
-  EXPECT_EQ(WTERMSIG(e.status), SIGTERM);
+  EXPECT_EQ(e.status.signal, SIGTERM);
 }
 
 TEST(child_process, a_child_that_ignores_sigterm_gets_sigkill_after_the_grace) {
   held_signals held;
   // The shell says "ready" once SIGTERM is ignored, so the timeout cannot come first.
-  child_process c({.argv = {"sh", "-c", "trap '' TERM; echo ready; while :; do :; done"},
+  child_process c(held.loop(),
+                  {.argv = {"sh", "-c", "trap '' TERM; echo ready; while :; do :; done"},
                    .env = {},
-                   .out = child_process::output::pipe,
-                   .signals = &held});
+                   .out = child_process::output::pipe});
   ASSERT_EQ(first_line(c), "ready");
-  const child_process::ending e = c.wait_for(0ns, 10ms);
+  const child_process::ending e = c.wait_for(held, 0ns, 10ms);
   EXPECT_TRUE(e.timed_out);
-  ASSERT_TRUE(WIFSIGNALED(e.status)) << e.status;
-  EXPECT_EQ(WTERMSIG(e.status), SIGKILL);
+  EXPECT_EQ(e.status.signal, SIGKILL);
 }
 
 TEST(child_process, a_signal_to_us_is_passed_on_and_the_child_reaped) {
   held_signals held;
-  child_process c({.argv = {"sleep", "1000"},
-                   .env = {},
-                   .out = child_process::output::inherit,
-                   .signals = &held});
+  child_process c(held.loop(),
+                  {.argv = {"sleep", "1000"}, .env = {}, .out = child_process::output::inherit});
   // Held, so this does not end the test: wait_for reads it and passes it on.
   ASSERT_EQ(pthread_kill(pthread_self(), SIGTERM), 0);
-  const child_process::ending e = c.wait_for(1000s);
+  const child_process::ending e = c.wait_for(held, 1000s);
   EXPECT_FALSE(e.timed_out);
   EXPECT_EQ(e.stop_signal, SIGTERM);
-  ASSERT_TRUE(WIFSIGNALED(e.status)) << e.status;
-  EXPECT_EQ(WTERMSIG(e.status), SIGTERM);
+  EXPECT_EQ(e.status.signal, SIGTERM);
 }
 
 TEST(child_process, the_child_does_not_inherit_the_held_signals) {
   held_signals held;
   // SigBlk of the child's own status: which signals it blocks (none of ours).
-  child_process c({.argv = {"sh", "-c", "grep SigBlk /proc/self/status"},
-                   .env = {},
-                   .out = child_process::output::pipe,
-                   .signals = &held});
+  child_process c(held.loop(), {.argv = {"sh", "-c", "grep SigBlk /proc/self/status"},
+                                .env = {},
+                                .out = child_process::output::pipe});
   const std::string line = first_line(c);
-  EXPECT_EQ(c.wait_for(1000s).status, 0);
+  EXPECT_TRUE(c.wait_for(held, 1000s).status.success());
   EXPECT_EQ(line.find_first_not_of("0\t", line.find(':') + 1), std::string::npos) << line;
 }
 
 TEST(child_process, a_normal_end_is_reported_as_is) {
   held_signals held;
-  child_process c({.argv = {"sh", "-c", "exit 3"},
-                   .env = {},
-                   .out = child_process::output::inherit,
-                   .signals = &held});
-  const child_process::ending e = c.wait_for(1000s);
+  child_process c(
+      held.loop(),
+      {.argv = {"sh", "-c", "exit 3"}, .env = {}, .out = child_process::output::inherit});
+  const child_process::ending e = c.wait_for(held, 1000s);
   EXPECT_FALSE(e.timed_out);
   EXPECT_EQ(e.stop_signal, 0);
-  ASSERT_TRUE(WIFEXITED(e.status));
-  EXPECT_EQ(WEXITSTATUS(e.status), 3);
+  EXPECT_TRUE(e.status.exited());
+  EXPECT_EQ(e.status.code, 3);
+}
+
+TEST(child_process, a_wait_needs_the_loop_the_child_was_started_on) {
+  held_signals held;
+  brigade::event_loop other;
+  child_process c(other, {.argv = {"true"}, .env = {}, .out = child_process::output::inherit});
+  EXPECT_THROW(c.wait_for(held, 1000s), std::logic_error);
+  EXPECT_TRUE(c.wait().success());
 }
 
 }  // namespace

@@ -2,14 +2,14 @@
 // stdout and stderr, with a chosen stdin and stdout), and small traces to give it.
 #pragma once
 
-#include "spawn.hpp"  // tools/brigade: the command line starts its children the same way
+#include <brigade/io/event_loop.hpp>
+#include <brigade/io/process.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,39 +69,46 @@ inline run_options sigint_ignored() {
   return o;
 }
 
+// A running child and the loop it was started on (never run: the waits here block).
+struct child {
+  brigade::event_loop loop;
+  brigade::process process;
+};
+
 // A started brigade; its stdout and stderr go to files (or stdout to options.stdout_path).
 struct started {
   pid_t pid = -1;
   fs::path out, err;
+  std::shared_ptr<child> running;  // null when it could not be started
 };
 
 inline started start_brigade(const std::vector<std::string>& args, const run_options& o = {}) {
+  using stdio = brigade::process::stdio;
   const fs::path dir = scratch();
-  started s{-1, dir / "stdout", dir / "stderr"};
+  started s{-1, dir / "stdout", dir / "stderr", nullptr};
   const std::string out = o.stdout_path.empty() ? s.out.string() : o.stdout_path;
   const std::string err = s.err.string();
   std::vector<std::string> strings{BRIGADE_CLI};
   if (o.ignore_sigint)  // exec keeps an ignored signal ignored, and the pid
     strings = {"/bin/sh", "-c", "trap '' INT; exec \"$0\" \"$@\"", BRIGADE_CLI};
   strings.insert(strings.end(), args.begin(), args.end());
-  // Our descriptors for the child's 1 and 2, closed on exec: the child sees only its copies.
+  // The child gets copies; ours close here.
   const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   EXPECT_GE(out_fd, 0) << out;
   EXPECT_GE(err_fd, 0) << err;
-  brigade::cli::spawn_options so{.argv = strings, .dup2 = {{out_fd, 1}, {err_fd, 2}}};
-  if (o.stdin_fd >= 0) so.dup2.insert(so.dup2.begin(), {o.stdin_fd, 0});
-  // Whatever this test runner was started with, brigade starts with SIGINT and SIGTERM acting
-  // and unblocked.
-  sigset_t none, stops;
-  sigemptyset(&none);
-  sigemptyset(&stops);
-  sigaddset(&stops, SIGINT);
-  sigaddset(&stops, SIGTERM);
-  so.signal_mask = &none;
-  so.signal_default = &stops;
   try {
-    s.pid = brigade::cli::spawn(so);
+    auto c = std::make_shared<child>();
+    // Whatever this test runner was started with (a background job ignores SIGINT), brigade
+    // starts with SIGINT and SIGTERM acting and unblocked.
+    c->process =
+        brigade::process(c->loop, strings,
+                         {.in = o.stdin_fd >= 0 ? stdio::from_fd(o.stdin_fd) : stdio::inherit,
+                          .out = stdio::from_fd(out_fd),
+                          .err = stdio::from_fd(err_fd),
+                          .default_signals = {SIGINT, SIGTERM}});
+    s.pid = c->process.pid();
+    s.running = std::move(c);
   } catch (const std::exception& e) {
     ADD_FAILURE() << e.what();
   }
@@ -120,21 +129,22 @@ bool eventually(F&& done, std::chrono::seconds limit = std::chrono::seconds(100)
   }
 }
 
-// Reaps a started brigade, waiting at most `limit`: its wait status, or -1 when it did not end
-// (then it is killed, so that no test leaves one behind).
-inline int reap(pid_t pid, std::chrono::seconds limit = std::chrono::seconds(100)) {
-  int status = 0;
-  if (eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, limit)) return status;
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
+// Waits at most `limit` for a started brigade to end: its exit code, or -1 when it did not exit
+// normally or did not end (then it is killed, so that no test leaves one behind).
+inline int reap(brigade::process& p, std::chrono::seconds limit = std::chrono::seconds(100)) {
+  const std::optional<brigade::exit_status> s = p.try_wait_for(limit);
+  if (!s) {
+    p.kill(SIGKILL);
+    (void)p.blocking_wait();
+    return -1;
+  }
+  return s->exited() ? s->code : -1;
 }
 
 inline outcome finish(const started& s) {
   outcome o;
-  if (s.pid < 0) return o;
-  const int status = reap(s.pid);
-  if (status != -1 && WIFEXITED(status)) o.status = WEXITSTATUS(status);
+  if (!s.running) return o;
+  o.status = reap(s.running->process);
   o.out = slurp(s.out);
   o.err = slurp(s.err);
   return o;

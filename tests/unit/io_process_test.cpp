@@ -247,11 +247,12 @@ TEST_P(child, the_status_carries_the_cpu_time_the_child_used) {
 }
 
 // The signals a child started now ignores (SigIgn of its /proc status).
-unsigned long long ignored_in_child(brigade::event_loop& loop, process::stdio in) {
+unsigned long long ignored_in_child(brigade::event_loop& loop, process::stdio in,
+                                    std::vector<int> defaults = {}) {
   int fds[2];
   EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
   process p(loop, {"sh", "-c", "exec grep SigIgn: /proc/self/status"},
-            {.in = in, .out = process::stdio::from_fd(fds[1])});
+            {.in = in, .out = process::stdio::from_fd(fds[1]), .default_signals = defaults});
   ::close(fds[1]);
   std::string line;
   char buf[256];
@@ -266,7 +267,7 @@ constexpr unsigned long long bit(int sig) {
   return 1ULL << (sig - 1);
 }
 
-TEST_P(child, an_ignored_signal_stays_ignored_and_sigpipe_comes_back_if_brigade_ignored_it) {
+TEST_P(child, an_ignored_signal_stays_ignored_unless_asked_and_sigpipe_comes_back) {
   struct sigaction ignore {};
   struct sigaction old_int {};
   struct sigaction pipe_before {};
@@ -275,10 +276,15 @@ TEST_P(child, an_ignored_signal_stays_ignored_and_sigpipe_comes_back_if_brigade_
   ::sigaction(SIGPIPE, nullptr, &pipe_before);
   // A stdin pipe makes brigade ignore SIGPIPE in this process (when it was at its default).
   const unsigned long long ignored = ignored_in_child(loop(), process::stdio::pipe);
+  const unsigned long long asked_default =
+      ignored_in_child(loop(), process::stdio::inherit, {SIGINT});
   struct sigaction pipe_after {};
   ::sigaction(SIGPIPE, nullptr, &pipe_after);
   ::sigaction(SIGINT, &old_int, nullptr);
   EXPECT_NE(ignored & bit(SIGINT), 0U) << std::hex << ignored;
+  EXPECT_EQ(asked_default & bit(SIGINT), 0U) << std::hex << asked_default;
+  EXPECT_THROW(process(loop(), {"true"}, {.default_signals = {0}}), std::invalid_argument);
+  EXPECT_THROW(process(loop(), {"true"}, {.default_signals = {4096}}), std::invalid_argument);
   // When SIGPIPE was already ignored as this test started, whether by brigade (an earlier test
   // in this process) or by whoever started the test, the two cannot be told apart here; run
   // alone (as ctest runs each test) it starts at its default.

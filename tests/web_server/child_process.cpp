@@ -1,15 +1,10 @@
-// Spawning (brigade::cli::spawn, shared with the command line), reading from and stopping child
-// processes: pipes, and waitpid with a deadline (a child that hangs fails the test instead of
-// hanging it).
+// Starting (brigade::process), reading from and stopping child processes: pipes, and waits with a
+// deadline (a child that hangs fails the test instead of hanging it).
 #include "child_process.hpp"
-
-#include "spawn.hpp"  // tools/brigade: the command line starts its children the same way
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,7 +16,6 @@
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
-#include <thread>
 
 namespace web_test {
 namespace {
@@ -29,40 +23,29 @@ namespace {
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
-pid_t spawn(std::vector<std::string> argv, const std::vector<std::string>& env,
-            std::vector<std::pair<int, int>> redirects) {
-  // stdin is /dev/null: a child never waits for input that no test gives it.
-  return brigade::cli::spawn(
-      {.argv = std::move(argv), .env = env, .dev_null = {0}, .dup2 = std::move(redirects)});
+// stdin is /dev/null: a child never waits for input that no test gives it.
+brigade::process spawn(brigade::event_loop& loop, std::vector<std::string> argv,
+                       const std::vector<std::string>& env, int out, int err) {
+  using stdio = brigade::process::stdio;
+  return brigade::process(loop, std::move(argv),
+                          {.env = brigade::process::environment_with(env),
+                           .in = stdio::null,
+                           .out = stdio::from_fd(out),
+                           .err = stdio::from_fd(err)});
 }
 
-int decode(int status) {
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-double seconds_of(const timeval& t) {
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
-}
-
-// The child's exit code, or -1 if it is still running at `deadline` (it is then killed). The
-// CPU time it used goes to *cpu when it exits in time.
-int wait_until(pid_t pid, steady::time_point deadline, double* cpu = nullptr) {
-  for (;;) {
-    int status = 0;
-    rusage usage{};
-    const pid_t r = ::wait4(pid, &status, WNOHANG, &usage);
-    if (r == pid) {
-      if (cpu != nullptr) *cpu = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
-      return decode(status);
-    }
-    if (r < 0 && errno != EINTR) return -1;
-    if (steady::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(5ms);  // polling another process, not ordering our threads
+// The child's exit code (128 + signal), or -1 if it is still running at `deadline` (it is then
+// killed). The CPU time it used goes to *cpu when it exits in time.
+int wait_until(brigade::process& p, steady::time_point deadline, double* cpu = nullptr) {
+  const std::optional<brigade::exit_status> s =
+      p.try_wait_for(std::max(deadline - steady::now(), steady::duration(0)));
+  if (!s) {
+    p.kill(SIGKILL);
+    (void)p.blocking_wait();
+    return -1;
   }
+  if (cpu != nullptr) *cpu = std::chrono::duration<double>(s->user_time + s->system_time).count();
+  return s->code;
 }
 
 int poll_ms(steady::time_point deadline) {
@@ -91,7 +74,8 @@ struct pipe_pair {
 run_result run_program(const std::vector<std::string>& argv, std::chrono::seconds limit,
                        const std::vector<std::string>& env) {
   pipe_pair out, err;
-  const pid_t pid = spawn(argv, env, {{out.fds[1], 1}, {err.fds[1], 2}});
+  brigade::event_loop loop;
+  brigade::process p = spawn(loop, argv, env, out.fds[1], err.fds[1]);
   out.close_write();
   err.close_write();
   const auto deadline = steady::now() + limit;
@@ -112,7 +96,7 @@ run_result run_program(const std::vector<std::string>& argv, std::chrono::second
       }
     }
   }
-  r.code = wait_until(pid, open == 0 ? steady::now() + 10s : steady::now());
+  r.code = wait_until(p, open == 0 ? steady::now() + 10s : steady::now());
   return r;
 }
 
@@ -128,11 +112,12 @@ server_process::server_process(std::vector<std::string> flags, std::vector<std::
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.insert(argv.end(), {"--port", "0"});
   try {
-    pid_ = spawn(std::move(argv), env, {{out.fds[1], 1}, {log_fd, 2}});
+    process_ = spawn(loop_, std::move(argv), env, out.fds[1], log_fd);
   } catch (...) {
     ::close(log_fd);
     throw;
   }
+  running_ = true;
   ::close(log_fd);
   out.close_write();
   stdout_fd_ = std::exchange(out.fds[0], -1);
@@ -162,20 +147,20 @@ server_process::~server_process() {
 
 int server_process::stop(int sig, std::chrono::seconds limit) {
   if (!running()) return -1;
-  ::kill(pid_, sig);
+  process_.kill(sig);
   return wait_for_exit(limit);
 }
 
 int server_process::wait_for_exit(std::chrono::seconds limit) {
   if (!running()) return -1;
-  const int code = wait_until(pid_, steady::now() + limit, &cpu_at_exit_);
-  pid_ = -1;
+  const int code = wait_until(process_, steady::now() + limit, &cpu_at_exit_);
+  running_ = false;
   return code;
 }
 
 double server_process::cpu_seconds() const {
   if (!running()) return cpu_at_exit_;
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::ifstream in("/proc/" + std::to_string(pid()) + "/stat");
   std::string stat;
   std::getline(in, stat);
   // After the command name (in parentheses, which may hold spaces): state is field 3, utime
@@ -197,7 +182,7 @@ std::string server_process::log() const {
 }
 
 long server_process::rss_bytes() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::ifstream in("/proc/" + std::to_string(pid()) + "/status");
   for (std::string line; std::getline(in, line);)
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) * 1024;
   return -1;

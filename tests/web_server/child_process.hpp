@@ -2,6 +2,9 @@
 // by a signal) and short-lived programs such as curl.
 #pragma once
 
+#include <brigade/io/event_loop.hpp>
+#include <brigade/io/process.hpp>
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -43,14 +46,14 @@ class server_process {
   server_process& operator=(const server_process&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
-  pid_t pid() const noexcept { return pid_; }
+  pid_t pid() const noexcept { return process_.pid(); }
 
   /// Sends sig and waits at most `limit` for the exit. Returns the exit code (128 + signal
   /// when a signal ended it), or -1 after a timeout (the server is then killed).
   int stop(int sig, std::chrono::seconds limit);
   /// Waits at most `limit` for an exit that is already under way; as stop().
   int wait_for_exit(std::chrono::seconds limit);
-  bool running() const noexcept { return pid_ > 0; }
+  bool running() const noexcept { return running_; }
 
   /// Everything the server wrote to stderr so far.
   std::string log() const;
@@ -61,7 +64,9 @@ class server_process {
   double cpu_seconds() const;
 
  private:
-  pid_t pid_ = -1;
+  brigade::event_loop loop_;  // the child's; never run: the waits here block
+  brigade::process process_;
+  bool running_ = false;  // started and not waited for
   int stdout_fd_ = -1;
   std::string log_path_;
   std::uint16_t port_ = 0;

@@ -116,7 +116,8 @@ void show_progress(std::size_t count, const nlohmann::json& r) {
 int run_bench(const bench_settings& s) {
   const std::vector<std::string> argv = bench_arguments(find_bench(s), s);
   std::fprintf(stderr, "bench: running %s\n", command_line(argv).c_str());
-  child_process child({.argv = argv, .env = {}, .out = child_process::output::pipe});
+  brigade::event_loop loop;  // the child's; never run: the waits here block
+  child_process child(loop, {.argv = argv, .env = {}, .out = child_process::output::pipe});
   nlohmann::json results = nlohmann::json::array();
   for_each_line(child.stdout_fd(), [&](const std::string& line) {
     if (!line.empty() && line.front() == '{') {
@@ -129,8 +130,8 @@ int run_bench(const bench_settings& s) {
     }
     if (!s.json) std::cout << line << '\n' << std::flush;  // brigade_bench's table
   });
-  const int status = child.wait();
-  if (!succeeded(status))
+  const brigade::exit_status status = child.wait();
+  if (!status.success())
     throw std::runtime_error("\"" + command_line(argv) + "\" " + describe_status(status));
   if (s.json) std::cout << results.dump(2) << '\n';
   return 0;

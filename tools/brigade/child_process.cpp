@@ -1,178 +1,145 @@
-// Children started through spawn() with a chosen stdout, waits with a timeout that pass SIGINT
-// and SIGTERM on to the child, and readable exit statuses.
+// Children started as brigade::process with a chosen stdout, waits on an event loop with a timeout
+// that pass SIGINT and SIGTERM on to the child, and readable exit statuses.
 #include "child_process.hpp"
-#include "spawn.hpp"
+
+#include <brigade/core/scope.hpp>
+#include <brigade/io/timeout.hpp>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <csignal>
 #include <cstring>
+#include <exception>
+#include <initializer_list>
 #include <stdexcept>
+#include <system_error>
 
 namespace brigade::cli {
 namespace {
 
-// SIGCHLD, and SIGINT and SIGTERM unless they are ignored: a shell starts a background job of a
-// script with SIGINT ignored so that ^C stops only the script, and that must stay so.
-sigset_t stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);
-  for (const int sig : {SIGINT, SIGTERM}) {
-    struct sigaction now {};
-    if (sigaction(sig, nullptr, &now) == 0 && now.sa_handler != SIG_IGN) sigaddset(&set, sig);
-  }
-  return set;
+bool ignored(int sig) {
+  struct sigaction now {};
+  return sigaction(sig, nullptr, &now) == 0 && now.sa_handler == SIG_IGN;
 }
 
-[[noreturn]] void throw_errno(const char* what) {
-  throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+// SIGINT and SIGTERM unless they are ignored: a shell starts a background job of a script with
+// SIGINT ignored so that ^C stops only the script, and that must stay so.
+std::optional<brigade::signal_set> hold(brigade::event_loop& loop) {
+  using set = std::initializer_list<int>;
+  const bool i = !ignored(SIGINT), t = !ignored(SIGTERM);
+  if (i && t) return std::optional<brigade::signal_set>(std::in_place, loop, set{SIGINT, SIGTERM});
+  if (i) return std::optional<brigade::signal_set>(std::in_place, loop, set{SIGINT});
+  if (t) return std::optional<brigade::signal_set>(std::in_place, loop, set{SIGTERM});
+  return std::nullopt;
+}
+
+sigset_t current_mask() {
+  sigset_t mask;
+  pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+  return mask;
+}
+
+// The first SIGINT or SIGTERM goes to the child; a second one, or the grace period passing, ends
+// it with SIGKILL. Stopped (operation_cancelled) once the child has ended.
+brigade::task<void> pass_on_signals(brigade::process& p, brigade::signal_set& set,
+                                    std::chrono::nanoseconds grace, int& first) {
+  first = co_await set.wait();
+  p.kill(first);
+  try {
+    (void)co_await brigade::timeout(grace, set.wait());
+  } catch (const brigade::timed_out&) {
+  }
+  p.kill(SIGKILL);
+}
+
+// The end of p: at most `timeout`, then SIGTERM, then after `grace` SIGKILL.
+brigade::task<brigade::exit_status> wait_with_deadline(brigade::process& p,
+                                                       std::chrono::nanoseconds timeout,
+                                                       std::chrono::nanoseconds grace,
+                                                       bool& timed_out) {
+  try {
+    co_return co_await brigade::timeout(timeout, p.wait());
+  } catch (const brigade::timed_out&) {
+  }
+  timed_out = true;
+  p.kill(SIGTERM);
+  try {
+    co_return co_await brigade::timeout(grace, p.wait());
+  } catch (const brigade::timed_out&) {
+  }
+  p.kill(SIGKILL);  // it ignored SIGTERM for the whole grace period
+  co_return co_await p.wait();
+}
+
+brigade::task<child_process::ending> supervise(brigade::process& p, brigade::signal_set* set,
+                                               std::chrono::nanoseconds timeout,
+                                               std::chrono::nanoseconds grace) {
+  child_process::ending e;
+  brigade::scope forwarding;
+  if (set != nullptr) forwarding.spawn(pass_on_signals(p, *set, grace, e.stop_signal));
+  std::exception_ptr failed;
+  try {
+    e.status = co_await wait_with_deadline(p, timeout, grace, e.timed_out);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  forwarding.request_stop();
+  co_await forwarding.join();  // the scope must not end with its child running
+  if (failed) std::rethrow_exception(failed);
+  co_return e;
 }
 
 }  // namespace
 
-held_signals::held_signals() {
-  const sigset_t set = stop_signals();
-  // Blocked signals are not lost: they stay pending until the signalfd reads them.
-  if (const int err = pthread_sigmask(SIG_BLOCK, &set, &old_mask_); err != 0) {
-    errno = err;
-    throw_errno("pthread_sigmask");
-  }
-  fd_ = signalfd(-1, &set, SFD_CLOEXEC);
-  if (fd_ < 0) {
-    const int err = errno;
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    errno = err;
-    throw_errno("signalfd");
-  }
-}
+held_signals::held_signals() : old_mask_(current_mask()), set_(hold(loop_)) {}
 
 held_signals::~held_signals() {
-  close(fd_);
+  set_.reset();
   pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
 }
 
-int held_signals::next(std::chrono::milliseconds timeout) {
-  const auto ms =
-      static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(timeout.count(), 0, INT_MAX));
-  pollfd p{fd_, POLLIN, 0};
-  const int ready = poll(&p, 1, ms);
-  if (ready < 0 && errno != EINTR) throw_errno("poll");
-  if (ready <= 0) return 0;
-  signalfd_siginfo info{};
-  const ssize_t n = read(fd_, &info, sizeof info);
-  if (n != static_cast<ssize_t>(sizeof info)) return 0;  // EINTR or EAGAIN: poll again
-  return static_cast<int>(info.ssi_signo);
-}
-
-child_process::child_process(const options& o) {
-  spawn_options so{.argv = o.argv, .env = o.env};
-  // The child must not inherit the signals we hold, or SIGTERM could never stop it.
-  if (o.signals != nullptr) so.signal_mask = &o.signals->old_mask();
-  signals_ = o.signals;
+child_process::child_process(brigade::event_loop& loop, const options& o) : loop_(&loop) {
+  using stdio = brigade::process::stdio;
   int pipe_fds[2] = {-1, -1};
+  stdio out = stdio::inherit;
   if (o.out == output::discard) {
-    so.dev_null.push_back(1);
+    out = stdio::null;
   } else if (o.out == output::pipe) {
+    // Our own pipe, not stdio::pipe: its reading end blocks, for code that runs no loop.
     if (pipe2(pipe_fds, O_CLOEXEC) != 0)
-      throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
-    so.dup2.emplace_back(pipe_fds[1], 1);  // both originals close at exec
+      throw std::system_error(errno, std::generic_category(), "cannot make a pipe");
+    out = stdio::from_fd(pipe_fds[1]);
   }
   try {
-    pid_ = spawn(so);
+    process_ = brigade::process(loop, o.argv,
+                                {.env = brigade::process::environment_with(o.env), .out = out});
   } catch (...) {
     for (const int fd : pipe_fds)
       if (fd >= 0) close(fd);
     throw;
   }
-  if (pipe_fds[1] >= 0) close(pipe_fds[1]);
+  if (pipe_fds[1] >= 0) close(pipe_fds[1]);  // the child has its copy
   out_fd_ = pipe_fds[0];
 }
 
 child_process::~child_process() {
-  if (pid_ > 0) {  // never waited for: an error is on its way out, so stop the child too
-    kill(pid_, SIGKILL);
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
+  // brigade::process kills a child that was never waited for (an error is on its way out).
   if (out_fd_ >= 0) close(out_fd_);
 }
 
-int child_process::wait() {
-  int status = 0;
-  while (waitpid(pid_, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
-  }
-  pid_ = -1;
-  return status;
-}
-
-bool child_process::try_reap(int& status) {
-  for (;;) {
-    const pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      return true;
-    }
-    if (r == 0) return false;
-    if (errno != EINTR) throw_errno("waitpid");
-  }
-}
-
-child_process::ending child_process::wait_for(std::chrono::nanoseconds timeout,
+child_process::ending child_process::wait_for(held_signals& held, std::chrono::nanoseconds timeout,
                                               std::chrono::nanoseconds grace) {
-  if (signals_ == nullptr) throw std::logic_error("child_process::wait_for without held signals");
-  using clock = std::chrono::steady_clock;
-  ending e;
-  auto deadline = clock::now() + timeout;
-  bool stopping = false;  // asked to stop (SIGTERM or the forwarded signal); SIGKILL next
-  auto kill_now = [&] {
-    kill(pid_, SIGKILL);
-    e.status = wait();
-    return e;
-  };
-  for (;;) {
-    if (try_reap(e.status)) return e;
-    const auto now = clock::now();
-    if (now >= deadline) {
-      if (stopping) return kill_now();  // it ignored SIGTERM for the whole grace period
-      e.timed_out = true;
-      stopping = true;
-      kill(pid_, SIGTERM);
-      deadline = now + grace;
-      continue;
-    }
-    const int sig = signals_->next(std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
-    if (sig != SIGINT && sig != SIGTERM) continue;  // SIGCHLD or nothing: look again
-    if (e.stop_signal == 0) e.stop_signal = sig;
-    if (stopping) return kill_now();  // a second request: no more waiting
-    stopping = true;
-    kill(pid_, sig);
-    deadline = clock::now() + grace;
-  }
+  if (&held.loop() != loop_)
+    throw std::logic_error("child_process::wait_for: the child was started on another loop");
+  return loop_->run_until(supervise(process_, held.signals(), timeout, grace));
 }
 
-std::string describe_status(int wait_status) {
-  if (WIFEXITED(wait_status))
-    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
-  if (WIFSIGNALED(wait_status)) {
-    const int sig = WTERMSIG(wait_status);
-    return "was killed by signal " + std::to_string(sig) + " (" + strsignal(sig) + ")";
-  }
-  return "ended with wait status " + std::to_string(wait_status);
-}
-
-bool succeeded(int wait_status) noexcept {
-  return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+std::string describe_status(const brigade::exit_status& s) {
+  if (s.exited()) return "exited with status " + std::to_string(s.code);
+  return "was killed by signal " + std::to_string(s.signal) + " (" + strsignal(s.signal) + ")";
 }
 
 std::string command_line(const std::vector<std::string>& argv) {

@@ -82,13 +82,12 @@ double time_one_run(const scale_settings& s, const launcher& how, unsigned p,
                     held_signals& signals) {
   const auto t0 = std::chrono::steady_clock::now();
   // stdout goes nowhere: the measured program's output would mix with ours (and our JSON).
-  child_process child({.argv = how.argv(s, p),
-                       .env = how.env(p),
-                       .out = child_process::output::discard,
-                       .signals = &signals});
+  child_process child(signals.loop(), {.argv = how.argv(s, p),
+                                       .env = how.env(p),
+                                       .out = child_process::output::discard});
   const child_process::ending e =
-      child.wait_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::duration<double>(s.timeout)));
+      child.wait_for(signals, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::duration<double>(s.timeout)));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string run = how.describe(s, p);
@@ -104,7 +103,7 @@ double time_one_run(const scale_settings& s, const launcher& how, unsigned p,
     std::snprintf(limit, sizeof limit, "%g", s.timeout);
     throw std::runtime_error(run + " timed out after " + limit + " s (--timeout) and was stopped");
   }
-  if (!succeeded(e.status)) throw std::runtime_error(run + " " + describe_status(e.status));
+  if (!e.status.success()) throw std::runtime_error(run + " " + describe_status(e.status));
   return seconds;
 }
 

@@ -136,6 +136,10 @@ class process {
     stdio in = stdio::inherit;
     stdio out = stdio::inherit;
     stdio err = stdio::inherit;
+    /// Signals the child starts with at their default action even if this process ignores them
+    /// (e.g. {SIGINT} for a child that must stop on ^C though we were started as a background
+    /// job). std::invalid_argument naming a number that is not a signal.
+    std::vector<int> default_signals = {};
   };
 
   process() noexcept = default;
