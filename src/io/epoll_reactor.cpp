@@ -13,7 +13,10 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <ctime>
 #include <optional>
@@ -179,7 +182,9 @@ class epoll_reactor final : public reactor {
                   static_cast<long>(timeout_ns % 1'000'000'000)};
       n = ::epoll_pwait2(epfd_, events, 256, &ts, nullptr);
       if (n < 0 && errno == ENOSYS) {  // kernels before 5.11: millisecond resolution, rounded up
-        n = ::epoll_wait(epfd_, events, 256, static_cast<int>((timeout_ns + 999'999) / 1'000'000));
+        // At most INT_MAX ms (24 days): a later deadline is looked at again then.
+        const std::int64_t capped = std::min<std::int64_t>(timeout_ns, INT_MAX * 1'000'000LL);
+        n = ::epoll_wait(epfd_, events, 256, static_cast<int>((capped + 999'999) / 1'000'000));
       }
     }
     for (int i = 0; i < n; ++i) {

@@ -94,6 +94,38 @@ TEST(core_seam, a_ten_second_timeout_finishes_at_once_under_the_simulator) {
   EXPECT_LT(std::chrono::steady_clock::now() - real_start, 10s);
 }
 
+// "Forever" as a duration: hours::max() is far more nanoseconds than the clock holds. The
+// deadline saturates (it never comes) instead of wrapping round into the past.
+brigade::task<std::string> forever_is_not_the_past() {
+  std::string log;
+  log += std::to_string(
+      co_await brigade::timeout(std::chrono::hours::max(), []() -> brigade::task<int> {
+        co_await brigade::sleep_for(1ms);
+        co_return 7;
+      }()));
+  brigade::scope s;
+  s.spawn([](std::string& l) -> brigade::task<> {
+    try {
+      co_await brigade::sleep_for(std::chrono::duration<double>(1e300));
+      l += ";woke";
+    } catch (const brigade::operation_cancelled&) {
+      l += ";still asleep";
+    }
+  }(log));
+  co_await brigade::sleep_for(1ms);
+  s.request_stop();
+  co_await s.join();
+  co_return log;
+}
+
+TEST(core_seam, a_limit_too_long_for_the_clock_never_fires) {
+  brigade::event_loop loop;
+  EXPECT_EQ(loop.run_until(forever_is_not_the_past()), "7;still asleep");
+  std::string log;
+  brigade::sim::run(5, [&]() -> brigade::task<> { log = co_await forever_is_not_the_past(); });
+  EXPECT_EQ(log, "7;still asleep");
+}
+
 TEST(core_seam, now_is_virtual_under_the_simulator) {
   brigade::sim::run(3, [&]() -> brigade::task<> {
     EXPECT_EQ(brigade::now().time_since_epoch(), 0ns);

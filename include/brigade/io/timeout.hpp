@@ -53,7 +53,10 @@ task<await_result_t<A>> as_task(A a) {
 /// nor in a simulation.
 template <class T, class Rep, class Period>
 task<T> timeout(std::chrono::duration<Rep, Period> limit, task<T> t) {
-  const auto deadline = brigade::now() + std::chrono::ceil<std::chrono::nanoseconds>(limit);
+  // Saturating: a limit too long for the clock (hours::max()) is a deadline that never comes.
+  const auto deadline = std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::nanoseconds(detail::after_ns(detail::context_now_ns(), limit))));
   auto timer = [](std::chrono::steady_clock::time_point at) -> task<void> {
     co_await sleep_until(at);
   };

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stop_token>
 
@@ -92,8 +93,14 @@ inline std::int64_t to_loop_clock(std::chrono::steady_clock::time_point tp) noex
 
 template <class Rep, class Period>
 std::int64_t after_ns(std::int64_t now, std::chrono::duration<Rep, Period> d) noexcept {
-  const auto ns = std::chrono::ceil<std::chrono::nanoseconds>(d).count();
-  return now + (ns > 0 ? ns : 0);
+  using limits = std::numeric_limits<std::int64_t>;
+  if (!(d > d.zero())) return now;  // negative, zero (and NaN) durations do not wait
+  // Compared in long double first: a duration past what int64 nanoseconds hold (hours::max(),
+  // "forever") would overflow the conversion and the sum; it saturates to never instead.
+  if (std::chrono::duration<long double, std::nano>(d).count() >=
+      static_cast<long double>(limits::max() - now))
+    return limits::max();
+  return now + std::chrono::ceil<std::chrono::nanoseconds>(d).count();
 }
 
 event_loop& current_loop_or_throw(const char* what);
