@@ -18,11 +18,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -75,6 +79,65 @@ TEST_P(net, echo_with_hundreds_of_clients) {
     co_return total;
   };
   EXPECT_EQ(loop().run_until(body()), clients * 5);
+}
+
+// Counts SIGUSR2s. Installed without SA_RESTART, so that each one that lands in a system call of
+// the loop (epoll_pwait2, io_uring_enter, read, write, accept, connect) makes it fail with EINTR.
+std::atomic<int> interruptions{0};
+void count_interruption(int) {
+  interruptions.fetch_add(1, std::memory_order_relaxed);  // a counter: nothing is ordered by it
+}
+
+TEST_P(net, signals_landing_in_the_loops_system_calls_change_nothing) {
+  struct sigaction count {};
+  struct sigaction old {};
+  count.sa_handler = count_interruption;
+  sigemptyset(&count.sa_mask);
+  count.sa_flags = 0;  // no SA_RESTART
+  ASSERT_EQ(::sigaction(SIGUSR2, &count, &old), 0);
+  interruptions.store(0, std::memory_order_relaxed);
+  const pthread_t loop_thread = ::pthread_self();  // run_until runs the loop here
+  // relaxed: a stop flag; the join below orders everything the hammer did.
+  std::atomic<bool> done{false};
+  std::thread hammer([&] {
+    while (!done.load(std::memory_order_relaxed)) {
+      ::pthread_kill(loop_thread, SIGUSR2);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  const int clients = 40;
+  brigade::tcp_listener l(loop(), brigade::endpoint::loopback(0));
+  const auto at = l.local_endpoint();
+  auto sleeper = [&]() -> brigade::task<int> {
+    int on_time = 0;
+    for (int i = 0; i < 20; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      co_await brigade::sleep_for(std::chrono::milliseconds(2));
+      if (std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(2)) ++on_time;
+    }
+    co_return on_time;
+  };
+  auto body = [&]() -> brigade::task<int> {
+    std::vector<brigade::task<int>> cs;
+    for (int i = 0; i < clients; ++i) cs.push_back(echo_client(loop(), at, i));
+    auto [served, results, slept] = co_await brigade::when_all(
+        echo_server(l, clients), brigade::when_all(std::move(cs)), sleeper());
+    (void)served;
+    int total = 0;
+    for (int r : results) total += r;
+    co_return total + slept;
+  };
+  int total = -1;
+  try {
+    total = loop().run_until(body());
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what();
+  }
+  done.store(true, std::memory_order_relaxed);
+  hammer.join();
+  ::sigaction(SIGUSR2, &old, nullptr);
+  EXPECT_EQ(total, clients * 5 + 20);  // every echo exact, no sleep ended early
+  EXPECT_GT(interruptions.load(std::memory_order_relaxed), 0);
 }
 
 TEST_P(net, connection_refused_is_a_system_error_naming_the_address) {

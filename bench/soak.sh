@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Soak: brigade's servers and pool under steady load for a long time, sampled every --interval
+# seconds, to show what a leak or a slow drift would show: resident memory, open descriptors,
+# errors and p99 latency over time.
+#
+#   bench/soak.sh [--minutes N] [--interval S] [--only "web kv pool"] [--connections C]
+#
+# Phases, one after another, each N minutes (default 10):
+#   web   examples/web_server (one loop) under wrk -c C (default 100), one wrk run per interval:
+#         its req/s, p99, socket errors and non-2xx answers, and the server's VmRSS and fds;
+#   kv    examples/kv_server under redis-benchmark (SET and GET over 100,000 random keys), one
+#         run of --kv-requests (default 200,000) per sample: req/s, p99, the server's VmRSS, fds;
+#   pool  bench/soak's pool_soak: fork-join, task graphs and parallel_for on a pool, at least
+#         10^8 tasks, every result checked: tasks run, VmRSS, fds, wrong results.
+# Pass, per phase: RSS and fds grow by less than 1% from the first sample after warm-up (the
+# first interval) to the largest later one, no errors, and p99 steady (the median p99 of the
+# last third of the samples at most 1.5 times that of the first third). The script prints a
+# Markdown table per phase and a verdict line, and exits 1 if a phase fails.
+#
+# Environment: BUILD (directory holding web_server, kv_server and pool_soak; default
+# build/bench), SERVER_CPU (0), CLIENT_CPU (1).
+set -euo pipefail
+SOAK_DIR=$(cd "$(dirname "$0")" && pwd)
+# bench/net's helpers: find_bin, free_port, start_server, stop_server, parse_wrk, status_kb, ...
+source "$SOAK_DIR/net/common.sh"
+
+minutes=10
+interval=10
+only="web kv pool"
+connections=100
+kv_requests=200000
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --minutes) minutes=$2; shift 2 ;;
+    --interval) interval=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --kv-requests) kv_requests=$2; shift 2 ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+[[ $minutes =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--minutes must be a number of minutes, not '$minutes'"
+[[ $interval =~ ^[0-9]+$ && $interval -gt 0 ]] || die "--interval must be whole seconds > 0, not '$interval'"
+[[ $connections =~ ^[0-9]+$ && $connections -gt 0 ]] || die "--connections must be > 0, not '$connections'"
+[[ $kv_requests =~ ^[0-9]+$ && $kv_requests -gt 0 ]] || die "--kv-requests must be > 0, not '$kv_requests'"
+for phase in $only; do
+  [[ $phase == web || $phase == kv || $phase == pool ]] || die "unknown phase '$phase' in --only (web, kv, pool)"
+done
+phase_seconds=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
+failed=0
+
+fds_of() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+
+# verdict NAME FILE: FILE has one sample per line, "seconds rss_kb fds errors p99_us" (p99 "-"
+# when the phase has none). Prints the verdict; sets failed=1 when it fails.
+verdict() {
+  local name=$1 file=$2 line
+  line=$(awk '
+    { t[NR] = $1; rss[NR] = $2; fds[NR] = $3; err += $4; p99[NR] = $5 }
+    function median(from, to,   n, i, j, v, tmp) {
+      n = 0
+      for (i = from; i <= to; i++) if (p99[i] != "-") v[++n] = p99[i] + 0
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { tmp = v[j]; v[j] = v[j - 1]; v[j - 1] = tmp }
+      if (n == 0) return -1
+      return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    END {
+      if (NR < 3) { print "FAIL too few samples (" NR "): run longer or sample more often"; exit }
+      max_rss = 0; max_fds = 0
+      for (i = 3; i <= NR; i++) { if (rss[i] > max_rss) max_rss = rss[i]; if (fds[i] > max_fds) max_fds = fds[i] }
+      rss_growth = (max_rss - rss[2]) * 100 / rss[2]
+      fds_growth = (max_fds - fds[2]) * 100 / fds[2]
+      third = int(NR / 3); if (third < 1) third = 1
+      first = median(2, 1 + third); last = median(NR - third + 1, NR)
+      p99_ratio = (first > 0 && last > 0) ? last / first : 1
+      ok = rss_growth < 1 && fds_growth < 1 && err == 0 && p99_ratio <= 1.5
+      printf "%s RSS %+.2f%%, fds %+.2f%% after warm-up, %d errors, p99 last/first third %.2f", \
+             ok ? "PASS" : "FAIL", rss_growth, fds_growth, err, p99_ratio
+    }' "$file")
+  echo
+  echo "$name: $line"
+  [[ $line == PASS* ]] || failed=1
+}
+
+web_phase() {
+  need wrk curl taskset
+  start_server brigade
+  local samples="$WORK/web.samples" end=$((SECONDS + phase_seconds)) out="$WORK/wrk.out"
+  local req sec p50 p99 err non2xx rps rss fds
+  : >"$samples"
+  echo "## web: examples/web_server, wrk -c $connections, ${minutes} min, a sample every ${interval} s"
+  echo
+  echo "| s | req/s | p99 µs | errors | non-2xx | RSS KiB | fds |"
+  echo "|---|---|---|---|---|---|---|"
+  while ((SECONDS < end)); do
+    taskset -c "$CLIENT_CPU" wrk -t 1 -c "$connections" -d "${interval}s" --latency \
+      "http://127.0.0.1:$SRV_PORT/" >"$out" 2>&1 || true
+    read -r req sec p50 p99 err non2xx < <(parse_wrk "$out")
+    rps=$(awk -v r="$req" -v s="$sec" 'BEGIN { printf "%.0f", s > 0 ? r / s : 0 }')
+    rss=$(status_kb "$SRV_PID" VmRSS)
+    fds=$(fds_of "$SRV_PID")
+    [[ -n $rss ]] || die "web_server exited during the soak: $(tail -n 5 "$WORK/brigade.log")"
+    echo "| $((SECONDS - end + phase_seconds)) | $rps | $p99 | $err | $non2xx | $rss | $fds |"
+    echo "$SECONDS $rss $fds $((err + non2xx + (req == 0))) $p99" >>"$samples"
+  done
+  stop_server "$SRV_PID"
+  verdict web "$samples"
+}
+
+kv_phase() {
+  need redis-benchmark redis-cli taskset
+  local bin log="$WORK/kv.log" port pid samples="$WORK/kv.samples" end rss fds row rps p99 bad
+  find_bin kv_server bin
+  port=$(free_port 16379)
+  taskset -c "$SERVER_CPU" "$bin" --port "$port" --loops 1 --threads 1 >"$log" 2>&1 &
+  pid=$!
+  STARTED_PIDS+=("$pid")
+  for _ in $(seq 100); do
+    redis-cli -p "$port" PING >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  redis-cli -p "$port" PING >/dev/null 2>&1 || die "kv_server did not start: $(tail -n 5 "$log")"
+  : >"$samples"
+  end=$((SECONDS + phase_seconds))
+  echo "## kv: examples/kv_server, redis-benchmark -t set,get -r 100000 -n $kv_requests per sample, ${minutes} min"
+  echo
+  echo "| s | req/s | p99 µs | errors | RSS KiB | fds |"
+  echo "|---|---|---|---|---|---|"
+  while ((SECONDS < end)); do
+    bad=0
+    # The last CSV row (GET): "test,rps,avg,min,p50,p95,p99,max" in ms.
+    row=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -c 50 -t set,get -r 100000 \
+      -n "$kv_requests" --csv 2>"$WORK/kv.err" | tail -n 1 | tr -d '"') || bad=1
+    [[ -s $WORK/kv.err ]] && bad=1
+    rps=$(cut -d, -f2 <<<"$row")
+    p99=$(awk -F, '{ printf "%.0f", $7 * 1000 }' <<<"$row")
+    [[ $rps =~ ^[0-9.]+$ ]] || { bad=1; rps=0; p99=-; }
+    rss=$(status_kb "$pid" VmRSS)
+    fds=$(fds_of "$pid")
+    [[ -n $rss ]] || die "kv_server exited during the soak: $(tail -n 5 "$log")"
+    echo "| $((SECONDS - end + phase_seconds)) | ${rps%.*} | $p99 | $bad | $rss | $fds |"
+    echo "$SECONDS $rss $fds $bad $p99" >>"$samples"
+  done
+  stop_server "$pid"
+  verdict kv "$samples"
+}
+
+pool_phase() {
+  local bin samples="$WORK/pool.samples" out="$WORK/pool.out" status=0
+  find_bin pool_soak bin
+  echo "## pool: pool_soak (fork-join, task graphs, parallel_for), ${minutes} min and at least 10^8 tasks"
+  echo
+  echo "| s | tasks | RSS KiB | fds | wrong results |"
+  echo "|---|---|---|---|---|"
+  : >"$samples"
+  "$bin" --minutes "$minutes" --interval "$interval" --tasks 100000000 >"$out" || status=$?
+  sed -n 's/^sample seconds=\([0-9.]*\) tasks=\([0-9]*\) rss_kb=\([0-9]*\) fds=\([0-9]*\) errors=\([0-9]*\)$/| \1 | \2 | \3 | \4 | \5 |/p' "$out"
+  sed -n 's/^sample seconds=\([0-9.]*\) tasks=[0-9]* rss_kb=\([0-9]*\) fds=\([0-9]*\) errors=\([0-9]*\)$/\1 \2 \3 \4 -/p' "$out" >"$samples"
+  if ((status != 0)); then echo "0 0 0 1 -" >>"$samples"; fi
+  verdict pool "$samples"
+}
+
+machine_json
+for phase in $only; do
+  echo
+  "${phase}_phase"
+done
+exit "$failed"
