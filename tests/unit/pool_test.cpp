@@ -1,4 +1,5 @@
 // brigade::pool: sizes, BRIGADE_THREADS, run(), the global pool, and idleness.
+#include <brigade/pool/future.hpp>
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
 
@@ -13,10 +14,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <future>
+#include <latch>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -28,6 +33,45 @@ TEST(pool, has_the_requested_size) {
   for (std::size_t n : {1, 2, 3, 8}) {
     brigade::pool p(n);
     EXPECT_EQ(p.size(), n);
+  }
+}
+
+TEST(pool, destroying_it_finishes_queued_work_and_keeps_every_exception) {
+  std::vector<brigade::future<int>> futures;
+  std::latch release(1);
+  {
+    auto p = std::make_unique<brigade::pool>(1);
+    // The one worker is held until the pool is being destroyed: everything after waits queued.
+    futures.push_back(brigade::submit(*p, [&release] {
+      release.wait();
+      return -1;
+    }));
+    for (int i = 0; i < 200; ++i)
+      futures.push_back(brigade::submit(*p, [i]() -> int {
+        if (i % 3 == 0) throw std::runtime_error("job " + std::to_string(i));
+        return i;
+      }));
+    std::thread opener([&release] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // spacing only
+      release.count_down();
+    });
+    p.reset();  // the destructor waits for all 201 jobs
+    opener.join();
+  }
+  EXPECT_EQ(futures[0].get(), -1);
+  for (int i = 0; i < 200; ++i) {
+    brigade::future<int>& f = futures[static_cast<std::size_t>(i) + 1];
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::ready) << i;
+    if (i % 3 == 0) {
+      try {
+        (void)f.get();
+        ADD_FAILURE() << "job " << i << " lost its exception";
+      } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()), "job " + std::to_string(i));
+      }
+    } else {
+      EXPECT_EQ(f.get(), i);
+    }
   }
 }
 
