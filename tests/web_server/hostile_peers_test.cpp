@@ -127,6 +127,47 @@ TEST_P(hostile_peers, a_client_that_never_reads_a_large_response_is_cut_off) {
   expect_others_served();
 }
 
+TEST_P(hostile_peers, a_large_file_to_many_slow_clients_costs_a_chunk_each_not_the_file) {
+  start({"--root", root_.string(), "--idle-timeout", "60"});
+  expect_others_served();  // the server has set itself up before the baseline
+  const long before = server().rss_bytes();
+  constexpr int clients = 20;
+  std::vector<int> fds;
+  for (int i = 0; i < clients; ++i) {
+    fds.push_back(connect_small(port()));
+    send_all(fds.back(), get_request("/big.bin"));
+  }
+  // Each client takes a little, so every response is under way, then stalls.
+  char buf[64 * 1024];
+  std::string head;  // what the first client got so far: the head, then some of the body
+  for (const int fd : fds) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    if (fd == fds.front()) head.assign(buf, static_cast<std::size_t>(n));
+  }
+  expect_others_served();
+  const long during = server().rss_bytes();
+  // Read into memory, 20 responses of 32 MiB would be 640 MiB; streamed, each holds one chunk
+  // (64 KiB) and its coroutine frames. 16 MiB leaves room for allocator and sanitizer slack.
+  EXPECT_LT(during - before, 16L * 1024 * 1024) << "before " << before << ", during " << during;
+  // And the bytes are all there for a client that reads to the end.
+  const std::string head_end = "\r\n\r\n";
+  std::size_t got = 0;
+  if (const std::size_t end = head.find(head_end); end != std::string::npos)
+    got = head.size() - end - head_end.size();
+  for (ssize_t n; got < big_size && (n = ::recv(fds[0], buf, sizeof buf, 0)) > 0;) {
+    if (head.find(head_end) == std::string::npos) {
+      head.append(buf, static_cast<std::size_t>(n));
+      const std::size_t end = head.find(head_end);
+      if (end != std::string::npos) got = head.size() - end - head_end.size();
+    } else {
+      got += static_cast<std::size_t>(n);
+    }
+  }
+  EXPECT_EQ(got, big_size);
+  for (const int fd : fds) ::close(fd);
+}
+
 WEB_SERVER_ON_BACKENDS(hostile_peers);
 
 }  // namespace
