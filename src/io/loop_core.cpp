@@ -7,6 +7,7 @@
 #include <brigade/io/detail/op_awaiter.hpp>
 #include <brigade/io/timer.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -86,6 +87,17 @@ loop_core::loop_core(event_loop& owner, io_backend which)
   } else {
     reactor_ = make_epoll_reactor(*this);
     kind_ = io_backend::epoll;
+#if BRIGADE_HAVE_LIBURING
+    // Chosen automatically, epoll is a fallback the user should hear of (it is slower for
+    // files), once per process; BRIGADE_IO=epoll asks for it and hears nothing, and a build
+    // without liburing has nothing to fall back from.
+    static std::atomic<bool> told{false};
+    if (want == io_backend::automatic && !told.exchange(true, std::memory_order_relaxed))
+      std::fprintf(stderr,
+                   "brigade: io_uring is not available here (refused by the kernel, or too "
+                   "old); event loops use epoll (BRIGADE_IO=epoll chooses it without this "
+                   "line)\n");
+#endif
   }
 }
 
