@@ -45,27 +45,31 @@ brigade::task<std::int64_t> allocating_sum(std::size_t n) {
   co_return std::accumulate(v.begin(), v.end(), std::int64_t{0});
 }
 
+// The operator functions are called directly: a new-expression whose result is unused may be
+// elided by the optimizer (clang does), and would not count.
 TEST(alloc_fault, the_allocator_fails_the_armed_allocation_only) {
   {
     fail_nth_allocation_scope arm(2);
-    auto a = std::make_unique<int>(1);
-    EXPECT_THROW((void)std::make_unique<int>(2), std::bad_alloc);
-    auto c = std::make_unique<int>(3);  // the one after succeeds again
+    void* a = ::operator new(8);
+    EXPECT_THROW((void)::operator new(8), std::bad_alloc);
+    void* c = ::operator new(8);  // the one after succeeds again
     EXPECT_TRUE(allocation_failure_fired());
+    ::operator delete(a);
+    ::operator delete(c);
   }
   {
     fail_nth_allocation_scope arm(1);
-    EXPECT_EQ(new (std::nothrow) int(1), nullptr);
+    EXPECT_EQ(::operator new(8, std::nothrow), nullptr);
   }
   {
-    struct alignas(64) wide {
-      char c[64];
-    };
     fail_nth_allocation_scope arm(1);
-    EXPECT_THROW((void)std::make_unique<wide>(), std::bad_alloc);
+    EXPECT_THROW((void)::operator new (64, std::align_val_t{64}), std::bad_alloc);
+    void* w = ::operator new (64, std::align_val_t{64});
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(w) % 64, 0u);
+    ::operator delete (w, std::align_val_t{64});
   }
   fail_nth_allocation(0);  // disarmed: nothing fails
-  auto d = std::make_unique<int>(4);
+  ::operator delete(::operator new(8));
   EXPECT_FALSE(disarm_allocation_failure());
 }
 
