@@ -70,6 +70,61 @@ namespace {
 
 }  // namespace
 
+#if BRIGADE_FAULTS_WRAP_NEW
+// ThreadSanitizer's runtime defines operator new and delete itself, linked whole: a second
+// definition does not link. Under it the linker renames every call to the allocating forms
+// (--wrap, tests/faults/CMakeLists.txt) to these, which allocate as the replacements below do;
+// the delete forms stay TSan's, whose free() takes malloc's and aligned_alloc's blocks.
+// Calls made inside libstdc++.so are not renamed: they are neither counted nor failed.
+namespace {
+
+void* new_or_throw(std::size_t n) {
+  void* p = brigade::testing::allocate(n);
+  if (p == nullptr) out_of_memory();
+  return p;
+}
+
+void* new_aligned_or_throw(std::size_t n, std::align_val_t a) {
+  void* p = brigade::testing::allocate_aligned(n, a);
+  if (p == nullptr) out_of_memory();
+  return p;
+}
+
+}  // namespace
+
+// The names --wrap gives (the Itanium names of operator new, new[], and their nothrow and
+// aligned forms, prefixed with __wrap_): reserved identifiers, which the linker's rule needs.
+extern "C" {
+void* __wrap__Znwm(std::size_t n) {
+  return new_or_throw(n);
+}
+void* __wrap__Znam(std::size_t n) {
+  return new_or_throw(n);
+}
+void* __wrap__ZnwmRKSt9nothrow_t(std::size_t n, const std::nothrow_t&) noexcept {
+  return brigade::testing::allocate(n);
+}
+void* __wrap__ZnamRKSt9nothrow_t(std::size_t n, const std::nothrow_t&) noexcept {
+  return brigade::testing::allocate(n);
+}
+void* __wrap__ZnwmSt11align_val_t(std::size_t n, std::align_val_t a) {
+  return new_aligned_or_throw(n, a);
+}
+void* __wrap__ZnamSt11align_val_t(std::size_t n, std::align_val_t a) {
+  return new_aligned_or_throw(n, a);
+}
+void* __wrap__ZnwmSt11align_val_tRKSt9nothrow_t(std::size_t n, std::align_val_t a,
+                                                const std::nothrow_t&) noexcept {
+  return brigade::testing::allocate_aligned(n, a);
+}
+void* __wrap__ZnamSt11align_val_tRKSt9nothrow_t(std::size_t n, std::align_val_t a,
+                                                const std::nothrow_t&) noexcept {
+  return brigade::testing::allocate_aligned(n, a);
+}
+}
+
+#else
+
 // The replacements: the throwing forms throw where allocate() gives nullptr, the nothrow forms
 // return it; every delete form frees (free() serves aligned_alloc's blocks too).
 void* operator new(std::size_t n) {
@@ -137,3 +192,5 @@ void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept 
 void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
   std::free(p);
 }
+
+#endif  // BRIGADE_FAULTS_WRAP_NEW

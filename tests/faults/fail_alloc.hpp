@@ -1,5 +1,7 @@
 // A replaced global operator new that can be armed to fail the Nth allocation, for the fault
-// tests: every form of new (sized, aligned, nothrow, array) counts and fails alike.
+// tests: every form of new (sized, aligned, nothrow, array) counts and fails alike. Under
+// ThreadSanitizer, whose runtime defines operator new itself, the linker renames the calls
+// instead (fail_alloc.cpp, CMakeLists.txt).
 #pragma once
 
 #include <cstdint>
