@@ -7,12 +7,15 @@
 #include <brigade/io/detail/op_awaiter.hpp>
 #include <brigade/io/timer.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <exception>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -51,10 +54,29 @@ std::int64_t blocking_threshold_ms() {
 }
 }  // namespace
 
+// A resumption queued by resume_later: allocated, or taken from the loop's reserve when the
+// allocation fails (ctx then points at the loop_core to give it back to).
+struct loop_core::later_node final : resume_node {
+  later_node() noexcept {
+    run = [](post_node& n) noexcept {
+      auto* self = static_cast<later_node*>(&n);
+      const std::coroutine_handle<> w = self->waiter;
+      if (self->ctx != nullptr) {
+        static_cast<loop_core*>(self->ctx)->give_back(*self);
+      } else {
+        delete self;
+      }
+      w.resume();
+    };
+  }
+};
+
 loop_core::loop_core(event_loop& owner, io_backend which)
     : owner_(owner),
       number_(loops_created.fetch_add(1, std::memory_order_relaxed)),
-      warn_blocking_ms_(blocking_threshold_ms()) {
+      warn_blocking_ms_(blocking_threshold_ms()),
+      reserve_(std::make_unique<later_node[]>(reserve_nodes)) {
+  for (std::size_t i = 0; i < reserve_nodes; ++i) give_back(reserve_[i]);
   const io_backend want = resolve_backend(which);
   if (want != io_backend::epoll) reactor_ = make_uring_reactor(*this);
   if (reactor_ != nullptr) {
@@ -65,6 +87,17 @@ loop_core::loop_core(event_loop& owner, io_backend which)
   } else {
     reactor_ = make_epoll_reactor(*this);
     kind_ = io_backend::epoll;
+#if BRIGADE_HAVE_LIBURING
+    // Chosen automatically, epoll is a fallback the user should hear of (it is slower for
+    // files), once per process; BRIGADE_IO=epoll asks for it and hears nothing, and a build
+    // without liburing has nothing to fall back from.
+    static std::atomic<bool> told{false};
+    if (want == io_backend::automatic && !told.exchange(true, std::memory_order_relaxed))
+      std::fprintf(stderr,
+                   "brigade: io_uring is not available here (refused by the kernel, or too "
+                   "old); event loops use epoll (BRIGADE_IO=epoll chooses it without this "
+                   "line)\n");
+#endif
   }
 }
 
@@ -277,18 +310,30 @@ void loop_core::fire_timers() noexcept {
   }
 }
 
+void loop_core::give_back(later_node& n) noexcept {
+  std::lock_guard lock(post_mu_);
+  n.next = spare_;
+  spare_ = &n;
+}
+
 void loop_core::resume_later(std::coroutine_handle<> h, std::uint64_t trace_after) noexcept {
-  struct node final : resume_node {
-    node() {
-      run = [](post_node& n) noexcept {
-        auto* self = static_cast<node*>(&n);
-        const std::coroutine_handle<> w = self->waiter;
-        delete self;
-        w.resume();
-      };
+  // A wake-up cannot fail (resume_later is noexcept, and a lost one would leave a coroutine
+  // suspended for ever), so when memory runs out it takes a node from the reserve.
+  later_node* n = new (std::nothrow) later_node;
+  if (n == nullptr) {
+    {
+      std::lock_guard lock(post_mu_);
+      n = static_cast<later_node*>(spare_);
+      if (n != nullptr) spare_ = n->next;
     }
-  };
-  auto* n = new node;
+    if (n == nullptr) {
+      std::fprintf(stderr,
+                   "brigade::event_loop: out of memory with more than %zu wake-ups queued\n",
+                   reserve_nodes);
+      std::terminate();
+    }
+    n->ctx = this;
+  }
   n->waiter = h;
   n->trace_after = trace_after;
   post(*n);
@@ -331,8 +376,13 @@ void loop_core::turn_until(const bool* finished, bool cancelling) {
   outer_loop_ = tls_loop;
   tls_loop = &owner_;
   if (!named_) {
-    named_ = true;
-    tracing::name_thread(tracing::intern("loop " + std::to_string(number_)));
+    // Nothing may throw out of here: run_root has queued a node on its own stack, and the
+    // loop would stay claimed. A name that cannot be allocated is tried again next run.
+    try {
+      tracing::name_thread(tracing::intern("loop " + std::to_string(number_)));
+      named_ = true;
+    } catch (const std::bad_alloc&) {
+    }
   }
   outer_context_ = set_current_resume_context(this);
   // A stop() that came before run() counts (a runtime may stop a loop whose thread has not

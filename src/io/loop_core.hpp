@@ -44,8 +44,10 @@ class loop_core final : public resume_context {
   /// pending on the loop at each turn, until `finished`. std::logic_error as run().
   void run_root(std::coroutine_handle<> root, const bool& finished, std::stop_source& stop);
 
-  /// Any thread: resumes h on the loop's thread (allocates one node).
+  /// Any thread: resumes h on the loop's thread (allocates one node; when that fails, takes
+  /// one of reserve_nodes made with the loop, and terminates only when they are all queued).
   void resume_later(std::coroutine_handle<> h, std::uint64_t trace_after = 0) noexcept override;
+  static constexpr std::size_t reserve_nodes = 64;
 
   /// Cancels every pending operation and runs posted work until quiet (destruction).
   void drain() noexcept;
@@ -104,6 +106,11 @@ class loop_core final : public resume_context {
   std::int64_t step_start_ = 0;
   std::uint64_t last_step_ = 0;  // tracing: the loop's previous step (its steps form a chain)
   std::vector<const void*> blocking_reported_;
+
+  struct later_node;
+  void give_back(later_node& n) noexcept;
+  post_node* spare_ = nullptr;  // the reserve's free nodes, through next; guarded by post_mu_
+  std::unique_ptr<later_node[]> reserve_;
 };
 
 }  // namespace brigade::detail

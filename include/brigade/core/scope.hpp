@@ -43,10 +43,13 @@ class scope {
 
   /// Starts t now, on the calling thread, until its first suspension. Allocates one small
   /// coroutine frame for the child's bookkeeping.
+  /// Errors: std::bad_alloc when that frame cannot be allocated; t is then destroyed unrun
+  /// and the scope is as before.
   template <class T>
   void spawn(task<T> t) {
+    child c = run(std::move(t), *this);                 // may throw: counted only once it exists
     count_.fetch_add(1, detail::memory_order_relaxed);  // the joiner's decrement orders it
-    run(std::move(t), *this).start(*this);
+    c.start(*this);
   }
 
   /// Asks every child to stop.

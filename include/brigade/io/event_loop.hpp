@@ -58,7 +58,8 @@ struct loop_access;
 class event_loop {
  public:
   struct options {
-    /// automatic: BRIGADE_IO if set, else io_uring when available, else epoll.
+    /// automatic: BRIGADE_IO if set, else io_uring when available, else epoll (a fallback
+    /// reported by one line on stderr, once per process).
     io_backend backend = io_backend::automatic;
   };
 

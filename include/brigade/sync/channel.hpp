@@ -89,9 +89,10 @@ class channel {
   static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 
   /// An unbounded channel.
-  channel() noexcept : capacity_(unbounded) {}
+  /// Errors: std::bad_alloc (the buffer, a std::deque, allocates when made).
+  channel() : capacity_(unbounded) {}
   /// A channel holding at most `capacity` values (0: rendezvous).
-  explicit channel(std::size_t capacity) noexcept : capacity_(capacity) {}
+  explicit channel(std::size_t capacity) : capacity_(capacity) {}
   channel(const channel&) = delete;
   channel& operator=(const channel&) = delete;
 

@@ -31,7 +31,8 @@ struct wait_condition {
 /// One thread of a pool.
 class worker {
  public:
-  worker(scheduler& s, std::size_t index, std::uint64_t seed) noexcept
+  /// Errors: std::bad_alloc (the deque's first ring).
+  worker(scheduler& s, std::size_t index, std::uint64_t seed)
       : sched_(s), index_(index), rng_(seed | 1) {}
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;

@@ -1,0 +1,48 @@
+// The program the process-level fault tests start: `pool-work CODE` sums on the pool and exits
+// with CODE (its trace, with BRIGADE_TRACE set, is written at exit); `loop` runs a coroutine
+// on an event loop of the automatic backend (a second loop made beside it) and prints the
+// backends' names.
+#include <brigade/core/task.hpp>
+#include <brigade/io/event_loop.hpp>
+#include <brigade/par/parallel_reduce.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+namespace {
+
+int pool_work(int code) {
+  const long sum = brigade::parallel_reduce(
+      0L, 1000L, 0L,
+      [](long b, long e, long acc) {
+        for (long i = b; i < e; ++i) acc += i;
+        return acc;
+      },
+      [](long a, long b) { return a + b; });
+  std::printf("sum %ld\n", sum);
+  return code;
+}
+
+int loop() {
+  try {
+    brigade::event_loop l;
+    brigade::event_loop second;  // a fallback is reported once per process, not per loop
+    auto one = []() -> brigade::task<int> { co_return 1; };
+    std::printf("%s %s %d\n", l.backend_name(), second.backend_name(), l.run_until(one()));
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fault_child: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "pool-work") == 0) return pool_work(std::atoi(argv[2]));
+  if (argc == 2 && std::strcmp(argv[1], "loop") == 0) return loop();
+  std::fprintf(stderr, "usage: fault_child pool-work CODE | loop\n");
+  return 64;
+}
