@@ -5,11 +5,12 @@
 #
 #   bench/soak.sh [--minutes N] [--interval S] [--only "web kv pool"] [--connections C]
 #
-# Phases, one after another, each N minutes (default 10):
+# Phases, one after another, each N minutes (default 10) and at least three samples; memory and
+# descriptors are read between two load runs, so a leak shows as growth from sample to sample:
 #   web   examples/web_server (one loop) under wrk -c C (default 100), one wrk run per interval:
 #         its req/s, p99, socket errors and non-2xx answers, and the server's VmRSS and fds;
 #   kv    examples/kv_server under redis-benchmark (SET and GET over 100,000 random keys), one
-#         run of --kv-requests (default 200,000) per sample: req/s, p99, the server's VmRSS, fds;
+#         run of --kv-requests (default 100,000) per sample: req/s, p99, the server's VmRSS, fds;
 #   pool  bench/soak's pool_soak: fork-join, task graphs and parallel_for on a pool, at least
 #         10^8 tasks, every result checked: tasks run, VmRSS, fds, wrong results.
 # Pass, per phase: RSS and fds grow by less than 1% from the first sample after warm-up (the
@@ -28,7 +29,7 @@ minutes=10
 interval=10
 only="web kv pool"
 connections=100
-kv_requests=200000
+kv_requests=100000
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --minutes) minutes=$2; shift 2 ;;
@@ -93,11 +94,11 @@ web_phase() {
   echo
   echo "| s | req/s | p99 µs | errors | non-2xx | RSS KiB | fds |"
   echo "|---|---|---|---|---|---|---|"
-  while ((SECONDS < end)); do
+  while ((SECONDS < end || $(wc -l <"$samples") < 3)); do
     taskset -c "$CLIENT_CPU" wrk -t 1 -c "$connections" -d "${interval}s" --latency \
       "http://127.0.0.1:$SRV_PORT/" >"$out" 2>&1 || true
     read -r req sec p50 p99 err non2xx < <(parse_wrk "$out")
-    rps=$(awk -v r="$req" -v s="$sec" 'BEGIN { printf "%.0f", s > 0 ? r / s : 0 }')
+    rps=$(awk -v r="$req" -v s="$sec" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
     rss=$(status_kb "$SRV_PID" VmRSS)
     fds=$(fds_of "$SRV_PID")
     [[ -n $rss ]] || die "web_server exited during the soak: $(tail -n 5 "$WORK/brigade.log")"
@@ -127,7 +128,7 @@ kv_phase() {
   echo
   echo "| s | req/s | p99 µs | errors | RSS KiB | fds |"
   echo "|---|---|---|---|---|---|"
-  while ((SECONDS < end)); do
+  while ((SECONDS < end || $(wc -l <"$samples") < 3)); do
     bad=0
     # The last CSV row (GET): "test,rps,avg,min,p50,p95,p99,max" in ms.
     row=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -c 50 -t set,get -r 100000 \

@@ -1,5 +1,5 @@
 // Faults a whole program meets: a trace file that cannot be written (in code and through
-// BRIGADE_TRACE), and a kernel that refuses io_uring (a seccomp filter on the child).
+// BRIGADE_TRACE), and a kernel that refuses io_uring (a seccomp filter the child sets on itself).
 #include "child.hpp"
 
 #include <brigade/par/parallel_for.hpp>

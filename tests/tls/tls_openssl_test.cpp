@@ -77,7 +77,8 @@ class openssl_child {
 
  private:
   static inline int counter_ = 0;
-  brigade::event_loop loop_;  // the child's; never run: the waits here block
+  // The child's; never run: the waits here block.
+  brigade::event_loop loop_{brigade::event_loop::options{brigade::io_backend::epoll}};
   brigade::process process_;
   std::string log_;
 };

@@ -71,7 +71,7 @@ inline run_options sigint_ignored() {
 
 // A running child and the loop it was started on (never run: the waits here block).
 struct child {
-  brigade::event_loop loop;
+  brigade::event_loop loop{brigade::event_loop::options{brigade::io_backend::epoll}};
   brigade::process process;
 };
 

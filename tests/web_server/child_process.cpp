@@ -74,7 +74,7 @@ struct pipe_pair {
 run_result run_program(const std::vector<std::string>& argv, std::chrono::seconds limit,
                        const std::vector<std::string>& env) {
   pipe_pair out, err;
-  brigade::event_loop loop;
+  brigade::event_loop loop(brigade::event_loop::options{brigade::io_backend::epoll});
   brigade::process p = spawn(loop, argv, env, out.fds[1], err.fds[1]);
   out.close_write();
   err.close_write();

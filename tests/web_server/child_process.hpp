@@ -64,7 +64,8 @@ class server_process {
   double cpu_seconds() const;
 
  private:
-  brigade::event_loop loop_;  // the child's; never run: the waits here block
+  // The child's; never run: the waits here block.
+  brigade::event_loop loop_{brigade::event_loop::options{brigade::io_backend::epoll}};
   brigade::process process_;
   bool running_ = false;  // started and not waited for
   int stdout_fd_ = -1;

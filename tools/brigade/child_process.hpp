@@ -38,7 +38,9 @@ class held_signals {
 
  private:
   sigset_t old_mask_{};
-  brigade::event_loop loop_;
+  // epoll: the loop only watches children and signals, and must never print the line an
+  // automatic backend prints when the kernel refuses io_uring.
+  brigade::event_loop loop_{brigade::event_loop::options{brigade::io_backend::epoll}};
   std::optional<brigade::signal_set> set_;
 };
 
