@@ -57,8 +57,8 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
   auto* root_dir = app.add_option("--root", root, "serve the files under this directory")
                        ->check(CLI::ExistingDirectory);
   app.add_flag("--follow-symlinks", cfg.follow_symlinks,
-               "follow symbolic links under --root that lead out of it (by default such a "
-               "link, and a loop of links, is refused with 403)")
+               "follow symbolic links under --root wherever they lead (by default a link out "
+               "of the root is refused with 403)")
       ->needs(root_dir);
   auto* cert = app.add_option("--tls-cert", cfg.tls_cert,
                               "serve HTTPS with this PEM certificate (and chain); needs --tls-key")
