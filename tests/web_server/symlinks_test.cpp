@@ -7,11 +7,14 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 namespace web_test {
@@ -189,6 +192,51 @@ TEST_P(symlinks, follow_symlinks_serves_links_out_of_the_root) {
   EXPECT_EQ(get("/../outside/secret.txt").status, 403);
   EXPECT_EQ(get("/%2e%2e/outside/secret.txt").status, 403);
   EXPECT_NE(server().log().find("symbolic links followed"), std::string::npos) << server().log();
+}
+
+// A client who can write under the root swaps links between inside and outside as fast as it
+// can while it asks through them: the last name of the path ("race") and a directory on the way
+// ("race_dir/file.txt"). Whatever the resolver, no answer carries a file from outside.
+TEST_P(symlinks, links_swapped_during_requests_never_lead_out) {
+  const fs::path www = base_ / "www";
+  write_file(www / "sub" / "file.txt", "inside file\n");
+  serve();
+  std::atomic<bool> done{false};
+  std::thread swapper([&] {
+    for (unsigned i = 0; !done.load(std::memory_order_relaxed); ++i) {
+      const bool in = i % 2 == 0;
+      std::error_code ec;
+      for (const auto& [name, inside, outside] :
+           {std::tuple{"race", "hello.txt", "../outside/secret.txt"},
+            std::tuple{"race_dir", "sub", "../outside/dir"}}) {
+        const fs::path tmp = www / (std::string(name) + ".tmp");
+        fs::remove(tmp, ec);
+        fs::create_symlink(in ? inside : outside, tmp, ec);
+        fs::rename(tmp, www / name, ec);  // atomic: the name always holds one of the two
+      }
+    }
+  });
+  raw_connection c(port());
+  int inside = 0;
+  int refused = 0;
+  int leaked = 0;
+  constexpr int requests = 2000;
+  for (int i = 0; i < requests; ++i) {
+    const bool file = i % 2 == 0;
+    ASSERT_TRUE(c.send(get_request(file ? "/race" : "/race_dir/file.txt")));
+    const auto r = c.read_response();
+    ASSERT_TRUE(r) << "request " << i;
+    if (r->body.find("TOP SECRET") != std::string::npos) ++leaked;
+    if (r->status == 200 && r->body == (file ? hello : "inside file\n")) ++inside;
+    if (r->status == 403 || r->status == 404) ++refused;
+  }
+  done = true;
+  swapper.join();
+  EXPECT_EQ(leaked, 0);
+  EXPECT_EQ(inside + refused, requests);
+  EXPECT_GT(inside, 0);  // the race was run: both kinds of link were seen
+  EXPECT_GT(refused, 0);
+  expect_resolver();
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, symlinks,
