@@ -54,8 +54,12 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
                  "niceness of the /compute pool's workers, so that it never delays the loops")
       ->check(CLI::Range(0, 19))
       ->capture_default_str();
-  app.add_option("--root", root, "serve the files under this directory")
-      ->check(CLI::ExistingDirectory);
+  auto* root_dir = app.add_option("--root", root, "serve the files under this directory")
+                       ->check(CLI::ExistingDirectory);
+  app.add_flag("--follow-symlinks", cfg.follow_symlinks,
+               "follow symbolic links under --root wherever they lead (by default a link out "
+               "of the root is refused with 403)")
+      ->needs(root_dir);
   auto* cert = app.add_option("--tls-cert", cfg.tls_cert,
                               "serve HTTPS with this PEM certificate (and chain); needs --tls-key")
                    ->check(CLI::ExistingFile);
@@ -171,10 +175,11 @@ int main(int argc, char** argv) {
     server_list all = listen(rt, shared, at);
     std::printf("listening on %s\n", all[0]->local_endpoint().to_string().c_str());
     std::fflush(stdout);
-    std::fprintf(stderr, "web_server: %s, %zu loop(s) (%s), %zu computing thread(s)%s%s\n",
+    std::fprintf(stderr, "web_server: %s, %zu loop(s) (%s), %zu computing thread(s)%s%s%s%s\n",
                  cfg.tls_cert.empty() ? "HTTP" : "HTTPS", rt.loop_count(),
-                 rt.loop(0).backend_name(), shared.compute->size(),
-                 cfg.root.empty() ? "" : ", root ", cfg.root.c_str());
+                 rt.loop(0).backend_name(), shared.compute->size(), shared.root ? ", root " : "",
+                 cfg.root.c_str(), shared.root ? ", " : "",
+                 shared.root ? shared.root->describe().c_str() : "");
     rt.block_on(serve(rt, all, signals));
     std::fprintf(stderr, "web_server: drained, exiting\n");
   } catch (const std::exception& e) {

@@ -12,13 +12,14 @@ namespace web {
 
 struct server_config {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 8080;   ///< 0: the kernel picks a free port
-  std::size_t loops = 1;       ///< event loops, each with its own SO_REUSEPORT listener
-  std::size_t threads = 0;     ///< pool workers; 0: BRIGADE_THREADS, else the hardware's
-  int pool_nice = 10;          ///< the workers' niceness: the loops win a shared core back
-  std::filesystem::path root;  ///< canonical directory of static files; empty: none
-  std::string tls_cert;        ///< PEM certificate (and chain): HTTPS; empty: plain HTTP
-  std::string tls_key;         ///< PEM private key of tls_cert
+  std::uint16_t port = 8080;     ///< 0: the kernel picks a free port
+  std::size_t loops = 1;         ///< event loops, each with its own SO_REUSEPORT listener
+  std::size_t threads = 0;       ///< pool workers; 0: BRIGADE_THREADS, else the hardware's
+  int pool_nice = 10;            ///< the workers' niceness: the loops win a shared core back
+  std::filesystem::path root;    ///< canonical directory of static files; empty: none
+  bool follow_symlinks = false;  ///< follow links under root that lead out of it (refused: 403)
+  std::string tls_cert;          ///< PEM certificate (and chain): HTTPS; empty: plain HTTP
+  std::string tls_key;           ///< PEM private key of tls_cert
 
   std::size_t max_connections = 10'000;              ///< across all loops; the excess gets 503
   std::chrono::milliseconds idle_timeout{30'000};    ///< keep-alive wait, and any stalled I/O

@@ -21,7 +21,10 @@ struct server_shared {
   /// `files` opens static files (and, under epoll, reads them): the runtime's pool.
   server_shared(server_config c, brigade::pool& files)
       : config(std::move(c)),
-        root(config.root.empty() ? nullptr : std::make_unique<static_root>(config.root)),
+        root(config.root.empty() ? nullptr
+                                 : std::make_unique<static_root>(
+                                       config.root, config.follow_symlinks ? link_policy::follow
+                                                                           : link_policy::beneath)),
         file_lane(files),
         compute(config.threads == 0 ? std::make_unique<brigade::pool>()
                                     : std::make_unique<brigade::pool>(config.threads))

@@ -1,5 +1,5 @@
 // Static files: percent-decoding, containment in the root (checked on the lexical path, then
-// enforced by the kernel while opening beneath the root's descriptor), content types, opening
+// enforced while opening beneath the root's descriptor: open_beneath.cpp), content types, opening
 // on the file lane, validators (ETag, Last-Modified), conditional requests and byte ranges.
 #include "static_files.hpp"
 
@@ -9,9 +9,7 @@
 #include <brigade/io/offload.hpp>
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,38 +71,28 @@ opened failure(int status) {
 
 opened failure_from_errno(int e) {
   if (e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) return failure(404);
-  // EXDEV: the path (a link in it) leads out of the root; ELOOP: too many links.
+  // EXDEV: a link in the path leads out of the root (refused before its target is looked at,
+  // so the answer does not say whether that exists); ELOOP: a loop, or too many links.
   if (e == EXDEV || e == ELOOP || e == EACCES || e == EPERM || e == ENXIO || e == EAGAIN)
     return failure(403);
   return failure(500);
 }
 
-// Opens `rel` (relative, normalized) beneath the root: read only, non-blocking (a FIFO opens
-// without waiting for a writer), no controlling terminal, no /proc-style magic links.
-int open_beneath(int root_fd, const fs::path& rel) {
-  open_how how{};
-  how.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  const std::string name = rel.empty() ? std::string(".") : rel.string();
-  for (;;) {
-    const long fd = ::syscall(SYS_openat2, root_fd, name.c_str(), &how, sizeof how);
-    if (fd >= 0 || errno != EAGAIN) return static_cast<int>(fd);
-    // EAGAIN from RESOLVE_BENEATH: a rename raced with the lookup; the kernel asks to retry.
-  }
-}
+// Read only, non-blocking (a FIFO opens without waiting for a writer), no controlling terminal.
+constexpr int open_flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
 
 // On the file lane: resolve, open beneath the root, and check what was opened.
 opened open_under(const std::string& decoded, const static_root& root) {
   const std::optional<fs::path> beneath = path_beneath(decoded);
   if (!beneath) return failure(403);
   fs::path rel = *beneath;
-  int fd = open_beneath(root.fd(), rel);
+  int fd = root.open(rel, open_flags);
   if (fd < 0) return failure_from_errno(errno);
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
     rel /= "index.html";
-    fd = open_beneath(root.fd(), rel);
+    fd = root.open(rel, open_flags);
     if (fd < 0) return failure_from_errno(errno);
   }
   // What was opened decides, not what the path looked like a moment before.
@@ -271,22 +259,25 @@ std::optional<fs::path> path_beneath(const std::string& decoded) {
   return rel;
 }
 
-static_root::static_root(const fs::path& dir) : path_(dir) {
+static_root::static_root(const fs::path& dir, link_policy links) : path_(dir), links_(links) {
   fd_ = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "--root " + dir.string());
-  open_how how{};
-  how.flags = O_PATH | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH;
-  const long probe = ::syscall(SYS_openat2, fd_, ".", &how, sizeof how);
-  if (probe < 0) {
-    const int e = errno;
+  try {
+    resolver_ = probe_resolver(fd_);
+  } catch (const std::system_error& e) {
     ::close(fd_);
-    throw std::system_error(e, std::generic_category(),
-                            "--root needs openat2 (Linux 5.6 or later) to open files safely "
-                            "beneath " +
-                                dir.string());
+    throw std::system_error(e.code(), "--root " + dir.string());
   }
-  ::close(static_cast<int>(probe));
+}
+
+int static_root::open(const fs::path& rel, int flags) const {
+  return open_beneath(fd_, rel, flags, resolver_, links_);
+}
+
+std::string static_root::describe() const {
+  if (links_ == link_policy::follow) return "symbolic links followed";
+  return resolver_ == resolver::openat2 ? "symbolic links kept beneath it (openat2)"
+                                        : "symbolic links kept beneath it (component walk)";
 }
 
 static_root::~static_root() {

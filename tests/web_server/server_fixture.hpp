@@ -1,5 +1,6 @@
 // The fixture of the server tests: one web_server per test, on each event-loop backend
-// (BRIGADE_IO=epoll and =uring), stopped with SIGTERM at the end. A clean drain (exit code 0)
+// (BRIGADE_IO=epoll and =uring), stopped with SIGTERM at the end. A suite may add a variant
+// after a colon ("epoll:walk"); backend() is the part before it. A clean drain (exit code 0)
 // and a log free of sanitizer reports are checked after every test.
 #pragma once
 
@@ -19,7 +20,7 @@ namespace web_test {
 class server_test : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    if (std::string_view(GetParam()) == "uring" && !uring_available())
+    if (backend() == "uring" && !uring_available())
       GTEST_SKIP() << "io_uring is not available here";
   }
 
@@ -39,6 +40,11 @@ class server_test : public ::testing::TestWithParam<const char*> {
     server_ = std::make_unique<server_process>(std::move(flags), backend_env(), std::move(prefix));
   }
 
+  /// The event-loop backend of this test: its parameter up to a colon.
+  std::string_view backend() const {
+    const std::string_view param = GetParam();
+    return param.substr(0, param.find(':'));
+  }
   std::uint16_t port() const { return server_->port(); }
   server_process& server() { return *server_; }
   std::string url(std::string_view target) const {
@@ -73,7 +79,7 @@ class server_test : public ::testing::TestWithParam<const char*> {
   }
 
  private:
-  std::vector<std::string> backend_env() const { return {std::string("BRIGADE_IO=") + GetParam()}; }
+  std::vector<std::string> backend_env() const { return {"BRIGADE_IO=" + std::string(backend())}; }
   // Whether the kernel lets a loop use io_uring: asked once, of the server itself (with
   // BRIGADE_IO=uring it refuses to start without it).
   static bool uring_available() {
