@@ -7,44 +7,17 @@
 #include <brigade/io/event_loop.hpp>
 #include <brigade/par/parallel_reduce.hpp>
 
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
+#include "../support/refuse_system_call.hpp"
+
 #include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 
 namespace {
-
-#if defined(__x86_64__)
-constexpr unsigned this_audit_arch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-constexpr unsigned this_audit_arch = AUDIT_ARCH_AARCH64;
-#endif
-
-// From now on io_uring_setup fails with EPERM in this process (no_new_privs is what lets an
-// unprivileged process install the filter).
-bool refuse_io_uring() {
-  sock_filter filter[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, this_audit_arch, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),  // another ABI: leave it alone
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
-  return ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0;
-}
 
 int pool_work(int code) {
   const long sum = brigade::parallel_reduce(
@@ -75,7 +48,7 @@ int loop() {
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "--refuse-io-uring") == 0) {
-    if (!refuse_io_uring()) {
+    if (!brigade::testing::refuse_system_call(SYS_io_uring_setup, EPERM)) {
       std::perror("fault_child: seccomp");
       return 125;
     }
