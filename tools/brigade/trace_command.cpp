@@ -1,6 +1,7 @@
 // `brigade trace FILE...`: draws a recorded trace and prints what it says about speed; several
 // files (the ranks of an MPI run) are merged into one timeline and analysed rank by rank.
 #include "commands.hpp"
+#include "trace_what_if.hpp"
 
 #include <brigade/trace_tools/analysis.hpp>
 #include <brigade/trace_tools/html_page.hpp>
@@ -37,20 +38,6 @@ struct trace_settings {
   std::vector<unsigned> predict;           // worker counts to predict the wall time at
   std::vector<std::string> what_if_texts;  // LABEL=FACTOR
 };
-
-// "decode=0.5" -> {"decode", 0.5}; the label may itself contain '=' (the last one splits).
-trace::what_if parse_what_if(const std::string& text) {
-  const std::size_t eq = text.rfind('=');
-  if (eq == std::string::npos || eq == 0)
-    throw std::runtime_error("--what-if " + text + ": expected LABEL=FACTOR, e.g. decode=0.5");
-  const std::string number = text.substr(eq + 1);
-  char* end = nullptr;
-  const double f = std::strtod(number.c_str(), &end);
-  if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(f) || f < 0)
-    throw std::runtime_error("--what-if " + text + ": the factor " + number +
-                             " is not a finite number >= 0");
-  return {text.substr(0, eq), f};
-}
 
 std::string predictions_table(const trace::predictions& p, const trace::analysis& a, bool what_if) {
   std::string out = what_if ? "predicted with the what-ifs (greedy replay, burden "
