@@ -6,9 +6,10 @@
 // at most 64 arguments.
 // Checks: parsing succeeds, or throws a CLI::ParseError with a message (main's usage error, exit
 // 2) or a help request whose text main prints; a subcommand is chosen exactly when one was
-// parsed, and every whole-number option it took was written in decimal digits. Any other exception
-// escapes, and libFuzzer reports it: main lets only ParseError out of parse, so anything else would
-// end the real command in std::terminate. Every argument also goes through parse_what_if (`trace
+// parsed, and every whole-number option it took reached CLI11's conversion as plain decimal. Any
+// other exception escapes, and libFuzzer reports it: main lets only ParseError out of parse, so
+// anything else would end the real command in std::terminate. Every argument also goes through
+// parse_what_if (`trace
 // --what-if`, read when the command runs): a label (the text before the last '=') and a finite
 // factor >= 0, or a std::runtime_error naming --what-if.
 #include "app.hpp"
@@ -43,12 +44,15 @@ std::vector<std::string> split_args(std::string_view text) {
   return args;
 }
 
+// Decimal digits, no leading zero but in "0".
 bool decimal(const std::string& text) {
-  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+         (text.size() == 1 || text[0] != '0');
 }
 
 // CLI11 reads an unsigned option with strtoull in base 0 and lets a minus sign wrap around: an
-// accepted one must have been plain decimal digits.
+// accepted one must have reached it as plain decimal digits without a leading zero
+// (tools/brigade/whole_number.hpp; results() hold the text after the transforms).
 void check_whole_numbers(const CLI::App& sub) {
   for (const CLI::Option* o : sub.get_options()) {
     if (o->get_type_name().rfind("UINT", 0) != 0) continue;  // "UINT:INT in [1 - 1000]"

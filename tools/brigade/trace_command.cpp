@@ -2,6 +2,7 @@
 // files (the ranks of an MPI run) are merged into one timeline and analysed rank by rank.
 #include "commands.hpp"
 #include "trace_what_if.hpp"
+#include "whole_number.hpp"
 
 #include <brigade/trace_tools/analysis.hpp>
 #include <brigade/trace_tools/html_page.hpp>
@@ -315,11 +316,13 @@ void add_trace_command(CLI::App& app, action& chosen) {
       ->required();
   sub->add_option("--html", s->html, "Also write a self-contained HTML page of the trace here");
   sub->add_option("--width", s->width, "Columns of the timeline (default: the terminal's)")
+      ->transform(whole_number())
       ->check(CLI::Range(20U, 1000U));
   sub->add_option("--max-bytes", s->max_bytes,
                   "Refuse a trace file larger than this (bytes, or with a unit: 512MiB, 4GiB)")
       ->type_name("BYTES")
       ->transform(CLI::AsSizeValue(true).description(""))
+      ->transform(whole_number(true))  // before AsSizeValue, which reads base 0 too
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 50))
       ->default_str("1GiB");
   sub->add_flag("--color", s->color, "Colour the timeline with ANSI escapes");
@@ -328,6 +331,7 @@ void add_trace_command(CLI::App& app, action& chosen) {
                   "Predict the wall time at these worker counts (e.g. 1,2,4,8,16) by replaying "
                   "the recorded DAG with a greedy scheduler (one file only)")
       ->delimiter(',')
+      ->transform(whole_number())
       ->check(CLI::Range(1U, 65536U));
   sub->add_option("--what-if", s->what_if_texts,
                   "LABEL=FACTOR: predict again with every segment labelled LABEL taking FACTOR "
