@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "finite_number.hpp"
 #include "kitchen_ways.hpp"
+#include "whole_number.hpp"
 
 #include <brigade/trace_tools/timeline.hpp>
 #include <brigade/trace_tools/trace_file.hpp>
@@ -136,9 +137,11 @@ void add_kitchen_command(CLI::App& app, action& chosen) {
       "Cook dishes (CPU steps and waits) four ways: sequential, one chef (a loop), a team (a "
       "pool), the brigade (both); print their times, utilization and timelines");
   sub->add_option("--dishes", s->kitchen.dishes, "Dishes to cook")
+      ->transform(whole_number())
       ->check(CLI::Range(1U, 1000U))
       ->capture_default_str();
   sub->add_option("--chefs", s->kitchen.chefs, "Threads of the team and of the brigade")
+      ->transform(whole_number())
       ->check(CLI::Range(1U, 256U))
       ->capture_default_str();
   sub->add_option("--cpu-ms", s->kitchen.cpu_ms, "Milliseconds of CPU time per chop or stir")
@@ -152,6 +155,7 @@ void add_kitchen_command(CLI::App& app, action& chosen) {
   sub->add_option("--out", s->out,
                   "Directory for the four trace files (default: a new temporary directory)");
   sub->add_option("--width", s->width, "Columns of the timelines (default: the terminal's)")
+      ->transform(whole_number())
       ->check(CLI::Range(20U, 1000U));
   sub->add_flag("--json", s->json, "Print the results as JSON instead of tables and timelines");
   sub->callback([s, &chosen] { chosen = [s] { return run_kitchen(*s); }; });

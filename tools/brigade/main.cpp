@@ -1,4 +1,5 @@
 // The brigade command line: parses the arguments with CLI11 and runs the chosen subcommand.
+#include "app.hpp"
 #include "commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <string>
 
 namespace {
@@ -39,23 +41,18 @@ int check_stdout(int status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"brigade: see how a program does many things at once, and how fast", "brigade"};
-  app.require_subcommand(0, 1);
   brigade::cli::action chosen;
-  brigade::cli::add_kitchen_command(app, chosen);
-  brigade::cli::add_trace_command(app, chosen);
-  brigade::cli::add_scale_command(app, chosen);
-  brigade::cli::add_bench_command(app, chosen);
+  const std::unique_ptr<CLI::App> app = brigade::cli::make_app(chosen);
 
   try {
-    app.parse(argc, argv);
+    app->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return check_stdout(app.exit(e));  // --help: usage on stdout
+    if (e.get_exit_code() == 0) return check_stdout(app->exit(e));  // --help: usage on stdout
     print_error(e.what());
     return 2;
   }
   if (!chosen) {
-    std::cout << app.help();
+    std::cout << app->help();
     return check_stdout(0);
   }
   int status = 1;

@@ -5,6 +5,7 @@
 #include "finite_number.hpp"
 #include "scale_math.hpp"
 #include "scale_plot.hpp"
+#include "whole_number.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -380,6 +381,7 @@ void add_scale_command(CLI::App& app, action& chosen) {
   CLI::Option* max_threads =
       sub->add_option("--max-threads", s->max_threads,
                       "Largest thread count to measure (default: the hardware's)")
+          ->transform(whole_number())
           ->check(CLI::Range(1U, 4096U));
   CLI::Option* ranks =
       sub->add_option("--ranks", s->ranks,
@@ -396,6 +398,7 @@ void add_scale_command(CLI::App& app, action& chosen) {
                   "More arguments for mpirun, split at white space (e.g. \"--bind-to core\")")
       ->needs(ranks);
   sub->add_option("--reps", s->reps, "Runs per thread count (the median is kept)")
+      ->transform(whole_number())
       ->check(CLI::Range(1U, 1000U))
       ->capture_default_str();
   sub->add_option("--timeout", s->timeout,

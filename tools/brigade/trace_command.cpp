@@ -1,6 +1,8 @@
 // `brigade trace FILE...`: draws a recorded trace and prints what it says about speed; several
 // files (the ranks of an MPI run) are merged into one timeline and analysed rank by rank.
 #include "commands.hpp"
+#include "trace_what_if.hpp"
+#include "whole_number.hpp"
 
 #include <brigade/trace_tools/analysis.hpp>
 #include <brigade/trace_tools/html_page.hpp>
@@ -37,20 +39,6 @@ struct trace_settings {
   std::vector<unsigned> predict;           // worker counts to predict the wall time at
   std::vector<std::string> what_if_texts;  // LABEL=FACTOR
 };
-
-// "decode=0.5" -> {"decode", 0.5}; the label may itself contain '=' (the last one splits).
-trace::what_if parse_what_if(const std::string& text) {
-  const std::size_t eq = text.rfind('=');
-  if (eq == std::string::npos || eq == 0)
-    throw std::runtime_error("--what-if " + text + ": expected LABEL=FACTOR, e.g. decode=0.5");
-  const std::string number = text.substr(eq + 1);
-  char* end = nullptr;
-  const double f = std::strtod(number.c_str(), &end);
-  if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(f) || f < 0)
-    throw std::runtime_error("--what-if " + text + ": the factor " + number +
-                             " is not a finite number >= 0");
-  return {text.substr(0, eq), f};
-}
 
 std::string predictions_table(const trace::predictions& p, const trace::analysis& a, bool what_if) {
   std::string out = what_if ? "predicted with the what-ifs (greedy replay, burden "
@@ -328,11 +316,13 @@ void add_trace_command(CLI::App& app, action& chosen) {
       ->required();
   sub->add_option("--html", s->html, "Also write a self-contained HTML page of the trace here");
   sub->add_option("--width", s->width, "Columns of the timeline (default: the terminal's)")
+      ->transform(whole_number())
       ->check(CLI::Range(20U, 1000U));
   sub->add_option("--max-bytes", s->max_bytes,
                   "Refuse a trace file larger than this (bytes, or with a unit: 512MiB, 4GiB)")
       ->type_name("BYTES")
       ->transform(CLI::AsSizeValue(true).description(""))
+      ->transform(whole_number(true))  // before AsSizeValue, which reads base 0 too
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 50))
       ->default_str("1GiB");
   sub->add_flag("--color", s->color, "Colour the timeline with ANSI escapes");
@@ -341,6 +331,7 @@ void add_trace_command(CLI::App& app, action& chosen) {
                   "Predict the wall time at these worker counts (e.g. 1,2,4,8,16) by replaying "
                   "the recorded DAG with a greedy scheduler (one file only)")
       ->delimiter(',')
+      ->transform(whole_number())
       ->check(CLI::Range(1U, 65536U));
   sub->add_option("--what-if", s->what_if_texts,
                   "LABEL=FACTOR: predict again with every segment labelled LABEL taking FACTOR "
