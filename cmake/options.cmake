@@ -32,6 +32,11 @@ option(BRIGADE_ENABLE_TRACING "Compile brigade's trace hooks in" ON)
 # checks are off). OFF compiles them out (BRIGADE_NO_LOCK_CHECKS) and BRIGADE_CHECK is ignored.
 option(BRIGADE_ENABLE_LOCK_CHECKS "Compile the deadlock checks of brigade's locks in" ON)
 
+# Schedule fuzzing: every operation of the atomics seam (core/detail/atomic.hpp) first yields or
+# sleeps a few microseconds at random, from a seed printed at first use (BRIGADE_SCHEDULE_SEED
+# replays it). For the stress suite (presets schedfuzz, schedfuzz-tsan); OFF costs nothing.
+option(BRIGADE_SCHEDULE_FUZZ "Insert seeded random yields and sleeps at the atomics seam (tests)" OFF)
+
 # The io_uring backend (needs liburing at build time; epoll is used where it is missing).
 option(BRIGADE_ENABLE_IO_URING "Build the io_uring event-loop backend when liburing is found" ON)
 

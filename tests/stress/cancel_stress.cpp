@@ -1,7 +1,7 @@
 // Races a stop request against a hand-off, many times: an async_mutex unlock or a semaphore
 // release on one thread, request_stop on another, the waiter suspended on a third. Each round
 // the waiter is either handed the lock/permit or cancelled, never both, and nothing is lost.
-// BRIGADE_STRESS_SCALE multiplies the rounds; the seed is printed.
+// BRIGADE_STRESS_SCALE multiplies the rounds; the seed is printed (BRIGADE_SEED replays it).
 #include <brigade/core/detail/atomic.hpp>
 #include <brigade/core/errors.hpp>
 #include <brigade/core/sync_wait.hpp>
@@ -9,11 +9,12 @@
 #include <brigade/sync/async_mutex.hpp>
 #include <brigade/sync/semaphore.hpp>
 
+#include "support/flavours.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <latch>
 #include <random>
 #include <stop_token>
@@ -21,10 +22,10 @@
 
 namespace {
 
+// 500 rounds times BRIGADE_STRESS_SCALE (a fraction too: the sanitizer and schedule-fuzzing runs
+// lower it).
 int rounds() {
-  const char* s = std::getenv("BRIGADE_STRESS_SCALE");
-  const int scale = s != nullptr ? std::atoi(s) : 1;
-  return 500 * (scale > 0 ? scale : 1);
+  return static_cast<int>(brigade::testing::scaled(500));
 }
 
 void spin(unsigned n) {
@@ -72,8 +73,7 @@ bool race(Wait wait, HandOff hand_off, std::mt19937& rng) {
 }
 
 TEST(cancel_stress, async_mutex_unlock_against_stop) {
-  const unsigned seed = std::random_device{}();
-  std::printf("cancel_stress seed %u\n", seed);
+  const unsigned seed = brigade::testing::test_seed(std::random_device{}());
   std::mt19937 rng(seed);
   brigade::async_mutex m;
   int got = 0, cancelled = 0;
@@ -91,8 +91,7 @@ TEST(cancel_stress, async_mutex_unlock_against_stop) {
 }
 
 TEST(cancel_stress, semaphore_release_against_stop) {
-  const unsigned seed = std::random_device{}();
-  std::printf("cancel_stress seed %u\n", seed);
+  const unsigned seed = brigade::testing::test_seed(std::random_device{}());
   std::mt19937 rng(seed);
   brigade::semaphore s(0);
   int got = 0, cancelled = 0;
@@ -110,8 +109,7 @@ TEST(cancel_stress, semaphore_release_against_stop) {
 }
 
 TEST(cancel_stress, blocking_acquire_release_against_stop) {
-  const unsigned seed = std::random_device{}();
-  std::printf("cancel_stress seed %u\n", seed);
+  const unsigned seed = brigade::testing::test_seed(std::random_device{}());
   std::mt19937 rng(seed);
   brigade::semaphore s(0);
   for (int i = 0, n = rounds(); i < n; ++i) {
