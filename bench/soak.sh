@@ -5,7 +5,7 @@
 #
 #   bench/soak.sh [--minutes N] [--interval S] [--only "web kv pool"] [--connections C]
 #
-# Phases, one after another, each N minutes (default 10) and at least three samples; memory and
+# Phases, one after another, each N minutes (default 10) and at least four samples; memory and
 # descriptors are read between two load runs, so a leak shows as growth from sample to sample:
 #   web   examples/web_server (one loop) under wrk -c C (default 100), one wrk run per interval:
 #         its req/s, p99, socket errors and non-2xx answers, and the server's VmRSS and fds;
@@ -13,9 +13,9 @@
 #         run of --kv-requests (default 100,000) per sample: req/s, p99, the server's VmRSS, fds;
 #   pool  bench/soak's pool_soak: fork-join, task graphs and parallel_for on a pool, at least
 #         10^8 tasks, every result checked: tasks run, VmRSS, fds, wrong results.
-# Pass, per phase: RSS and fds grow by less than 1% from the first sample after warm-up (the
-# first interval) to the largest later one, no errors, and p99 steady (the median p99 of the
-# last third of the samples at most 1.5 times that of the first third). The script prints a
+# Pass, per phase: RSS and fds grow by less than 1% after warm-up (the median of the last quarter
+# of the samples against that of the second; the first quarter is warm-up), no errors, and p99
+# steady (the last quarter's median at most 1.5 times the second's). The script prints a
 # Markdown table per phase and a verdict line, and exits 1 if a phase fails.
 #
 # Environment: BUILD (directory holding web_server, kv_server and pool_soak; default
@@ -54,29 +54,35 @@ failed=0
 fds_of() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 # verdict NAME FILE: FILE has one sample per line, "seconds rss_kb fds errors p99_us" (p99 "-"
-# when the phase has none). Prints the verdict; sets failed=1 when it fails.
+# when the phase has none). The first quarter of the samples is warm-up (caches, a keyspace
+# filling); growth compares the median of the second quarter with that of the last, so one sample
+# caught mid-close or between two malloc trims does not count, and a leak does. Prints the
+# verdict; sets failed=1 when it fails.
 verdict() {
   local name=$1 file=$2 line
   line=$(awk '
-    { t[NR] = $1; rss[NR] = $2; fds[NR] = $3; err += $4; p99[NR] = $5 }
-    function median(from, to,   n, i, j, v, tmp) {
+    { rss[NR] = $2; fds[NR] = $3; err += $4; p99[NR] = $5 }
+    # The median of column a[from..to], "-" entries skipped; -1 when there is none.
+    function median(a, from, to,   n, i, j, v, tmp) {
       n = 0
-      for (i = from; i <= to; i++) if (p99[i] != "-") v[++n] = p99[i] + 0
+      for (i = from; i <= to; i++) if (a[i] != "-") v[++n] = a[i] + 0
       for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { tmp = v[j]; v[j] = v[j - 1]; v[j - 1] = tmp }
       if (n == 0) return -1
       return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
     }
+    function growth(a,   b, e) {
+      b = median(a, q + 1, 2 * q); e = median(a, NR - q + 1, NR)
+      return b > 0 ? (e - b) * 100 / b : 0
+    }
     END {
-      if (NR < 3) { print "FAIL too few samples (" NR "): run longer or sample more often"; exit }
-      max_rss = 0; max_fds = 0
-      for (i = 3; i <= NR; i++) { if (rss[i] > max_rss) max_rss = rss[i]; if (fds[i] > max_fds) max_fds = fds[i] }
-      rss_growth = (max_rss - rss[2]) * 100 / rss[2]
-      fds_growth = (max_fds - fds[2]) * 100 / fds[2]
-      third = int(NR / 3); if (third < 1) third = 1
-      first = median(2, 1 + third); last = median(NR - third + 1, NR)
+      if (NR < 4) { print "FAIL too few samples (" NR "): run longer or sample more often"; exit }
+      q = int(NR / 4)
+      rss_growth = growth(rss); fds_growth = growth(fds)
+      first = median(p99, q + 1, 2 * q); last = median(p99, NR - q + 1, NR)
       p99_ratio = (first > 0 && last > 0) ? last / first : 1
       ok = rss_growth < 1 && fds_growth < 1 && err == 0 && p99_ratio <= 1.5
-      printf "%s RSS %+.2f%%, fds %+.2f%% after warm-up, %d errors, p99 last/first third %.2f", \
+      printf "%s RSS %+.2f%%, fds %+.2f%% (median of the last quarter against the second), " \
+             "%d errors, p99 last/second quarter %.2f", \
              ok ? "PASS" : "FAIL", rss_growth, fds_growth, err, p99_ratio
     }' "$file")
   echo
@@ -94,10 +100,11 @@ web_phase() {
   echo
   echo "| s | req/s | p99 µs | errors | non-2xx | RSS KiB | fds |"
   echo "|---|---|---|---|---|---|---|"
-  while ((SECONDS < end || $(wc -l <"$samples") < 3)); do
+  while ((SECONDS < end || $(wc -l <"$samples") < 4)); do
     taskset -c "$CLIENT_CPU" wrk -t 1 -c "$connections" -d "${interval}s" --latency \
       "http://127.0.0.1:$SRV_PORT/" >"$out" 2>&1 || true
     read -r req sec p50 p99 err non2xx < <(parse_wrk "$out")
+    sleep 1  # the server closes wrk's connections (FIN, then it reads until they close)
     rps=$(awk -v r="$req" -v s="$sec" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
     rss=$(status_kb "$SRV_PID" VmRSS)
     fds=$(fds_of "$SRV_PID")
@@ -128,7 +135,7 @@ kv_phase() {
   echo
   echo "| s | req/s | p99 µs | errors | RSS KiB | fds |"
   echo "|---|---|---|---|---|---|"
-  while ((SECONDS < end || $(wc -l <"$samples") < 3)); do
+  while ((SECONDS < end || $(wc -l <"$samples") < 4)); do
     bad=0
     # The last CSV row (GET): "test,rps,avg,min,p50,p95,p99,max" in ms.
     row=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -c 50 -t set,get -r 100000 \
