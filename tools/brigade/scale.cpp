@@ -83,9 +83,9 @@ double time_one_run(const scale_settings& s, const launcher& how, unsigned p,
                     held_signals& signals) {
   const auto t0 = std::chrono::steady_clock::now();
   // stdout goes nowhere: the measured program's output would mix with ours (and our JSON).
-  child_process child(signals.loop(), {.argv = how.argv(s, p),
-                                       .env = how.env(p),
-                                       .out = child_process::output::discard});
+  child_process child(
+      signals.loop(),
+      {.argv = how.argv(s, p), .env = how.env(p), .out = child_process::output::discard});
   const child_process::ending e =
       child.wait_for(signals, std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::duration<double>(s.timeout)));
