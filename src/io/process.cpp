@@ -2,6 +2,7 @@
 // loop (or with ppoll, for the blocking waits) for the end, waitid(P_PIDFD) to reap,
 // pidfd_send_signal to kill.
 #include <brigade/io/process.hpp>
+#include <brigade/io/timer.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -264,10 +265,9 @@ void process::reset() noexcept {
   if (pidfd_.is_open() && !status_) {
     // Not waited for: end it now rather than leave it running unowned or as a zombie.
     ::syscall(SYS_pidfd_send_signal, pidfd_.native_handle(), SIGKILL, nullptr, 0);
-    siginfo_t info{};
-    while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.native_handle()),
-                    &info, WEXITED) < 0 &&
-           errno == EINTR) {
+    try {
+      reap(true);
+    } catch (...) {  // waitid failed for another reason than EINTR: nothing left to reap
     }
   }
   in_.close();
@@ -311,13 +311,15 @@ exit_status process::blocking_wait() {
 
 std::optional<exit_status> process::try_wait_for(std::chrono::nanoseconds limit) {
   check_child("try_wait_for");
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+  const auto now_ns = [] { return detail::to_loop_clock(std::chrono::steady_clock::now()); };
+  // Saturates: a limit too long for the clock (nanoseconds::max()) waits for ever, not never.
+  const std::int64_t deadline = detail::after_ns(now_ns(), limit);
   for (;;) {
     if (auto s = reap(false)) return s;
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::nanoseconds(0)) return std::nullopt;
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
-    const timespec ts{static_cast<time_t>(secs.count()), static_cast<long>((left - secs).count())};
+    const std::int64_t left = deadline - now_ns();
+    if (left <= 0) return std::nullopt;
+    const timespec ts{static_cast<time_t>(left / 1'000'000'000),
+                      static_cast<long>(left % 1'000'000'000)};
     pollfd p{pidfd_.native_handle(), POLLIN, 0};
     if (::ppoll(&p, 1, &ts, nullptr) < 0 && errno != EINTR)
       throw std::system_error(errno, std::system_category(),

@@ -236,6 +236,12 @@ TEST_P(child, blocking_waits_for_code_that_runs_no_loop) {
   const auto s = quick.try_wait_for(600s);
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->code, 4);
+  // A limit too long for the clock waits like blocking_wait (it wrapped into the past before,
+  // and returned at once with nothing).
+  process late(loop(), {"sh", "-c", "sleep 0.2; exit 5"});
+  const auto forever = late.try_wait_for(std::chrono::nanoseconds::max());
+  ASSERT_TRUE(forever.has_value());
+  EXPECT_EQ(forever->code, 5);
   EXPECT_THROW((void)process().blocking_wait(), std::logic_error);
 }
 
