@@ -16,6 +16,7 @@
 
 #include "support/backends.hpp"
 #include "support/flavours.hpp"
+#include "support/raw_client.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -48,18 +49,7 @@ void spin(unsigned n) {
   for (unsigned i = 0; i < n; ++i) brigade::detail::cpu_relax();
 }
 
-// A plain client socket connected to `to`; the kernel completes the handshake without an accept.
-struct raw_client {
-  explicit raw_client(const brigade::endpoint& to)
-      : fd(::socket(to.is_ipv6() ? AF_INET6 : AF_INET, SOCK_STREAM, 0)) {
-    if (fd < 0 || ::connect(fd, static_cast<const sockaddr*>(to.data()), to.size()) != 0)
-      throw std::system_error(errno, std::generic_category(), "test client connect");
-  }
-  ~raw_client() { ::close(fd); }
-  raw_client(const raw_client&) = delete;
-  raw_client& operator=(const raw_client&) = delete;
-  int fd;
-};
+using brigade::testing::raw_client;
 
 // One round: `op` runs on the loop (this thread) under a fresh stop source; once it is about to
 // suspend, `complete` (on one thread) and request_stop (on another) race after random spins.

@@ -7,6 +7,7 @@
 #include <brigade/io/timer.hpp>
 
 #include "support/backends.hpp"
+#include "support/raw_client.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -26,19 +27,7 @@ using brigade::testing::on_loop;
 
 enum class waits_on { sleep, accept, read };
 
-// A plain client socket connected to `to` (the kernel completes the handshake without an
-// accept), so that the loop's side can wait on accept or on a read that never gets data.
-struct raw_client {
-  explicit raw_client(const brigade::endpoint& to)
-      : fd(::socket(to.is_ipv6() ? AF_INET6 : AF_INET, SOCK_STREAM, 0)) {
-    if (fd < 0 || ::connect(fd, static_cast<const sockaddr*>(to.data()), to.size()) != 0)
-      throw std::system_error(errno, std::generic_category(), "test client connect");
-  }
-  ~raw_client() { ::close(fd); }
-  raw_client(const raw_client&) = delete;
-  raw_client& operator=(const raw_client&) = delete;
-  int fd;
-};
+using brigade::testing::raw_client;
 
 class outside_stop : public on_loop {
  protected:

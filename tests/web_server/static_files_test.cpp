@@ -1,5 +1,6 @@
 // Static files from --root, fetched with curl: content, type and length; directories; and every
 // way out of the root we know of (.., percent-encoded dots and slashes, symbolic links).
+#include "files.hpp"
 #include "server_fixture.hpp"
 
 #include <sys/socket.h>
@@ -23,17 +24,6 @@ namespace web_test {
 namespace {
 
 namespace fs = std::filesystem;
-
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream(p, std::ios::binary) << content;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // base/secret.txt is outside the root base/www; base/www holds the served files and links.
 class static_files : public server_test {

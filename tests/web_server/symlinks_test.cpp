@@ -2,6 +2,7 @@
 // refused and links inside are followed, with openat2 and with the walk kernels without it get
 // (the ":walk" variants run the server under a seccomp filter that hides openat2); loops end in
 // an error, not a hang; --follow-symlinks follows every link.
+#include "files.hpp"
 #include "server_fixture.hpp"
 
 #include <stdlib.h>
@@ -21,17 +22,6 @@ namespace web_test {
 namespace {
 
 namespace fs = std::filesystem;
-
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream(p, std::ios::binary) << content;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // base/outside holds what must never be served by default; base/www is the root, full of links.
 class symlinks : public server_test {
