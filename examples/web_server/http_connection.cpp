@@ -35,7 +35,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::size_t read_buffer_bytes = 8 * 1024;
 constexpr std::size_t file_chunk_bytes = 64 * 1024;
 // What a closing connection still reads and drops (see linger).
 constexpr std::size_t linger_bytes = 1024 * 1024;
@@ -68,11 +67,6 @@ brigade::task<void> send_all(connection<Stream>& c, std::span<const std::byte> d
   }
 }
 
-template <class Stream>
-brigade::task<void> send_all(connection<Stream>& c, const std::string& s) {
-  co_await send_all(c, std::as_bytes(std::span(s)));
-}
-
 // Streams size bytes of a file from offset in chunks read on the loop (io_uring, or the pool under
 // epoll). False when the file shrank after its size was announced: the connection must then close.
 template <class Stream>
@@ -90,22 +84,17 @@ brigade::task<bool> send_file(connection<Stream>& c, brigade::file& f, std::uint
   co_return true;
 }
 
-// False when the connection must close because the body fell short of Content-Length.
+// False when the connection must close because the body fell short of Content-Length. The
+// head (and a body held in memory) is put together in `out`, the connection's lent scratch.
 template <class Stream>
 brigade::task<bool> send_response(connection<Stream>& c, const request& req, response& res,
-                                  bool keep) {
+                                  bool keep, std::string& out) {
   const std::uint64_t length = res.file ? res.file_size : res.body.size();
-  std::string out = response_head(res, length, keep);
-  if (req.head) {
-    co_await send_all(c, out);
-    co_return true;
-  }
-  if (!res.file) {
-    out += res.body;
-    co_await send_all(c, out);
-    co_return true;
-  }
-  co_await send_all(c, out);
+  out.clear();
+  append_response_head(out, res, length, keep);
+  if (!req.head && !res.file) out += res.body;
+  co_await send_all(c, std::as_bytes(std::span(out)));
+  if (req.head || !res.file) co_return true;
   co_return co_await send_file(c, *res.file, res.file_offset, res.file_size);
 }
 
@@ -132,8 +121,12 @@ brigade::task<void> linger(connection<Stream>& c, std::span<char> scratch) {
 template <class Stream>
 brigade::task<bool> serve_requests(connection<Stream>& c) {
   const server_config& cfg = c.server.config();
-  const std::unique_ptr<char[]> buf(new char[read_buffer_bytes]);
-  const std::span<char> space(buf.get(), read_buffer_bytes);
+  // The read buffer and the response's: lent by the loop for as long as this runs (an idle
+  // connection holds neither), so a request allocates no buffer.
+  const scratch_lease scratch(c.server);
+  char* const buf = scratch->read.get();
+  std::string& out = scratch->out;
+  const std::span<char> space(buf, request_scratch::read_bytes);
   std::size_t begin = 0;
   std::size_t end = 0;
   bool answered = false;
@@ -155,19 +148,19 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
       if (answered && !parser.in_message()) co_return true;
       if (!co_await refill()) co_return false;  // the client closed its side
     }
-    begin += parser.parse(std::string_view(buf.get(), end), begin, byte_before_buffer);
+    begin += parser.parse(std::string_view(buf, end), begin, byte_before_buffer);
     const auto err = parser.status();
     if (err == HPE_OK && begin == end) continue;
     if (err != HPE_PAUSED) {
       response res = parser.error_response();
-      co_await send_response(c, parser.request(), res, false);
+      co_await send_response(c, parser.request(), res, false, out);
       co_await linger(c, space);
       co_return false;
     }
     if (std::optional<body_reader>& body = parser.body()) {
       // the parser left the body to us: framed strictly, then dropped
       for (;;) {
-        begin += body->feed(std::string_view(buf.get() + begin, end - begin));
+        begin += body->feed(std::string_view(buf + begin, end - begin));
         const body_reader::status b = body->state();
         if (b == body_reader::status::done) break;
         if (b != body_reader::status::more) {
@@ -176,7 +169,7 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
                   ? text_response(
                         413, "request body over " + std::to_string(cfg.max_body_bytes) + " bytes\n")
                   : text_response(400, "bad request: malformed chunked body\n");
-          co_await send_response(c, parser.request(), res, false);
+          co_await send_response(c, parser.request(), res, false, out);
           co_await linger(c, space);
           co_return false;
         }
@@ -196,7 +189,7 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
       res = text_response(500, "internal server error\n");
     }
     const bool keep = req.keep_alive && !parser.upgrade() && !c.server.draining();
-    if (!co_await send_response(c, req, res, keep) || !keep) {
+    if (!co_await send_response(c, req, res, keep, out) || !keep) {
       co_await linger(c, space);
       co_return false;
     }

@@ -43,9 +43,18 @@ std::string http_date(std::time_t t);
 /// A text/plain response.
 response text_response(int status, std::string body);
 
-/// The status line and headers for r with a body of `length` bytes; "Connection: keep-alive"
-/// or "Connection: close" as decided. A 304 gets neither Content-Type nor Content-Length: it
-/// has no body, and RFC 9110 §8.6 lets its Content-Length only repeat the 200's.
+/// Appends t as http_date does, to out. The text of the current second is kept per thread, so
+/// the Date of every response costs a copy of 29 bytes, not a gmtime and a strftime.
+void append_http_date(std::string& out, std::time_t t);
+
+/// Appends to out the status line and headers for r with a body of `length` bytes;
+/// "Connection: keep-alive" or "Connection: close" as decided. A 304 gets neither Content-Type
+/// nor Content-Length: it has no body, and RFC 9110 §8.6 lets its Content-Length only repeat
+/// the 200's. Allocates only if out has too little capacity.
+void append_response_head(std::string& out, const response& r, std::uint64_t length,
+                          bool keep_alive);
+
+/// The same head as a string of its own.
 std::string response_head(const response& r, std::uint64_t length, bool keep_alive);
 
 }  // namespace web

@@ -61,7 +61,23 @@ bool only_this_connection(const std::system_error& e) noexcept {
 }  // namespace
 
 loop_server::loop_server(server_shared& shared, brigade::tcp_listener listener)
-    : shared_(shared), listener_(std::move(listener)) {}
+    : shared_(shared), listener_(std::move(listener)) {
+  spare_scratch_.reserve(max_spare_scratch);  // return_scratch never allocates
+}
+
+std::unique_ptr<request_scratch> loop_server::borrow_scratch() {
+  if (spare_scratch_.empty()) return std::make_unique<request_scratch>();
+  std::unique_ptr<request_scratch> s = std::move(spare_scratch_.back());
+  spare_scratch_.pop_back();
+  return s;
+}
+
+void loop_server::return_scratch(std::unique_ptr<request_scratch> s) noexcept {
+  if (!s || spare_scratch_.size() >= max_spare_scratch) return;  // freed here
+  s->out.clear();
+  if (s->out.capacity() > 64 * 1024) std::string().swap(s->out);
+  spare_scratch_.push_back(std::move(s));  // within the reserved capacity
+}
 
 brigade::task<void> loop_server::run() {
   children_.spawn(brigade::with_stop_token(sweep(), background_stop_.get_token()));

@@ -14,7 +14,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <stop_token>
+#include <string>
+#include <vector>
 
 namespace web {
 
@@ -37,6 +40,15 @@ struct connection_entry {
   }
   /// Our own work (a computation, opening a file) is not the client's delay.
   void no_deadline() noexcept { deadline_ns = 0; }
+};
+
+/// What a connection uses while it serves requests, never while it waits between them: the
+/// buffer it reads into and the response being put together. The loop lends them out and
+/// keeps those given back, so that answering a request allocates neither.
+struct request_scratch {
+  static constexpr std::size_t read_bytes = 8 * 1024;
+  std::unique_ptr<char[]> read{new char[read_bytes]};
+  std::string out;  ///< the response head (and a small body) as sent
 };
 
 /// Accepts on one loop and serves what it accepted there; all on that loop's thread.
@@ -65,6 +77,14 @@ class loop_server {
   /// one idle longest.
   void set_waiting(connection_entry& e, bool waiting) noexcept;
 
+  /// A request_scratch for a connection that has a request to serve: a spare one, else a new
+  /// one (std::bad_alloc). Loop thread.
+  std::unique_ptr<request_scratch> borrow_scratch();
+  /// Takes one back for the next request; kept while fewer than max_spare_scratch are, with a
+  /// response buffer grown past 64 KiB (a large body) let go. Loop thread.
+  void return_scratch(std::unique_ptr<request_scratch> s) noexcept;
+  static constexpr std::size_t max_spare_scratch = 32;
+
  private:
   brigade::task<void> accept_loop();
   brigade::task<void> sweep();
@@ -84,6 +104,21 @@ class loop_server {
   connection_entry* idle_tail_ = nullptr;  // idle since the latest
   std::size_t count_ = 0;
   bool draining_ = false;
+  std::vector<std::unique_ptr<request_scratch>> spare_scratch_;  // capacity max_spare_scratch
+};
+
+/// A request_scratch lent to one connection for as long as this lives.
+class scratch_lease {
+ public:
+  explicit scratch_lease(loop_server& s) : server_(s), scratch_(s.borrow_scratch()) {}
+  ~scratch_lease() { server_.return_scratch(std::move(scratch_)); }
+  scratch_lease(const scratch_lease&) = delete;
+  scratch_lease& operator=(const scratch_lease&) = delete;
+  request_scratch* operator->() const noexcept { return scratch_.get(); }
+
+ private:
+  loop_server& server_;
+  std::unique_ptr<request_scratch> scratch_;
 };
 
 }  // namespace web
