@@ -59,10 +59,18 @@ struct connection : connection_entry {
 
 // Writes all of data. Each write that makes progress renews the deadline: only a client that
 // stops reading is cut off.
+// Plain TCP first tries the system call itself (try_write): a response that fits the socket's
+// send buffer, the usual case, then goes out without a trip through the loop.
 template <class Stream>
 brigade::task<void> send_all(connection<Stream>& c, std::span<const std::byte> data) {
   while (!data.empty()) {
     c.expire_after(c.server.config().idle_timeout);
+    if constexpr (std::is_same_v<Stream, brigade::tcp_stream>) {
+      if (const std::optional<std::size_t> n = c.stream.try_write(data)) {
+        data = data.subspan(*n);
+        continue;
+      }
+    }
     data = data.subspan(co_await c.stream.write_some(data));
   }
 }
@@ -132,10 +140,18 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
   bool answered = false;
   char byte_before_buffer = '\n';  // the last byte of the previous read
   head_parser parser(cfg);
+  // serve() calls this when the connection turned readable: the first read takes what is there
+  // with one system call (plain TCP). Later reads wait through the loop, as every read did
+  // before, so a client that keeps sending cannot keep the loop to itself.
+  bool just_readable = true;
   // Reads the next bytes into the buffer (all before them are consumed); false at the end.
   auto refill = [&]() -> brigade::task<bool> {
     if (end > 0) byte_before_buffer = buf[end - 1];
-    const std::size_t n = co_await c.stream.read(space);
+    std::optional<std::size_t> got;
+    if constexpr (std::is_same_v<Stream, brigade::tcp_stream>) {
+      if (std::exchange(just_readable, false)) got = c.stream.try_read(space);
+    }
+    const std::size_t n = got ? *got : co_await c.stream.read(space);
     begin = 0;
     end = n;
     co_return n != 0;

@@ -131,6 +131,26 @@ task<std::size_t> tcp_stream::read_until(std::string& buffer, std::string_view d
   }
 }
 
+std::optional<std::size_t> tcp_stream::try_read(std::span<char> buf) {
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    if (errno != EINTR) detail::throw_io_error(errno, "brigade::tcp_stream::try_read");
+  }
+}
+
+std::optional<std::size_t> tcp_stream::try_write(std::span<const std::byte> buf) {
+  if (buf.empty()) return 0;
+  for (;;) {
+    // MSG_NOSIGNAL: a peer that closed gives EPIPE here, not SIGPIPE to the process.
+    const ssize_t n = ::send(fd_, buf.data(), buf.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    if (errno != EINTR) detail::throw_io_error(errno, "brigade::tcp_stream::try_write");
+  }
+}
+
 void tcp_stream::shutdown_write() {
   if (::shutdown(fd_, SHUT_WR) < 0) detail::throw_io_error(errno, "brigade::tcp_stream::shutdown");
 }

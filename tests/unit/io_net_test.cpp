@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -265,6 +266,68 @@ TEST_P(net, read_exact_and_read_until_report_end_of_stream) {
     co_return r;
   };
   EXPECT_EQ(loop().run_until(body()), "line one\r\n|line two\r\n|eof:partial");
+}
+
+// try_read and try_write never wait: nothing there is std::nullopt, then the bytes, then 0 at
+// the end of the stream; a full send buffer is std::nullopt; a reset peer is a system_error
+// naming the call.
+TEST_P(net, try_read_and_try_write_take_what_is_there_without_waiting) {
+  brigade::tcp_listener l(loop(), brigade::endpoint::loopback(0));
+  auto body = [&]() -> brigade::task<std::string> {
+    auto c = co_await brigade::tcp_stream::connect(loop(), l.local_endpoint());
+    auto s = co_await l.accept();
+    std::string seen;
+    char buf[64];
+    if (!s.try_read(std::span<char>(buf)).has_value()) seen += "nothing|";
+    const std::string hello = "hello";
+    const auto wrote = c.try_write(std::as_bytes(std::span(hello)));
+    seen += "wrote " + std::to_string(wrote.value_or(0)) + "|";
+    co_await s.wait_readable();
+    if (const auto n = s.try_read(std::span<char>(buf))) seen += std::string(buf, *n) + "|";
+    EXPECT_EQ(c.try_write(std::span<const std::byte>()), std::optional<std::size_t>(0));
+    // Fill c's send buffer and s's receive buffer: try_write then takes nothing.
+    c.set_nodelay(true);
+    const std::vector<std::byte> chunk(64 * 1024);
+    std::size_t sent = 0;
+    for (int i = 0; i < 10000; ++i) {
+      const auto n = c.try_write(std::span<const std::byte>(chunk));
+      if (!n) break;
+      sent += *n;
+    }
+    seen += sent > 0 && !c.try_write(std::span<const std::byte>(chunk)) ? "full|" : "never full|";
+    c.shutdown_write();
+    std::vector<char> drain(256 * 1024);
+    std::size_t received = 0;
+    for (;;) {  // s reads all that was sent, then the end of the stream (0)
+      const std::size_t n = co_await s.read(std::span<char>(drain));
+      if (n == 0) break;
+      received += n;
+    }
+    seen += received == sent ? "all read|" : "lost bytes|";
+    seen += s.try_read(std::span<char>(buf)) == std::optional<std::size_t>(0) ? "eof" : "no eof";
+    co_return seen;
+  };
+  EXPECT_EQ(loop().run_until(body()), "nothing|wrote 5|hello|full|all read|eof");
+
+  // A peer that reset: writing fails with the errno, naming try_write.
+  auto reset = [&]() -> brigade::task<std::string> {
+    auto c = co_await brigade::tcp_stream::connect(loop(), l.local_endpoint());
+    {
+      auto s = co_await l.accept();
+      const linger abort{1, 0};  // close sends RST
+      setsockopt(s.native_handle(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    }
+    co_await brigade::sleep_for(20ms);  // the RST arrives
+    const std::string x(16, 'x');
+    try {
+      for (int i = 0; i < 100; ++i) (void)c.try_write(std::as_bytes(std::span(x)));
+    } catch (const std::system_error& e) {
+      co_return e.what();
+    }
+    co_return "no error";
+  };
+  const std::string what = loop().run_until(reset());
+  EXPECT_NE(what.find("brigade::tcp_stream::try_write"), std::string::npos) << what;
 }
 
 TEST_P(net, read_until_enforces_its_limit) {

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,15 @@ class tcp_stream : public detail::fd_owner {
     return {*loop_,     detail::io_kind::write,      fd_, const_cast<char*>(buf.data()),
             buf.size(), "brigade::tcp_stream::write"};
   }
+  /// Reads what is there now, without waiting: the count (0: the peer closed its side), or
+  /// std::nullopt when nothing has arrived yet. One system call (recv with MSG_DONTWAIT) on
+  /// either backend: after wait_readable, or on a busy connection, it saves the loop a round
+  /// trip. Not while a read is in flight.
+  std::optional<std::size_t> try_read(std::span<char> buf);
+  /// Writes what the socket's send buffer takes now, without waiting: the count (at least one
+  /// byte unless buf is empty), or std::nullopt when the buffer is full. One system call.
+  /// Not while a write is in flight.
+  std::optional<std::size_t> try_write(std::span<const std::byte> buf);
   /// Writes all of buf.
   task<void> write(std::string_view buf);
   task<void> write(std::span<const std::byte> buf);
