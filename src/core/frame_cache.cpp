@@ -40,7 +40,7 @@ void release_all() noexcept {
   for (std::size_t s = 0; s < sizes; ++s) {
     while (free_block* b = cache.head[s]) {
       cache.head[s] = b->next;
-      ::operator delete(b, (s + 1) * granule);
+      ::operator delete(b);
     }
     cache.count[s] = 0;
   }
@@ -81,12 +81,12 @@ void* allocate_frame(std::size_t n) {
 void free_frame(void* p, std::size_t n) noexcept {
   const std::size_t s = size_class(n);
   if (s == sizes) {
-    ::operator delete(p, n);
+    ::operator delete(p);
     return;
   }
   if (cache.count[s] >= max_per_size || cache.bytes + (s + 1) * granule > max_cached_bytes ||
       cache.ended) {
-    ::operator delete(p, (s + 1) * granule);
+    ::operator delete(p);
     return;
   }
   if (!cache.drain_registered) {
@@ -112,7 +112,7 @@ void* allocate_frame(std::size_t n) {
 }
 
 void free_frame(void* p, std::size_t n) noexcept {
-  ::operator delete(p, n);
+  ::operator delete(p);
 }
 
 void trim_frame_cache() noexcept {}
