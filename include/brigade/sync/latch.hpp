@@ -79,9 +79,8 @@ class latch {
   awaiter operator co_await() const noexcept { return awaiter{*this}; }
 
  private:
-  bool enqueue(detail::waiter& w) const noexcept;
-  bool spin_until_open() const noexcept;  // a short bounded spin on try_wait()  // false when open
-                                          // (or w's cancel came first)
+  bool enqueue(detail::waiter& w) const noexcept;  // false when open (or w's cancel came first)
+  bool spin_until_open() const noexcept;           // a short bounded spin on try_wait()
   bool wait_impl(std::chrono::steady_clock::time_point deadline, const std::stop_token* stop,
                  const char* what) const;
 
