@@ -20,6 +20,8 @@ using factory = bench::sync::workload (*)(const bench::config&);
 const bench::workload_list<factory> workloads = {
     {"mutex_uncontended", bench::sync::make_mutex_uncontended},
     {"mutex_contended", bench::sync::make_mutex_contended},
+    {"semaphore_contended", bench::sync::make_semaphore_contended},
+    {"latch", bench::sync::make_latch},
     {"channel", bench::sync::make_channel},
     {"combinable", bench::sync::make_combinable},
 };
@@ -33,7 +35,8 @@ int main(int argc, char** argv) {
   const bench::program_info program{
       .name = "brigade_sync_bench",
       .description =
-          "Runs brigade::mutex against std::mutex (checked mode off and on) and "
+          "Runs brigade::mutex against std::mutex (checked mode off and on), "
+          "brigade::semaphore and latch against std::counting_semaphore and std::latch, and "
           "brigade::channel against tbb::concurrent_bounded_queue and "
           "moodycamel::BlockingConcurrentQueue in one process, interleaved within "
           "every repetition, and checks every count and sum. Prints one JSON line "
@@ -41,8 +44,9 @@ int main(int argc, char** argv) {
       .workloads = bench::workload_names(workloads),
       .fixed_threads = true,
       .footer =
-          "Thread counts: mutex_uncontended 1; mutex_contended 2 and nproc; channel 2 "
-          "and 8 (half producers, half consumers); combinable 1, 2 and nproc.\n"};
+          "Thread counts: mutex_uncontended 1; mutex_contended 2 and nproc; "
+          "semaphore_contended and latch 2 and 4; channel 2 and 8 (half producers, half "
+          "consumers); combinable 1, 2 and nproc.\n"};
   if (const std::optional<int> status = bench::parse_command_line(program, argc, argv, o))
     return *status;
   o.impls = {"brigade", "checked", "std", "tbb", "moody", "ets"};

@@ -23,6 +23,12 @@ struct workload {
 workload make_mutex_uncontended(const config& c);
 /// 2 and nproc threads incrementing one counter under the lock, 10^6 increments in all.
 workload make_mutex_contended(const config& c);
+/// 2 and 4 threads incrementing one counter under a one-permit semaphore, 10^6 increments in
+/// all: brigade::semaphore against std::counting_semaphore ("std").
+workload make_semaphore_contended(const config& c);
+/// 2 and 4 threads meeting at a fresh latch per round, 2 * 10^4 rounds: brigade::latch against
+/// std::latch ("std").
+workload make_latch(const config& c);
 /// 10^6 ints through a queue of capacity 1024; threads/2 producers and threads/2 consumers,
 /// at 2 and 8 threads (1:1 and 4:4).
 workload make_channel(const config& c);

@@ -14,26 +14,36 @@ latch::latch(std::ptrdiff_t count) : count_(count) {
 }
 
 void latch::count_down(std::ptrdiff_t n) {
+  std::ptrdiff_t c = count_.load(detail::memory_order_relaxed);
+  do {
+    if (n < 0 || n > c)
+      throw std::invalid_argument("brigade::latch::count_down: " + std::to_string(n) +
+                                  " with a count of " + std::to_string(c));
+    // acq_rel: release so that this count_down happens-before a wait that sees zero (try_wait's
+    // acquire load, or a waiter woken through mu_ and its parker by the thread that reached
+    // zero); acquire so that the thread reaching zero has every earlier count_down behind it
+    // before it wakes anyone (the CASes form one release sequence).
+  } while (!count_.compare_exchange_weak(c, c - n, detail::memory_order_acq_rel,
+                                         detail::memory_order_relaxed));
+  if (c - n != 0 || n == 0) return;
   detail::waiter* wake = nullptr;
   {
-    std::lock_guard lock(mu_);
-    if (n < 0 || n > count_)
-      throw std::invalid_argument("brigade::latch::count_down: " + std::to_string(n) +
-                                  " with a count of " + std::to_string(count_));
-    count_ -= n;
-    if (count_ == 0) wake = waiters_.take_all();
+    std::lock_guard lock(mu_);  // a waiter that read a non-zero count under mu_ is queued now
+    wake = waiters_.take_all();
   }
   detail::wake_chain(wake);
 }
 
 bool latch::try_wait() const noexcept {
-  std::lock_guard lock(mu_);
-  return count_ == 0;
+  // Acquire: pairs with count_down()'s acq_rel CAS.
+  return count_.load(detail::memory_order_acquire) == 0;
 }
 
 bool latch::enqueue(detail::waiter& w) const noexcept {
   std::lock_guard lock(mu_);
-  if (count_ == 0) return false;
+  // Under mu_: the count_down reaching zero takes mu_ after its CAS, so it either sees w queued
+  // or w sees zero here.
+  if (try_wait()) return false;
   if (w.cancel_requested) {
     w.cancelled = true;
     return false;
@@ -42,8 +52,23 @@ bool latch::enqueue(detail::waiter& w) const noexcept {
   return true;
 }
 
+namespace {
+// How often wait() looks at the count before it sleeps: the last arrivals of a round usually
+// come within a futex round trip of each other.
+constexpr int spin_tries = 64;
+}  // namespace
+
+bool latch::spin_until_open() const noexcept {
+  for (int i = 0; i < spin_tries; ++i) {
+    if (try_wait()) return true;
+    detail::cpu_relax();
+  }
+  return try_wait();
+}
+
 void latch::wait() const {
   detail::check_may_block("latch::wait", "co_await latch");
+  if (spin_until_open()) return;
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
@@ -61,6 +86,7 @@ bool latch::wait(std::stop_token stop) const {
 bool latch::wait_impl(std::chrono::steady_clock::time_point deadline, const std::stop_token* stop,
                       const char* what) const {
   detail::check_may_block(what, "co_await latch");
+  if (spin_until_open()) return true;
   detail::parker p;
   detail::waiter w;
   w.thread = &p;

@@ -31,6 +31,17 @@ class traced_wait {
 };
 }  // namespace
 
+void mutex::lock_checked(const char* file, unsigned line, const char* function) {
+  const detail::source_site where = detail::source_site::current(file, line, function);
+  detail::lock_check::before_lock(this, name_, where);
+  if (!try_acquire()) lock_slow(true, nullptr);
+  acquired(true, where);
+}
+
+void mutex::after_lock_checked(const char* file, unsigned line, const char* function) noexcept {
+  detail::lock_check::after_lock(this, name_, detail::source_site::current(file, line, function));
+}
+
 bool mutex::lock_slow(bool checked, const std::chrono::steady_clock::time_point* deadline,
                       const std::stop_token* stop) {
   if (owner_.load(detail::memory_order_relaxed) == detail::thread_tag())

@@ -1,30 +1,55 @@
 // Parking threads and waking waiters: the shared half of src/sync.
+#include "../pool/futex.hpp"
+
 #include <brigade/pool/detail/scheduler.hpp>
 #include <brigade/sync/detail/deadlock_watch.hpp>
 #include <brigade/sync/detail/waiter.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
 namespace brigade::detail {
 
 void parker::wait(const char* what, const char* name, const void* object) noexcept {
+  // Acquire (every load of state_ here): pairs with notify()'s release exchange, so whatever the
+  // notifier did before notify() happens-before this returns.
+  if (state_.load(memory_order_acquire) == notified) return;
   // Only an untimed wait can last forever: it alone is watched.
   deadlock_watch::blocked_scope watched(what, name, object != nullptr ? object : this);
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return set_; });
+  std::uint32_t s = idle;
+  // The RMW order on state_ alone decides whether notify() sees `sleeping` (and wakes) or we
+  // see `notified`; acquire (needed only on failure, when it finds `notified`; g++ wants the
+  // success order at least as strong) pairs with notify()'s release.
+  if (!state_.compare_exchange_strong(s, sleeping, memory_order_acquire, memory_order_acquire) &&
+      s == notified)
+    return;
+  // FUTEX_WAIT sleeps only while the word is still `sleeping`: a notify between the CAS and the
+  // call makes it return at once. Spurious returns loop.
+  while (state_.load(memory_order_acquire) != notified) futex_wait(state_, sleeping, -1);
 }
 
 bool parker::wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
-  std::unique_lock lock(mu_);
-  return cv_.wait_until(lock, deadline, [this] { return set_; });
+  if (state_.load(memory_order_acquire) == notified) return true;
+  std::uint32_t s = idle;
+  // As in wait().
+  if (!state_.compare_exchange_strong(s, sleeping, memory_order_acquire, memory_order_acquire) &&
+      s == notified)
+    return true;
+  for (;;) {
+    if (state_.load(memory_order_acquire) == notified) return true;
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return false;  // stays `sleeping`
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    futex_wait(state_, sleeping, ns > 0 ? static_cast<long>(ns) : 1L);
+  }
 }
 
 void parker::notify() noexcept {
-  // Notify under the lock: the waiter cannot return (and free *this) before we release it.
-  std::lock_guard lock(mu_);
-  set_ = true;
-  cv_.notify_one();
+  // Release: pairs with the waiter's acquire loads. After the exchange the waiter may be gone;
+  // the wake below only names the address.
+  if (state_.exchange(notified, memory_order_release) == sleeping) futex_wake(state_, 1);
 }
 
 void queued_cancel::fn::operator()() const noexcept {
@@ -67,7 +92,8 @@ bool wait_until_or_unqueue(parker& p, waiter& w, waiter_list& list, std::mutex& 
     return !queued && !w.cancelled;
   }
   // The parker was notified: by the primitive (completed) or by the stop callback (cancelled;
-  // it set w.cancelled under mu before notifying, and the parker's mutex orders the two).
+  // it set w.cancelled under mu before notifying, and the parker's release/acquire orders the
+  // two).
   cancel.disarm();
   return !w.cancelled;
 }

@@ -1,6 +1,7 @@
 // brigade::latch — a single-use countdown that threads and coroutines wait on.
 #pragma once
 
+#include <brigade/core/detail/atomic.hpp>
 #include <brigade/core/errors.hpp>
 #include <brigade/core/task.hpp>
 #include <brigade/sync/detail/waiter.hpp>
@@ -15,6 +16,8 @@ namespace brigade {
 
 /// A counter that opens for good when it reaches zero (like std::latch).
 ///
+/// Costs: count_down() is one CAS (plus the wake-ups, once, at zero); try_wait() and a wait on
+/// an open latch one load.
 /// Thread safety: all members may be called concurrently.
 /// Memory ordering: every count_down() happens-before any wait that returns because of it (a
 /// wait ended by a stop request or a timeout is ordered with nothing).
@@ -77,11 +80,15 @@ class latch {
 
  private:
   bool enqueue(detail::waiter& w) const noexcept;  // false when open (or w's cancel came first)
+  bool spin_until_open() const noexcept;           // a short bounded spin on try_wait()
   bool wait_impl(std::chrono::steady_clock::time_point deadline, const std::stop_token* stop,
                  const char* what) const;
 
-  mutable std::mutex mu_;  // guards count_ and waiters_
-  std::ptrdiff_t count_;
+  // The count. Changed by CAS only (never below zero); read without mu_ by try_wait and the
+  // fast paths. The count_down that reaches zero then takes mu_ to wake the waiters, and a
+  // waiter reads the count under mu_ before it queues, so none is queued after that wake.
+  detail::atomic<std::ptrdiff_t> count_;
+  mutable std::mutex mu_;  // guards waiters_
   mutable detail::waiter_list waiters_;
 };
 

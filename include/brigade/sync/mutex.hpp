@@ -56,12 +56,14 @@ class mutex {
   /// Acquires the lock, waiting as long as it takes. Errors: std::system_error when the caller
   /// already holds it; brigade::deadlock_error in checked mode with check_action::throw_error.
   void lock(detail::source_site where = detail::source_site::current()) {
-    const bool checked = detail::lock_check::on();
-    if (checked) [[unlikely]]
-      detail::lock_check::before_lock(this, name_, where);
+    // Checked mode off, this is one flag test, one CAS and the owner tag: the site is passed on
+    // as three scalars only on the cold checked path, so it is not built on the stack (a
+    // source_site passed by reference was, on every call: 3 stores; bench/RESULTS.md).
+    if (detail::lock_check::on()) [[unlikely]]
+      return lock_checked(where.file_name(), where.line(), where.function_name());
     if (!try_acquire()) [[unlikely]]
-      lock_slow(checked, nullptr);
-    acquired(checked, where);
+      lock_slow(false, nullptr);
+    owner_.store(detail::thread_tag(), detail::memory_order_relaxed);
   }
 
   /// Acquires the lock, waiting until it is free (true) or `stop` is requested (false: not
@@ -79,7 +81,9 @@ class mutex {
   /// Acquires the lock if it is free now. Never blocks.
   bool try_lock(detail::source_site where = detail::source_site::current()) noexcept {
     if (!try_acquire()) return false;
-    acquired(detail::lock_check::on(), where);
+    owner_.store(detail::thread_tag(), detail::memory_order_relaxed);
+    if (detail::lock_check::on()) [[unlikely]]
+      after_lock_checked(where.file_name(), where.line(), where.function_name());
     return true;
   }
 
@@ -119,6 +123,10 @@ class mutex {
     return state_.compare_exchange_strong(zero, 1, detail::memory_order_acquire,
                                           detail::memory_order_relaxed);
   }
+  /// lock() in checked mode (out of line: the fast path stays small).
+  void lock_checked(const char* file, unsigned line, const char* function);
+  /// try_lock()'s checked-mode bookkeeping once the lock is ours.
+  void after_lock_checked(const char* file, unsigned line, const char* function) noexcept;
   /// Waits for the lock until *deadline (forever when null) or a stop request on *stop (none
   /// when null); true when acquired.
   bool lock_slow(bool checked, const std::chrono::steady_clock::time_point* deadline,

@@ -5,6 +5,7 @@
 // try_acquire_for/_until wait at most the given time (the standard library's names).
 #pragma once
 
+#include <brigade/core/detail/atomic.hpp>
 #include <brigade/core/errors.hpp>
 #include <brigade/core/task.hpp>
 #include <brigade/sync/detail/waiter.hpp>
@@ -20,7 +21,13 @@ namespace brigade {
 /// A counting semaphore: acquire takes one permit (waiting for one if none is left), release
 /// gives permits back.
 ///
-/// Fairness: FIFO; release hands permits directly to the longest waiters (no barging).
+/// Fairness: threads barge. release() adds its permits to the count and wakes as many sleeping
+/// threads, longest sleeper first, which then compete for them with threads arriving
+/// meanwhile (a thread that loses sleeps again, at the back). Handing the permit to the sleeper
+/// instead made every release-then-acquire by a running thread wait for a wake-up (a convoy:
+/// bench/RESULTS.md). Coroutines waiting in `co_await acquire()` are handed a permit, first come
+/// first served, by the release() that finds them queued (resuming costs no sleep). Uncontended,
+/// try_acquire and release are one atomic read-modify-write each.
 /// Thread safety: all members may be called concurrently.
 /// Memory ordering: a release() happens-before the acquisition that takes a permit it gave. A
 /// cancelled or timed-out wait took nothing and is ordered with nothing.
@@ -35,7 +42,7 @@ namespace brigade {
 /// the semaphore's lock wins: a waiter is either handed a permit or cancelled, never both, and a
 /// permit is never lost. blocking_acquire(std::stop_token) returns false when a stop request
 /// ended the wait (like the timed forms on a timeout). Only a wait is cancelled: a permit that is
-/// free at the call is taken even if stop was requested.
+/// free at the call, or when a woken thread looks again, is taken even if stop was requested.
 class semaphore {
  public:
   /// A semaphore with `initial` permits. Errors: std::invalid_argument if initial < 0.
@@ -94,11 +101,19 @@ class semaphore {
   bool acquire_until(std::chrono::steady_clock::time_point deadline,
                      const std::stop_token* stop = nullptr);
   /// Takes a permit for w if one is free (false), else queues w (true); refuses to queue a
-  /// waiter whose cancellation came first (false, w.cancelled).
+  /// waiter whose cancellation came first (false, w.cancelled). Takes mu_.
   bool enqueue(detail::waiter& w) noexcept;
+  /// try_acquire() whose first read of count_ is seq_cst: after publishing `queued_` (see
+  /// enqueue) it must see any permit whose release() did not see the waiter.
+  bool try_acquire_after_queueing() noexcept;
 
-  mutable std::mutex mu_;  // guards count_ and waiters_
-  std::ptrdiff_t count_;
+  // Permits available. Changed by CAS/fetch_add outside mu_ (the fast paths) and inside.
+  detail::atomic<std::ptrdiff_t> count_;
+  // Whether waiters_ may be non-empty: set under mu_ before a waiter looks at count_ one last
+  // time and queues; cleared under mu_ by a release() that leaves the list empty. A stop
+  // callback removing the last waiter leaves it set: the next release() takes mu_ once more.
+  detail::atomic<bool> queued_{false};
+  mutable std::mutex mu_;  // guards waiters_ and queued_'s writes
   detail::waiter_list waiters_;
 };
 

@@ -17,26 +17,32 @@
 
 namespace brigade::detail {
 
-/// A one-shot flag one thread waits on until another sets it.
+/// A one-shot flag one thread waits on until another sets it: one futex word, so a sleep costs
+/// one futex wait and a wake one futex wake (a mutex and condition variable cost up to twice as
+/// many system calls, the woken thread often blocking again on the notifier's mutex).
 class parker {
  public:
   parker() noexcept = default;
   parker(const parker&) = delete;
   parker& operator=(const parker&) = delete;
 
-  /// Waits until notify(). Returns only after notify() stopped touching *this. `what`, `name`
-  /// and `object` describe the wait in an "all chefs are asleep" report (deadlock_watch.hpp).
+  /// Waits until notify(). `what`, `name` and `object` describe the wait in an "all chefs are
+  /// asleep" report (deadlock_watch.hpp). The parker may be destroyed as soon as this returns.
   void wait(const char* what = "a brigade wait", const char* name = nullptr,
             const void* object = nullptr) noexcept;
-  /// Waits until notify() or `deadline`; true when notified.
+  /// Waits until notify() or `deadline`; true when notified. After false, wait() may follow.
   bool wait_until(std::chrono::steady_clock::time_point deadline) noexcept;
-  /// Sets the flag and wakes the waiter. The parker may be destroyed as soon as this returns.
+  /// Sets the flag and wakes the waiter. The waiter may return (and destroy the parker) as soon
+  /// as the flag is set, so notify() touches the parker's memory only in that one atomic
+  /// exchange; the futex wake that may follow names the address without reading it (a wake that
+  /// lands on a new futex user of that address is a spurious wake-up, which futex users expect).
   void notify() noexcept;
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool set_ = false;  // guarded by mu_
+  static constexpr std::uint32_t idle = 0, notified = 1, sleeping = 2;
+  // idle -> sleeping (the waiter, about to futex-wait) -> notified (the notifier); or straight
+  // idle -> notified. Only a notifier that replaces `sleeping` makes the wake system call.
+  atomic<std::uint32_t> state_{idle};
 };
 
 /// Blocking waits for an event (a permit, a value, a latch) are for plain threads. On a pool
