@@ -100,6 +100,8 @@ status_kb() {
 #   brigade        examples/web_server, one loop, one pool thread, the default backend (io_uring
 #                  where the kernel allows it)
 #   brigade-epoll  the same with BRIGADE_IO=epoll
+#   brigade-base   the same server from $BASE_BUILD, a build of another commit (before/after
+#                  comparisons in one run: BASE_BUILD=/tmp/old-bench ... --servers "brigade brigade-base")
 #   brigade-nice   the same, with the pool's thread reniced to 19 from outside once started (an
 #                  experiment for the hybrid case: the loop thread then wins the shared core)
 #   nginx          nginx, one worker process, bench/net/nginx.conf
@@ -110,8 +112,13 @@ status_kb() {
 start_server() {
   local name=$1 log="$WORK/$1.log" cmd=() port="" bin
   case "$name" in
-    brigade | brigade-epoll | brigade-nice | brigade-traced)
-      find_bin web_server bin
+    brigade | brigade-epoll | brigade-nice | brigade-traced | brigade-base)
+      if [[ $name == brigade-base ]]; then
+        [[ -n ${BASE_BUILD:-} ]] || die "brigade-base needs BASE_BUILD (a build directory of the commit to compare with)"
+        BUILD=$BASE_BUILD find_bin web_server bin
+      else
+        find_bin web_server bin
+      fi
       cmd=("$bin" --port 0 --loops 1 --threads 1 --idle-timeout 600
            --max-connections 100000)
       if [[ $name == brigade-epoll ]]; then cmd=(env BRIGADE_IO=epoll "${cmd[@]}"); fi
@@ -138,7 +145,7 @@ start_server() {
       sed "s/127\.0\.0\.1:18080/127.0.0.1:$port/" "$NET_DIR/nginx.conf" >"$prefix/nginx.conf"
       cmd=(nginx -p "$prefix" -e stderr -c "$prefix/nginx.conf")
       ;;
-    *) die "unknown server '$name' (brigade, brigade-epoll, brigade-nice, brigade-traced, nginx, asio, asio-inline, libuv)" ;;
+    *) die "unknown server '$name' (brigade, brigade-base, brigade-epoll, brigade-nice, brigade-traced, nginx, asio, asio-inline, libuv)" ;;
   esac
   : >"$log"
   # taskset and env exec the server: $! is the server's own pid.
