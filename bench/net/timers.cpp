@@ -1,7 +1,9 @@
 // A million sleeping tasks: brigade (scope + sleep_until on an event_loop) against Asio (co_spawn
 // + steady_timer on an io_context), in the same run. Each task sleeps a random 0..max delay
-// (fixed seed). Reported per implementation: spawn time, peak RSS per task (VmHWM delta / N)
-// and lateness (when each task woke up minus its deadline: p50, p99, max).
+// (fixed seed). Reported per implementation: spawn time, peak RSS per task (VmHWM delta / N),
+// lateness (when each task woke up minus its deadline: p50, p99, max), and the CPU time the
+// process spent from the last task asleep to the last wake-up (getrusage: user + system), as
+// wake-ups per CPU-second: on a shared machine that rate holds when the wall clock does not.
 //
 // Every measurement runs in a child process of its own (fork), so that one implementation's
 // peak RSS and heap never hide the other's. Children run one after another, never together.
@@ -17,6 +19,7 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +59,7 @@ struct result {
   double late_p99_us = 0;
   double late_max_us = 0;
   std::uint64_t late_over_50ms = 0;  // tasks that woke more than 50 ms after their deadline
+  double wake_cpu_s = 0;             // CPU time from every task asleep to the last wake-up
   char backend[16] = {};
 };
 
@@ -82,12 +86,21 @@ struct shared_state {
   clock_type::time_point start;        // just before the first spawn
   clock_type::time_point all_asleep;   // when the last task armed its timer
   double rss_asleep = 0;
+  double cpu_asleep = 0;  // process CPU seconds when the last task armed its timer
 };
+
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
 
 void note_asleep(shared_state& s) {
   if (++s.asleep == s.delay_ns.size()) {
     s.all_asleep = clock_type::now();
     s.rss_asleep = status_bytes("VmRSS");
+    s.cpu_asleep = cpu_seconds();
   }
 }
 
@@ -158,6 +171,7 @@ result measure(const options& o, const std::string& impl) {
     run_asio(s, r);
   }
   r.total_s = static_cast<double>(since(s.start)) / 1e9;
+  r.wake_cpu_s = cpu_seconds() - s.cpu_asleep;
   r.spawn_s = std::chrono::duration<double>(s.all_asleep - s.start).count();
   if (std::count(s.late_ns.begin(), s.late_ns.end(), -1) != 0)
     throw std::runtime_error(impl + ": some task never woke up");
@@ -278,10 +292,10 @@ int main(int argc, char** argv) {
         const result& r = runs[k].back();
         std::fprintf(stderr,
                      "timers: rep %d %s: spawn %.3f s, %.0f B/task, late p50 %.0f us p99 %.0f us "
-                     "max %.0f us\n",
+                     "max %.0f us, %.2f M wake-ups per CPU-second\n",
                      rep + 1, o.impls[k].c_str(), r.spawn_s,
                      r.hwm_bytes / static_cast<double>(o.tasks), r.late_p50_us, r.late_p99_us,
-                     r.late_max_us);
+                     r.late_max_us, static_cast<double>(o.tasks) / r.wake_cpu_s / 1e6);
       }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "timers: %s\n", e.what());
@@ -289,7 +303,7 @@ int main(int argc, char** argv) {
   }
   struct row {
     std::string impl;
-    double spawn_s, total_s, bytes, rss, p50, p99, max, over;
+    double spawn_s, total_s, bytes, rss, p50, p99, max, over, wake_rate;
     std::string backend;
   };
   std::vector<row> rows;
@@ -307,7 +321,8 @@ int main(int argc, char** argv) {
                     med([](const result& r) { return r.late_p50_us; }),
                     med([](const result& r) { return r.late_p99_us; }),
                     med([](const result& r) { return r.late_max_us; }),
-                    med([](const result& r) { return r.late_over_50ms; }), runs[k][0].backend});
+                    med([](const result& r) { return r.late_over_50ms; }),
+                    n / med([](const result& r) { return r.wake_cpu_s; }), runs[k][0].backend});
   }
   for (const row& r : rows)
     std::printf(
@@ -316,14 +331,16 @@ int main(int argc, char** argv) {
         ",\"reps\":%d,"
         "\"median_spawn_s\":%.4f,\"median_total_s\":%.4f,\"peak_bytes_per_task\":%.1f,"
         "\"rss_bytes_per_task_asleep\":%.1f,\"late_p50_us\":%.1f,\"late_p99_us\":%.1f,"
-        "\"late_max_us\":%.1f,\"late_over_50ms\":%.0f}\n",
+        "\"late_max_us\":%.1f,\"late_over_50ms\":%.0f,\"wakeups_per_cpu_s\":%.0f}\n",
         r.impl.c_str(), r.backend.c_str(), o.tasks, o.max_delay_ms, o.seed, o.reps, r.spawn_s,
-        r.total_s, r.bytes, r.rss, r.p50, r.p99, r.max, r.over);
+        r.total_s, r.bytes, r.rss, r.p50, r.p99, r.max, r.over, r.wake_rate);
   std::printf(
       "\n| impl | spawn (s) | peak B/task | late p50 (ms) | late p99 (ms) | late max (ms) "
-      "| tasks > 50 ms late |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+      "| tasks > 50 ms late | M wake-ups / CPU-s |\n"
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const row& r : rows)
-    std::printf("| %s | %.3f | %.0f | %.2f | %.2f | %.2f | %.0f |\n", r.impl.c_str(), r.spawn_s,
-                r.bytes, r.p50 / 1e3, r.p99 / 1e3, r.max / 1e3, r.over);
+    std::printf("| %s | %.3f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f |\n", r.impl.c_str(),
+                r.spawn_s, r.bytes, r.p50 / 1e3, r.p99 / 1e3, r.max / 1e3, r.over,
+                r.wake_rate / 1e6);
   return 0;
 }
