@@ -1,8 +1,9 @@
 // A million sleeping tasks: brigade (scope + sleep_until on an event_loop) against Asio (co_spawn
-// + steady_timer on an io_context), in the same run. Each task sleeps a random 0..max delay
-// (fixed seed). Reported per implementation: spawn time, peak RSS per task (VmHWM delta / N),
-// lateness (when each task woke up minus its deadline: p50, p99, max), and the CPU time the
-// process spent from the last task asleep to the last wake-up (getrusage: user + system), as
+// + steady_timer on an io_context) and libuv (a uv_timer_t and a callback per task: no
+// coroutine at all, the floor a callback runtime sets), in the same run. Each task sleeps a random
+// 0..max delay (fixed seed). Reported per implementation: spawn time, peak RSS per task (VmHWM
+// delta / N), lateness (when each task woke up minus its deadline: p50, p99, max), and the CPU time
+// the process spent from the last task asleep to the last wake-up (getrusage: user + system), as
 // wake-ups per CPU-second: on a shared machine that rate holds when the wall clock does not.
 //
 // Every measurement runs in a child process of its own (fork), so that one implementation's
@@ -18,6 +19,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
+
+#include <uv.h>
 
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -46,7 +49,7 @@ struct options {
   std::int64_t max_delay_ms = 1000;
   int reps = 3;
   std::uint64_t seed = 42;
-  std::vector<std::string> impls{"brigade", "asio"};
+  std::vector<std::string> impls{"brigade", "asio", "libuv"};
 };
 
 // What one child reports to the parent through a pipe (plain bytes: same binary both ends).
@@ -155,6 +158,50 @@ void run_asio(shared_state& s, result& r) {
   r.rss_bytes = s.rss_asleep - rss0;
 }
 
+// ---- libuv ----
+
+// One sleeping "task": libuv has no coroutines, so a timer handle, its index and its deadline.
+struct uv_sleeper {
+  uv_timer_t timer;  // first: the handle's address is the sleeper's
+  shared_state* s;
+  std::size_t i;
+  clock_type::time_point deadline;
+};
+
+void run_libuv(shared_state& s, result& r) {
+  uv_loop_t loop;
+  if (uv_loop_init(&loop) != 0) throw std::runtime_error("uv_loop_init failed");
+  std::snprintf(r.backend, sizeof r.backend, "epoll");
+  const double hwm0 = status_bytes("VmHWM");
+  const double rss0 = status_bytes("VmRSS");
+  s.start = clock_type::now();
+  for (std::size_t i = 0; i < s.delay_ns.size(); ++i) {
+    auto* t = new uv_sleeper{{}, &s, i, {}};
+    uv_timer_init(&loop, &t->timer);
+    // libuv counts in whole milliseconds from its cached loop time: refresh it, and round the
+    // timeout up from there, so the timer never fires before the task's deadline.
+    uv_update_time(&loop);
+    const std::int64_t base_ns = static_cast<std::int64_t>(uv_now(&loop)) * 1'000'000;
+    t->deadline = clock_type::now() + std::chrono::nanoseconds(s.delay_ns[i]);
+    const std::int64_t wait_ns = t->deadline.time_since_epoch().count() - base_ns;
+    const auto timeout_ms = static_cast<std::uint64_t>((wait_ns + 999'999) / 1'000'000);
+    uv_timer_start(
+        &t->timer,
+        [](uv_timer_t* h) {
+          auto* self = reinterpret_cast<uv_sleeper*>(h);
+          self->s->late_ns[self->i] = (clock_type::now() - self->deadline).count();
+          uv_close(reinterpret_cast<uv_handle_t*>(h),
+                   [](uv_handle_t* c) { delete reinterpret_cast<uv_sleeper*>(c); });
+        },
+        timeout_ms, 0);
+    note_asleep(s);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  r.hwm_bytes = status_bytes("VmHWM") - hwm0;
+  r.rss_bytes = s.rss_asleep - rss0;
+  uv_loop_close(&loop);
+}
+
 // ---- one measurement, in a child ----
 
 result measure(const options& o, const std::string& impl) {
@@ -167,8 +214,10 @@ result measure(const options& o, const std::string& impl) {
   result r;
   if (impl == "brigade") {
     run_brigade(s, r);
-  } else {
+  } else if (impl == "asio") {
     run_asio(s, r);
+  } else {
+    run_libuv(s, r);
   }
   r.total_s = static_cast<double>(since(s.start)) / 1e9;
   r.wake_cpu_s = cpu_seconds() - s.cpu_asleep;
@@ -238,7 +287,7 @@ std::vector<std::string> split(std::string_view s) {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "timers: %s\nusage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
-               "[--impl brigade,asio]\n",
+               "[--impl brigade,asio,libuv]\n",
                why);
   std::exit(2);
 }
@@ -250,7 +299,7 @@ options parse(int argc, char** argv) {
     if (a == "--help") {
       std::printf(
           "usage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
-          "[--impl brigade,asio]\n");
+          "[--impl brigade,asio,libuv]\n");
       std::exit(0);
     }
     if (i + 1 >= argc) usage(("missing value after " + std::string(a)).c_str());
@@ -261,7 +310,8 @@ options parse(int argc, char** argv) {
     if (a == "--impl") {
       o.impls = split(v);
       for (const auto& name : o.impls)
-        if (name != "brigade" && name != "asio") usage(("unknown --impl " + name).c_str());
+        if (name != "brigade" && name != "asio" && name != "libuv")
+          usage(("unknown --impl " + name).c_str());
     } else if (!number || n <= 0) {
       usage((std::string(a) + " needs a positive whole number, got '" + v + "'").c_str());
     } else if (a == "--tasks") {

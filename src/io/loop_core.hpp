@@ -1,5 +1,5 @@
-// The inside of an event loop: the posted-work queue, the timer heap, the run loop, and the
-// resumption rules every backend follows (see README.md).
+// The inside of an event loop: the posted-work queue, the timers (a timing wheel), the run
+// loop, and the resumption rules every backend follows (see README.md).
 #pragma once
 
 #include <brigade/core/detail/resume_context.hpp>

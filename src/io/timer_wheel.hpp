@@ -20,11 +20,12 @@ namespace brigade::detail {
 /// - a bucket of the wheel: the next 1,024 ticks (about 2.1 s), unordered, O(1) in and out;
 /// - `far_`, a heap: later ticks.
 /// As time passes, each tick's bucket moves into `near_` whole once near_ is empty, and far
-/// timers whose tick comes within the wheel's span move into their buckets. With a million timers the heap that
-/// orders expiry holds only a few ticks' worth (a few thousand: it stays in cache), where one
-/// heap of all of them took a cache miss per level per wake-up. Each timer records where it is
-/// (io_op::timer_where) and its position there (io_op::heap_index), so removal is O(1) from a
-/// bucket, O(log n) from a heap.
+/// timers whose tick comes within the wheel's span move into their buckets. With a million
+/// timers over a second, the heap that orders expiry holds one tick's worth (about two
+/// thousand: it stays in cache), even when the loop has fallen behind; one heap of all of them
+/// took a cache miss per level per wake-up. Each timer records where it is (io_op::timer_where)
+/// and its position there (io_op::heap_index), so removal is O(1) from a bucket, O(log n) from
+/// a heap.
 class timer_wheel {
  public:
   explicit timer_wheel(std::int64_t now_ns) noexcept;
