@@ -1,7 +1,10 @@
 // A million sleeping tasks: brigade (scope + sleep_until on an event_loop) against Asio (co_spawn
-// + steady_timer on an io_context), in the same run. Each task sleeps a random 0..max delay
-// (fixed seed). Reported per implementation: spawn time, peak RSS per task (VmHWM delta / N)
-// and lateness (when each task woke up minus its deadline: p50, p99, max).
+// + steady_timer on an io_context) and libuv (a uv_timer_t and a callback per task: no
+// coroutine at all, the floor a callback runtime sets), in the same run. Each task sleeps a random
+// 0..max delay (fixed seed). Reported per implementation: spawn time, peak RSS per task (VmHWM
+// delta / N), lateness (when each task woke up minus its deadline: p50, p99, max), and the CPU time
+// the process spent from the last task asleep to the last wake-up (getrusage: user + system), as
+// wake-ups per CPU-second: on a shared machine that rate holds when the wall clock does not.
 //
 // Every measurement runs in a child process of its own (fork), so that one implementation's
 // peak RSS and heap never hide the other's. Children run one after another, never together.
@@ -17,6 +20,9 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <uv.h>
+
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +49,7 @@ struct options {
   std::int64_t max_delay_ms = 1000;
   int reps = 3;
   std::uint64_t seed = 42;
-  std::vector<std::string> impls{"brigade", "asio"};
+  std::vector<std::string> impls{"brigade", "asio", "libuv"};
 };
 
 // What one child reports to the parent through a pipe (plain bytes: same binary both ends).
@@ -56,6 +62,7 @@ struct result {
   double late_p99_us = 0;
   double late_max_us = 0;
   std::uint64_t late_over_50ms = 0;  // tasks that woke more than 50 ms after their deadline
+  double wake_cpu_s = 0;             // CPU time from every task asleep to the last wake-up
   char backend[16] = {};
 };
 
@@ -82,12 +89,21 @@ struct shared_state {
   clock_type::time_point start;        // just before the first spawn
   clock_type::time_point all_asleep;   // when the last task armed its timer
   double rss_asleep = 0;
+  double cpu_asleep = 0;  // process CPU seconds when the last task armed its timer
 };
+
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
 
 void note_asleep(shared_state& s) {
   if (++s.asleep == s.delay_ns.size()) {
     s.all_asleep = clock_type::now();
     s.rss_asleep = status_bytes("VmRSS");
+    s.cpu_asleep = cpu_seconds();
   }
 }
 
@@ -142,6 +158,50 @@ void run_asio(shared_state& s, result& r) {
   r.rss_bytes = s.rss_asleep - rss0;
 }
 
+// ---- libuv ----
+
+// One sleeping "task": libuv has no coroutines, so a timer handle, its index and its deadline.
+struct uv_sleeper {
+  uv_timer_t timer;  // first: the handle's address is the sleeper's
+  shared_state* s;
+  std::size_t i;
+  clock_type::time_point deadline;
+};
+
+void run_libuv(shared_state& s, result& r) {
+  uv_loop_t loop;
+  if (uv_loop_init(&loop) != 0) throw std::runtime_error("uv_loop_init failed");
+  std::snprintf(r.backend, sizeof r.backend, "epoll");
+  const double hwm0 = status_bytes("VmHWM");
+  const double rss0 = status_bytes("VmRSS");
+  s.start = clock_type::now();
+  for (std::size_t i = 0; i < s.delay_ns.size(); ++i) {
+    auto* t = new uv_sleeper{{}, &s, i, {}};
+    uv_timer_init(&loop, &t->timer);
+    // libuv counts in whole milliseconds from its cached loop time: refresh it, and round the
+    // timeout up from there, so the timer never fires before the task's deadline.
+    uv_update_time(&loop);
+    const std::int64_t base_ns = static_cast<std::int64_t>(uv_now(&loop)) * 1'000'000;
+    t->deadline = clock_type::now() + std::chrono::nanoseconds(s.delay_ns[i]);
+    const std::int64_t wait_ns = t->deadline.time_since_epoch().count() - base_ns;
+    const auto timeout_ms = static_cast<std::uint64_t>((wait_ns + 999'999) / 1'000'000);
+    uv_timer_start(
+        &t->timer,
+        [](uv_timer_t* h) {
+          auto* self = reinterpret_cast<uv_sleeper*>(h);
+          self->s->late_ns[self->i] = (clock_type::now() - self->deadline).count();
+          uv_close(reinterpret_cast<uv_handle_t*>(h),
+                   [](uv_handle_t* c) { delete reinterpret_cast<uv_sleeper*>(c); });
+        },
+        timeout_ms, 0);
+    note_asleep(s);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  r.hwm_bytes = status_bytes("VmHWM") - hwm0;
+  r.rss_bytes = s.rss_asleep - rss0;
+  uv_loop_close(&loop);
+}
+
 // ---- one measurement, in a child ----
 
 result measure(const options& o, const std::string& impl) {
@@ -154,10 +214,13 @@ result measure(const options& o, const std::string& impl) {
   result r;
   if (impl == "brigade") {
     run_brigade(s, r);
-  } else {
+  } else if (impl == "asio") {
     run_asio(s, r);
+  } else {
+    run_libuv(s, r);
   }
   r.total_s = static_cast<double>(since(s.start)) / 1e9;
+  r.wake_cpu_s = cpu_seconds() - s.cpu_asleep;
   r.spawn_s = std::chrono::duration<double>(s.all_asleep - s.start).count();
   if (std::count(s.late_ns.begin(), s.late_ns.end(), -1) != 0)
     throw std::runtime_error(impl + ": some task never woke up");
@@ -224,7 +287,7 @@ std::vector<std::string> split(std::string_view s) {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "timers: %s\nusage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
-               "[--impl brigade,asio]\n",
+               "[--impl brigade,asio,libuv]\n",
                why);
   std::exit(2);
 }
@@ -236,7 +299,7 @@ options parse(int argc, char** argv) {
     if (a == "--help") {
       std::printf(
           "usage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
-          "[--impl brigade,asio]\n");
+          "[--impl brigade,asio,libuv]\n");
       std::exit(0);
     }
     if (i + 1 >= argc) usage(("missing value after " + std::string(a)).c_str());
@@ -247,7 +310,8 @@ options parse(int argc, char** argv) {
     if (a == "--impl") {
       o.impls = split(v);
       for (const auto& name : o.impls)
-        if (name != "brigade" && name != "asio") usage(("unknown --impl " + name).c_str());
+        if (name != "brigade" && name != "asio" && name != "libuv")
+          usage(("unknown --impl " + name).c_str());
     } else if (!number || n <= 0) {
       usage((std::string(a) + " needs a positive whole number, got '" + v + "'").c_str());
     } else if (a == "--tasks") {
@@ -278,10 +342,10 @@ int main(int argc, char** argv) {
         const result& r = runs[k].back();
         std::fprintf(stderr,
                      "timers: rep %d %s: spawn %.3f s, %.0f B/task, late p50 %.0f us p99 %.0f us "
-                     "max %.0f us\n",
+                     "max %.0f us, %.2f M wake-ups per CPU-second\n",
                      rep + 1, o.impls[k].c_str(), r.spawn_s,
                      r.hwm_bytes / static_cast<double>(o.tasks), r.late_p50_us, r.late_p99_us,
-                     r.late_max_us);
+                     r.late_max_us, static_cast<double>(o.tasks) / r.wake_cpu_s / 1e6);
       }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "timers: %s\n", e.what());
@@ -289,7 +353,7 @@ int main(int argc, char** argv) {
   }
   struct row {
     std::string impl;
-    double spawn_s, total_s, bytes, rss, p50, p99, max, over;
+    double spawn_s, total_s, bytes, rss, p50, p99, max, over, wake_rate;
     std::string backend;
   };
   std::vector<row> rows;
@@ -307,7 +371,8 @@ int main(int argc, char** argv) {
                     med([](const result& r) { return r.late_p50_us; }),
                     med([](const result& r) { return r.late_p99_us; }),
                     med([](const result& r) { return r.late_max_us; }),
-                    med([](const result& r) { return r.late_over_50ms; }), runs[k][0].backend});
+                    med([](const result& r) { return r.late_over_50ms; }),
+                    n / med([](const result& r) { return r.wake_cpu_s; }), runs[k][0].backend});
   }
   for (const row& r : rows)
     std::printf(
@@ -316,14 +381,16 @@ int main(int argc, char** argv) {
         ",\"reps\":%d,"
         "\"median_spawn_s\":%.4f,\"median_total_s\":%.4f,\"peak_bytes_per_task\":%.1f,"
         "\"rss_bytes_per_task_asleep\":%.1f,\"late_p50_us\":%.1f,\"late_p99_us\":%.1f,"
-        "\"late_max_us\":%.1f,\"late_over_50ms\":%.0f}\n",
+        "\"late_max_us\":%.1f,\"late_over_50ms\":%.0f,\"wakeups_per_cpu_s\":%.0f}\n",
         r.impl.c_str(), r.backend.c_str(), o.tasks, o.max_delay_ms, o.seed, o.reps, r.spawn_s,
-        r.total_s, r.bytes, r.rss, r.p50, r.p99, r.max, r.over);
+        r.total_s, r.bytes, r.rss, r.p50, r.p99, r.max, r.over, r.wake_rate);
   std::printf(
       "\n| impl | spawn (s) | peak B/task | late p50 (ms) | late p99 (ms) | late max (ms) "
-      "| tasks > 50 ms late |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+      "| tasks > 50 ms late | M wake-ups / CPU-s |\n"
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const row& r : rows)
-    std::printf("| %s | %.3f | %.0f | %.2f | %.2f | %.2f | %.0f |\n", r.impl.c_str(), r.spawn_s,
-                r.bytes, r.p50 / 1e3, r.p99 / 1e3, r.max / 1e3, r.over);
+    std::printf("| %s | %.3f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f |\n", r.impl.c_str(),
+                r.spawn_s, r.bytes, r.p50 / 1e3, r.p99 / 1e3, r.max / 1e3, r.over,
+                r.wake_rate / 1e6);
   return 0;
 }

@@ -1,12 +1,12 @@
-// The inside of an event loop: the posted-work queue, the timer heap, the run loop, and the
-// resumption rules every backend follows (see README.md).
+// The inside of an event loop: the posted-work queue, the timers (a timing wheel), the run
+// loop, and the resumption rules every backend follows (see README.md).
 #pragma once
 
 #include <brigade/core/detail/resume_context.hpp>
 #include <brigade/io/event_loop.hpp>
 
 #include "reactor.hpp"
-#include "timer_heap.hpp"
+#include "timer_wheel.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -94,7 +94,7 @@ class loop_core final : public resume_context {
   // claim; the release at the end orders the loop's state before the next runner's claim.
   std::atomic<bool> running_{false};
 
-  timer_heap timers_;
+  timer_wheel timers_{event_loop::now_ns()};
   std::size_t pending_ops_ = 0;  // started and not yet resumed (loop thread)
   io_op* ready_head_ = nullptr;  // finished ops to resume, FIFO through io_op::next
   io_op* ready_tail_ = nullptr;

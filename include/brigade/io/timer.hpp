@@ -1,8 +1,8 @@
 // Timers: sleep_for and sleep_until, on the clock of the context that runs the coroutine.
 //
-// On an event loop a sleep is one of the loop's I/O operations: 8 bytes of heap slot besides
-// the frame, O(log n) per timer (4-ary heap), cancellable from any thread; a million pending
-// timers stay cheap. Under brigade::sim::run the same call waits in virtual time, on the
+// On an event loop a sleep is one of the loop's I/O operations: a 248-byte awaiter in the frame
+// and a 16-byte slot in the loop's timing wheel, O(1) to start and cancel (from any thread),
+// fired in batches per loop turn; a million pending timers stay cheap. Under brigade::sim::run the same call waits in virtual time, on the
 // simulator's timers (brigade/core/detail/resume_context.hpp is the seam).
 #pragma once
 
@@ -19,6 +19,8 @@
 #include <limits>
 #include <optional>
 #include <stop_token>
+#include <utility>
+#include <variant>
 
 namespace brigade {
 namespace detail {
@@ -33,23 +35,18 @@ class loop_timer : public op_awaiter {
   void finish() { take_result(); }
 };
 
-/// `co_await` for sleep_for/sleep_until: a loop_timer on an event loop, else a timer kept by
-/// the context itself (the simulator). A stop request resumes it early with
-/// operation_cancelled. Not movable: created and awaited in place.
-class timer_awaiter {
+/// A timer kept by a resume context with timers of its own (the simulator, the tests' manual
+/// clock). A stop request resumes it early with operation_cancelled.
+class context_timer {
  public:
-  timer_awaiter(event_loop& loop, std::int64_t deadline_ns) { loop_.emplace(loop, deadline_ns); }
-  timer_awaiter(resume_context& ctx, std::int64_t deadline_ns) noexcept : ctx_(&ctx) {
+  context_timer(resume_context& ctx, std::int64_t deadline_ns) noexcept : ctx_(&ctx) {
     node_.deadline_ns = deadline_ns;
   }
-  timer_awaiter(const timer_awaiter&) = delete;
-  timer_awaiter& operator=(const timer_awaiter&) = delete;
-
-  bool await_ready() const noexcept { return false; }
+  context_timer(const context_timer&) = delete;
+  context_timer& operator=(const context_timer&) = delete;
 
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    if (loop_) return loop_->await_suspend(h);
     std::stop_token token = stop_token_of(h);
     if (token.stop_requested()) {
       cancelled_ = true;
@@ -64,15 +61,14 @@ class timer_awaiter {
     return true;
   }
 
-  void await_resume() {
-    if (loop_) return loop_->finish();
+  void finish() {
     stop_.reset();
     if (cancelled_) throw operation_cancelled();
   }
 
  private:
   struct canceller {
-    timer_awaiter* self;
+    context_timer* self;
     void operator()() const noexcept {
       if (!self->ctx_->cancel_at(self->node_)) return;  // fired already: resumes normally
       self->cancelled_ = true;
@@ -80,11 +76,40 @@ class timer_awaiter {
     }
   };
 
-  std::optional<loop_timer> loop_;
-  resume_context* ctx_ = nullptr;
+  resume_context* ctx_;
   timed_resume node_;
   std::optional<std::stop_callback<canceller>> stop_;
   bool cancelled_ = false;
+};
+
+/// `co_await` for sleep_for/sleep_until: a loop_timer on an event loop, else a context_timer
+/// (the simulator). A stop request resumes it early with operation_cancelled. Not movable:
+/// created and awaited in place. One of the two lives in the awaiting frame, never both (a
+/// sleeping coroutine's frame holds this awaiter, so its size is the size of a sleep).
+class timer_awaiter {
+ public:
+  timer_awaiter(event_loop& loop, std::int64_t deadline_ns)
+      : timer_(std::in_place_index<0>, loop, deadline_ns) {}
+  timer_awaiter(resume_context& ctx, std::int64_t deadline_ns) noexcept
+      : timer_(std::in_place_index<1>, ctx, deadline_ns) {}
+  timer_awaiter(const timer_awaiter&) = delete;
+  timer_awaiter& operator=(const timer_awaiter&) = delete;
+
+  bool await_ready() const noexcept { return false; }
+
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) {
+    if (auto* t = std::get_if<0>(&timer_)) return t->await_suspend(h);
+    return std::get_if<1>(&timer_)->await_suspend(h);
+  }
+
+  void await_resume() {
+    if (auto* t = std::get_if<0>(&timer_)) return t->finish();
+    std::get_if<1>(&timer_)->finish();
+  }
+
+ private:
+  std::variant<loop_timer, context_timer> timer_;
 };
 
 inline std::int64_t to_loop_clock(std::chrono::steady_clock::time_point tp) noexcept {

@@ -45,9 +45,27 @@ struct post_node {
 /// any thread, arrives through `cancel_node`. The op is resumed by finish() if it was still
 /// pending, else by whichever of finish() and the cancel handler comes second, so the frame
 /// outlives every reference the loop holds to it and no completed I/O result is dropped.
+///
+/// Layout: the small fields share the first 16 bytes, so an op is 176 bytes; a timer's
+/// awaiter is mostly this struct, and it sits in every sleeping coroutine's frame.
 struct io_op {
   io_kind kind{};
+  // Loop-thread-only bookkeeping (bits of one byte: nothing touches them concurrently; the
+  // awaiter sets cancelled_before_start before the loop ever sees the op).
+  bool submitted : 1 = false;               // the loop has seen the submission
+  bool io_done : 1 = false;                 // finish() ran: `result` is final
+  bool cancel_seen : 1 = false;             // the cancel handler ran
+  bool in_kernel : 1 = false;               // io_uring: an SQE refers to this op
+  bool cancelled_before_start : 1 = false;  // the awaiter: stop requested before co_await
+  std::uint8_t timer_where = 0;             // loop thread: which of the loop's timer containers
   int fd = -1;
+  // pending -> completed (by the loop) or pending -> cancelling (by a stop request, which
+  // then posts the cancellation to the loop). acq_rel CAS on both sides: the winner's view of
+  // the operation is the one that counts.
+  atomic<std::uint32_t> state{0};
+  // Position in that timer container (loop thread): at most 2^32 - 2 timers per loop, each one
+  // a frame.
+  std::uint32_t heap_index = static_cast<std::uint32_t>(-1);
   void* buf = nullptr;
   std::size_t len = 0;
   std::uint64_t offset = 0;
@@ -59,19 +77,9 @@ struct io_op {
   event_loop* loop = nullptr;
   std::uint64_t trace_after = 0;  // tracing: the awaiting coroutine's segment before suspending
   const char* label = nullptr;    // what the awaiting coroutine is (trace::named), if known
-  // pending -> completed (by the loop) or pending -> cancelling (by a stop request, which
-  // then posts the cancellation to the loop). acq_rel CAS on both sides: the winner's view of
-  // the operation is the one that counts.
-  atomic<std::uint32_t> state{0};
-  post_node cancel_node;  // posted by a canceller
-  post_node submit_node;  // posted when submitted from a thread other than the loop's
-  // Loop-thread-only bookkeeping.
-  io_op* next = nullptr;                                  // readiness list (epoll)
-  std::size_t heap_index = static_cast<std::size_t>(-1);  // timer heap position
-  bool submitted = false;                                 // the loop has seen the submission
-  bool io_done = false;                                   // finish() ran: `result` is final
-  bool cancel_seen = false;                               // the cancel handler ran
-  bool in_kernel = false;                                 // io_uring: an SQE refers to this op
+  post_node cancel_node;          // posted by a canceller
+  post_node submit_node;          // posted when submitted from a thread other than the loop's
+  io_op* next = nullptr;          // loop thread: readiness list (epoll), ready queue
 };
 
 }  // namespace brigade::detail

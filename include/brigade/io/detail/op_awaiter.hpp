@@ -34,7 +34,7 @@ class op_awaiter {
   bool await_suspend(std::coroutine_handle<P> h) noexcept {
     std::stop_token token = stop_token_of(h);
     if (token.stop_requested()) {
-      cancelled_before_start_ = true;
+      op_.cancelled_before_start = true;
       return false;
     }
     op_.waiter = h;
@@ -52,7 +52,7 @@ class op_awaiter {
   /// The operation's result (>= 0, or -errno); throws operation_cancelled if it was cancelled.
   std::int64_t take_result() {
     stop_.reset();  // blocks while a canceller on another thread is still running
-    if (cancelled_before_start_) throw operation_cancelled();
+    if (op_.cancelled_before_start) throw operation_cancelled();
     if (op_.result == -ECANCELED &&
         op_.state.load(memory_order_acquire) == static_cast<std::uint32_t>(op_state::cancelling))
       throw operation_cancelled();
@@ -67,7 +67,6 @@ class op_awaiter {
     void operator()() const noexcept { cancel_op(*op); }
   };
   std::optional<std::stop_callback<canceller>> stop_;
-  bool cancelled_before_start_ = false;
 };
 
 }  // namespace brigade::detail
