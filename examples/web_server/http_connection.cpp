@@ -36,6 +36,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::size_t file_chunk_bytes = 64 * 1024;
+// Answers to pipelined requests held back to go out in one write, at most this many bytes.
+constexpr std::size_t pipelined_answer_bytes = 32 * 1024;
 // What a closing connection still reads and drops (see linger).
 constexpr std::size_t linger_bytes = 1024 * 1024;
 constexpr std::chrono::milliseconds linger_time = 2s;
@@ -47,6 +49,8 @@ struct connection : connection_entry {
   connection(Stream s, loop_server& srv, std::stop_source st) : stream(std::move(s)), server(srv) {
     stop = std::move(st);
     fd = stream.native_handle();
+    if constexpr (std::is_same_v<Stream, brigade::tcp_stream>)
+      direct_io = stream.loop().backend() == brigade::io_backend::epoll;
     server.enter(*this);
   }
   ~connection() { server.leave(*this); }
@@ -55,20 +59,28 @@ struct connection : connection_entry {
 
   Stream stream;
   loop_server& server;
+  // Plain TCP on epoll: read a connection just reported readable, and write responses, with
+  // the system call itself (try_read, try_write) instead of an operation through the loop. The
+  // same system calls as the loop would make, less its queueing and one resumption each. Not on
+  // io_uring: there, two submissions per request batched per loop turn cost less than two
+  // system calls (measured: 10% more CPU per request at 10 connections with them).
+  bool direct_io = false;
 };
 
 // Writes all of data. Each write that makes progress renews the deadline: only a client that
 // stops reading is cut off.
-// Plain TCP first tries the system call itself (try_write): a response that fits the socket's
-// send buffer, the usual case, then goes out without a trip through the loop.
+// With direct_io the system call itself comes first (try_write): a response that fits the
+// socket's send buffer, the usual case, then goes out without a trip through the loop.
 template <class Stream>
 brigade::task<void> send_all(connection<Stream>& c, std::span<const std::byte> data) {
   while (!data.empty()) {
     c.expire_after(c.server.config().idle_timeout);
     if constexpr (std::is_same_v<Stream, brigade::tcp_stream>) {
-      if (const std::optional<std::size_t> n = c.stream.try_write(data)) {
-        data = data.subspan(*n);
-        continue;
+      if (c.direct_io) {
+        if (const std::optional<std::size_t> n = c.stream.try_write(data)) {
+          data = data.subspan(*n);
+          continue;
+        }
       }
     }
     data = data.subspan(co_await c.stream.write_some(data));
@@ -92,16 +104,22 @@ brigade::task<bool> send_file(connection<Stream>& c, brigade::file& f, std::uint
   co_return true;
 }
 
-// False when the connection must close because the body fell short of Content-Length. The
-// head (and a body held in memory) is put together in `out`, the connection's lent scratch.
+// Appends res's head, and its body when held in memory, to out.
+void append_response(std::string& out, const request& req, const response& res, bool keep) {
+  const std::uint64_t length = res.file ? res.file_size : res.body.size();
+  append_response_head(out, res, length, keep);
+  if (!req.head && !res.file) out += res.body;
+}
+
+// Sends what out holds (answers to earlier pipelined requests, if any) and then res. False when
+// the connection must close because the body fell short of Content-Length. `out` is the
+// connection's lent scratch; it is empty again afterwards.
 template <class Stream>
 brigade::task<bool> send_response(connection<Stream>& c, const request& req, response& res,
                                   bool keep, std::string& out) {
-  const std::uint64_t length = res.file ? res.file_size : res.body.size();
-  out.clear();
-  append_response_head(out, res, length, keep);
-  if (!req.head && !res.file) out += res.body;
+  append_response(out, req, res, keep);
   co_await send_all(c, std::as_bytes(std::span(out)));
+  out.clear();
   if (req.head || !res.file) co_return true;
   co_return co_await send_file(c, *res.file, res.file_offset, res.file_size);
 }
@@ -140,16 +158,21 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
   bool answered = false;
   char byte_before_buffer = '\n';  // the last byte of the previous read
   head_parser parser(cfg);
-  // serve() calls this when the connection turned readable: the first read takes what is there
-  // with one system call (plain TCP). Later reads wait through the loop, as every read did
-  // before, so a client that keeps sending cannot keep the loop to itself.
+  // serve() calls this when the connection turned readable: with direct_io the first read takes
+  // what is there with one system call. Later reads wait through the loop, so a client that
+  // keeps sending cannot keep the loop to itself.
   bool just_readable = true;
   // Reads the next bytes into the buffer (all before them are consumed); false at the end.
+  // Answers held back for pipelined requests go out first: the client may wait for them.
   auto refill = [&]() -> brigade::task<bool> {
+    if (!out.empty()) {
+      co_await send_all(c, std::as_bytes(std::span(out)));
+      out.clear();
+    }
     if (end > 0) byte_before_buffer = buf[end - 1];
     std::optional<std::size_t> got;
     if constexpr (std::is_same_v<Stream, brigade::tcp_stream>) {
-      if (std::exchange(just_readable, false)) got = c.stream.try_read(space);
+      if (std::exchange(just_readable, false) && c.direct_io) got = c.stream.try_read(space);
     }
     const std::size_t n = got ? *got : co_await c.stream.read(space);
     begin = 0;
@@ -161,7 +184,10 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
   c.expire_after(cfg.header_timeout);
   for (;;) {
     if (begin == end) {
-      if (answered && !parser.in_message()) co_return true;
+      if (answered && !parser.in_message()) {
+        if (!out.empty()) co_await send_all(c, std::as_bytes(std::span(out)));
+        co_return true;
+      }
       if (!co_await refill()) co_return false;  // the client closed its side
     }
     begin += parser.parse(std::string_view(buf, end), begin, byte_before_buffer);
@@ -205,7 +231,11 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
       res = text_response(500, "internal server error\n");
     }
     const bool keep = req.keep_alive && !parser.upgrade() && !c.server.draining();
-    if (!co_await send_response(c, req, res, keep, out) || !keep) {
+    if (keep && !res.file && begin < end && out.size() < pipelined_answer_bytes) {
+      // More of a pipelined request is here already: answer it in the same write (one write
+      // per batch, as nginx does). refill and the end of the batch send what is held.
+      append_response(out, req, res, keep);
+    } else if (!co_await send_response(c, req, res, keep, out) || !keep) {
       co_await linger(c, space);
       co_return false;
     }

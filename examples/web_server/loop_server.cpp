@@ -66,17 +66,28 @@ loop_server::loop_server(server_shared& shared, brigade::tcp_listener listener)
 }
 
 std::unique_ptr<request_scratch> loop_server::borrow_scratch() {
-  if (spare_scratch_.empty()) return std::make_unique<request_scratch>();
-  std::unique_ptr<request_scratch> s = std::move(spare_scratch_.back());
-  spare_scratch_.pop_back();
+  std::unique_ptr<request_scratch> s;
+  if (spare_scratch_.empty()) {
+    s = std::make_unique<request_scratch>();
+  } else {
+    s = std::move(spare_scratch_.back());
+    spare_scratch_.pop_back();
+  }
+  scratch_lent_peak_ = std::max(scratch_lent_peak_, ++scratch_lent_);
   return s;
 }
 
 void loop_server::return_scratch(std::unique_ptr<request_scratch> s) noexcept {
-  if (!s || spare_scratch_.size() >= max_spare_scratch) return;  // freed here
+  --scratch_lent_;
+  if (spare_scratch_.size() >= max_spare_scratch) return;  // freed here
   s->out.clear();
   if (s->out.capacity() > 64 * 1024) std::string().swap(s->out);
   spare_scratch_.push_back(std::move(s));  // within the reserved capacity
+}
+
+void loop_server::trim_scratch() noexcept {
+  while (spare_scratch_.size() > scratch_lent_peak_) spare_scratch_.pop_back();
+  scratch_lent_peak_ = scratch_lent_;
 }
 
 brigade::task<void> loop_server::run() {
@@ -184,6 +195,7 @@ brigade::task<void> loop_server::sweep() {
     } catch (const brigade::operation_cancelled&) {
       break;
     }
+    trim_scratch();
     const std::int64_t now = brigade::event_loop::now_ns();
     for (connection_entry* e = head_; e != nullptr; e = e->next) {
       if (e->deadline_ns == 0 || now < e->deadline_ns) continue;

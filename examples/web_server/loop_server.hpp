@@ -80,10 +80,13 @@ class loop_server {
   /// A request_scratch for a connection that has a request to serve: a spare one, else a new
   /// one (std::bad_alloc). Loop thread.
   std::unique_ptr<request_scratch> borrow_scratch();
-  /// Takes one back for the next request; kept while fewer than max_spare_scratch are, with a
-  /// response buffer grown past 64 KiB (a large body) let go. Loop thread.
+  /// Takes one back for the next request, its response buffer let go if it grew past 64 KiB (a
+  /// large body). Loop thread.
   void return_scratch(std::unique_ptr<request_scratch> s) noexcept;
-  static constexpr std::size_t max_spare_scratch = 32;
+  /// Spares are kept up to the most lent at once since the last trim (the sweeper trims every
+  /// tick), so a steady load allocates none and a burst's are freed a tick or two after it.
+  void trim_scratch() noexcept;
+  static constexpr std::size_t max_spare_scratch = 1024;
 
  private:
   brigade::task<void> accept_loop();
@@ -105,6 +108,8 @@ class loop_server {
   std::size_t count_ = 0;
   bool draining_ = false;
   std::vector<std::unique_ptr<request_scratch>> spare_scratch_;  // capacity max_spare_scratch
+  std::size_t scratch_lent_ = 0;
+  std::size_t scratch_lent_peak_ = 0;  // since the last trim
 };
 
 /// A request_scratch lent to one connection for as long as this lives.

@@ -2,8 +2,9 @@
 //
 // On an event loop a sleep is one of the loop's I/O operations: a 248-byte awaiter in the frame
 // and a 16-byte slot in the loop's timing wheel, O(1) to start and cancel (from any thread),
-// fired in batches per loop turn; a million pending timers stay cheap. Under brigade::sim::run the same call waits in virtual time, on the
-// simulator's timers (brigade/core/detail/resume_context.hpp is the seam).
+// fired in batches per loop turn; a million pending timers stay cheap. Under brigade::sim::run the
+// same call waits in virtual time, on the simulator's timers
+// (brigade/core/detail/resume_context.hpp is the seam).
 #pragma once
 
 #include <brigade/core/context.hpp>
