@@ -19,6 +19,8 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace web_test {
 namespace {
@@ -80,6 +82,32 @@ TEST_P(static_files, are_served_whole_with_type_and_length) {
   EXPECT_TRUE(read_file(copy) == read_file(base_ / "www" / "sub" / "data.bin"));
   const run_result t = curl({"-o", "/dev/null", "-w", "%{content_type}", url("/page.html")});
   EXPECT_EQ(t.out, "text/html; charset=utf-8");
+}
+
+// Answers to pipelined requests are held back to go out in one write; a file among them (sent
+// from disk, not from memory) and a HEAD keep their places.
+TEST_P(static_files, a_file_among_pipelined_requests_keeps_its_place) {
+  raw_connection c(port());
+  std::string batch = get_request("/") + get_request("/hello.txt") + get_request("/");
+  batch += "HEAD /page.html HTTP/1.1\r\nHost: x\r\n\r\n" + get_request("/sub/data.bin") +
+           get_request("/missing") + get_request("/page.html");
+  ASSERT_TRUE(c.send(batch));
+  const std::vector<std::pair<int, std::string>> want = {
+      {200, "Hello, World!"},
+      {200, "hello from a file\n"},
+      {200, "Hello, World!"},
+      {200, ""},  // HEAD
+      {200, read_file(base_ / "www" / "sub" / "data.bin")},
+      {404, ""},
+      {200, "<h1>page</h1>\n"}};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const auto r = c.read_response(20s, i == 3);
+    ASSERT_TRUE(r) << "response " << i;
+    EXPECT_EQ(r->status, want[i].first) << i;
+    if (want[i].first == 200) {
+      EXPECT_TRUE(r->body == want[i].second) << i;
+    }
+  }
 }
 
 TEST_P(static_files, a_directory_serves_its_index) {
