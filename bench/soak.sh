@@ -118,17 +118,10 @@ web_phase() {
 
 kv_phase() {
   need redis-benchmark redis-cli taskset
-  local bin log="$WORK/kv.log" port pid samples="$WORK/kv.samples" end rss fds row rps p99 bad
-  find_bin kv_server bin
-  port=$(free_port 16379)
-  taskset -c "$SERVER_CPU" "$bin" --port "$port" --loops 1 --threads 1 >"$log" 2>&1 &
-  pid=$!
-  STARTED_PIDS+=("$pid")
-  for _ in $(seq 100); do
-    redis-cli -p "$port" PING >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  redis-cli -p "$port" PING >/dev/null 2>&1 || die "kv_server did not start: $(tail -n 5 "$log")"
+  local port pid samples="$WORK/kv.samples" end rss fds row rps p99 bad
+  start_kv brigade
+  port=$KV_PORT
+  pid=$KV_PID
   : >"$samples"
   end=$((SECONDS + phase_seconds))
   echo "## kv: examples/kv_server, redis-benchmark -t set,get -r 100000 -n $kv_requests per sample, ${minutes} min"
@@ -146,7 +139,7 @@ kv_phase() {
     [[ $rps =~ ^[0-9.]+$ ]] || { bad=1; rps=0; p99=-; }
     rss=$(status_kb "$pid" VmRSS)
     fds=$(fds_of "$pid")
-    [[ -n $rss ]] || die "kv_server exited during the soak: $(tail -n 5 "$log")"
+    [[ -n $rss ]] || die "kv_server exited during the soak: $(tail -n 5 "$KV_LOG")"
     echo "| $((SECONDS - end + phase_seconds)) | ${rps%.*} | $p99 | $bad | $rss | $fds |"
     echo "$SECONDS $rss $fds $bad $p99" >>"$samples"
   done

@@ -41,32 +41,11 @@ raw=${raw:-$WORK/kv.jsonl}
 : >"$raw"
 
 # start NAME: sets PID and PORT; the server (every thread of it) runs on $SERVER_CPU.
+# Starts one of the servers start_kv knows; PORT and PID name it for the rest of this script.
 start() {
-  PORT=$(free_port 16379)
-  local log="$WORK/$1.log"
-  case "$1" in
-    brigade | brigade-epoll)
-      local bin io=(env -u BRIGADE_IO)
-      find_bin kv_server bin
-      if [[ $1 == brigade-epoll ]]; then io=(env BRIGADE_IO=epoll); fi
-      # taskset and env exec the server: $! is its own pid. Without BRIGADE_IO the loop picks
-      # io_uring where the kernel allows it (the server's log names its backend).
-      taskset -c "$SERVER_CPU" "${io[@]}" "$bin" --port "$PORT" --loops 1 --threads 1 \
-        >"$log" 2>&1 &
-      ;;
-    redis)
-      taskset -c "$SERVER_CPU" redis-server --port "$PORT" --save '' --appendonly no \
-        --daemonize no --logfile "$log" >/dev/null 2>&1 &
-      ;;
-    *) die "unknown server '$1' (brigade, brigade-epoll, redis)" ;;
-  esac
-  PID=$!
-  STARTED_PIDS+=("$PID")
-  for _ in $(seq 100); do
-    redis-cli -p "$PORT" PING >/dev/null 2>&1 && return
-    sleep 0.1
-  done
-  die "$1 did not start: $(tail -n 5 "$log")"
+  start_kv "$1"
+  PORT=$KV_PORT
+  PID=$KV_PID
 }
 
 stop() {

@@ -176,6 +176,39 @@ start_server() {
   [[ $body == "Hello, World!" ]] || die "$name answered '$body' instead of Hello, World!"
 }
 
+# Starts a RESP server pinned to $SERVER_CPU and waits until it answers PING: brigade
+# (examples/kv_server, one loop, one pool thread; io_uring where the kernel allows it),
+# brigade-epoll (the same with BRIGADE_IO=epoll) or redis (redis-server, no persistence).
+# Sets KV_PORT, KV_PID and KV_LOG (its output).
+start_kv() {
+  KV_PORT=$(free_port 16379)
+  KV_LOG="$WORK/kv-$1.log"
+  case "$1" in
+    brigade | brigade-epoll)
+      local bin io=(env -u BRIGADE_IO)
+      find_bin kv_server bin
+      if [[ $1 == brigade-epoll ]]; then io=(env BRIGADE_IO=epoll); fi
+      # taskset and env exec the server: $! is its own pid. Without BRIGADE_IO the loop picks
+      # io_uring where the kernel allows it (the server's log names its backend).
+      taskset -c "$SERVER_CPU" "${io[@]}" "$bin" --port "$KV_PORT" --loops 1 --threads 1 \
+        >"$KV_LOG" 2>&1 &
+      ;;
+    redis)
+      taskset -c "$SERVER_CPU" redis-server --port "$KV_PORT" --save '' --appendonly no \
+        --daemonize no --logfile "$KV_LOG" >/dev/null 2>&1 &
+      ;;
+    *) die "unknown server '$1' (brigade, brigade-epoll, redis)" ;;
+  esac
+  KV_PID=$!
+  STARTED_PIDS+=("$KV_PID")
+  local _
+  for _ in $(seq 100); do
+    redis-cli -p "$KV_PORT" PING >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  die "$1 did not start: $(tail -n 5 "$KV_LOG")"
+}
+
 # Drops $1 from the processes cleanup() stops (it has been waited for: its pid may be reused).
 forget_pid() {
   local keep=() p
