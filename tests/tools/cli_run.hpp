@@ -5,6 +5,8 @@
 #include <brigade/io/event_loop.hpp>
 #include <brigade/io/process.hpp>
 
+#include "support/wait_or_kill.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -132,13 +134,8 @@ bool eventually(F&& done, std::chrono::seconds limit = std::chrono::seconds(100)
 // Waits at most `limit` for a started brigade to end: its exit code, or -1 when it did not exit
 // normally or did not end (then it is killed, so that no test leaves one behind).
 inline int reap(brigade::process& p, std::chrono::seconds limit = std::chrono::seconds(100)) {
-  const std::optional<brigade::exit_status> s = p.try_wait_for(limit);
-  if (!s) {
-    p.kill(SIGKILL);
-    (void)p.blocking_wait();
-    return -1;
-  }
-  return s->exited() ? s->code : -1;
+  const std::optional<brigade::exit_status> s = brigade::testing::wait_or_kill(p, limit);
+  return s && s->exited() ? s->code : -1;
 }
 
 inline outcome finish(const started& s) {

@@ -2,6 +2,8 @@
 // deadline (a child that hangs fails the test instead of hanging it).
 #include "child_process.hpp"
 
+#include "../support/wait_or_kill.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,12 +40,8 @@ brigade::process spawn(brigade::event_loop& loop, std::vector<std::string> argv,
 // killed). The CPU time it used goes to *cpu when it exits in time.
 int wait_until(brigade::process& p, steady::time_point deadline, double* cpu = nullptr) {
   const std::optional<brigade::exit_status> s =
-      p.try_wait_for(std::max(deadline - steady::now(), steady::duration(0)));
-  if (!s) {
-    p.kill(SIGKILL);
-    (void)p.blocking_wait();
-    return -1;
-  }
+      brigade::testing::wait_or_kill(p, std::max(deadline - steady::now(), steady::duration(0)));
+  if (!s) return -1;
   if (cpu != nullptr) *cpu = std::chrono::duration<double>(s->user_time + s->system_time).count();
   return s->code;
 }
