@@ -112,7 +112,7 @@ void* allocate_frame(std::size_t n) {
   return ::operator new(n);
 }
 
-void free_frame(void* p, std::size_t n) noexcept {
+void free_frame(void* p, std::size_t) noexcept {
   ::operator delete(p);
 }
 
