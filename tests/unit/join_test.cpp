@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -70,6 +71,85 @@ TEST(join, second_branch_can_run_in_parallel) {
       },
       [&] { g_started.store(true); });
   EXPECT_TRUE(saw);
+}
+
+// A value that counts how many of its kind are alive, so a test can see that a stolen
+// branch's result is destroyed exactly once, whichever way the join ends.
+struct counted {
+  static inline std::atomic<int> alive{0};
+  int value;
+  explicit counted(int v) : value(v) { alive.fetch_add(1); }
+  counted(counted&& other) noexcept : value(other.value) { alive.fetch_add(1); }
+  counted(const counted&) = delete;
+  counted& operator=(const counted&) = delete;
+  ~counted() { alive.fetch_sub(1); }
+};
+
+// Runs join on a pool of two where g is certainly stolen: f waits (up to 20 s) until g has
+// started, which only another worker can do. Returns whether g was seen to start.
+template <class F, class G>
+auto join_with_g_stolen(brigade::pool& two, std::atomic<bool>& g_started, F f, G g) {
+  return brigade::join(
+      two,
+      [&] {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!g_started.load() && std::chrono::steady_clock::now() < deadline)
+          std::this_thread::yield();
+        EXPECT_TRUE(g_started.load()) << "g was not stolen within 20 s";
+        return f();
+      },
+      [&] {
+        g_started.store(true);
+        return g();
+      });
+}
+
+TEST(join, a_stolen_branch_hands_back_its_value_once) {
+  brigade::pool two(2);
+  std::atomic<bool> started{false};
+  {
+    auto [a, b] = join_with_g_stolen(
+        two, started, [] { return 1; }, [] { return counted(42); });
+    EXPECT_EQ(a, 1);
+    EXPECT_EQ(b.value, 42);
+    EXPECT_EQ(counted::alive.load(), 1);
+  }
+  EXPECT_EQ(counted::alive.load(), 0);
+}
+
+TEST(join, a_stolen_branch_hands_back_its_exception) {
+  brigade::pool two(2);
+  std::atomic<bool> started{false};
+  try {
+    join_with_g_stolen(
+        two, started, [] { return 1; }, []() -> std::string { throw std::logic_error("g"); });
+    FAIL() << "no exception";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "g");
+  }
+}
+
+TEST(join, when_f_throws_a_stolen_branchs_value_is_destroyed) {
+  brigade::pool two(2);
+  std::atomic<bool> started{false};
+  EXPECT_THROW(
+      join_with_g_stolen(
+          two, started, []() -> int { throw std::runtime_error("f"); }, [] { return counted(7); }),
+      std::runtime_error);
+  EXPECT_EQ(counted::alive.load(), 0);
+}
+
+TEST(join, when_both_throw_and_g_was_stolen_f_wins) {
+  brigade::pool two(2);
+  std::atomic<bool> started{false};
+  try {
+    join_with_g_stolen(
+        two, started, []() -> int { throw std::runtime_error("f"); },
+        []() -> std::string { throw std::logic_error("g"); });
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "f");
+  }
 }
 
 TEST_P(join_on_pool, exception_from_f_is_rethrown) {

@@ -35,12 +35,14 @@ class fork_job final : public job {
   /// returns g's result or rethrows its exception.
   value_of_t<G> join_stolen() {
     forker_.help_until(wait_condition{&is_done, this});
-    if (error_) std::rethrow_exception(error_);
-    return result_.take();
+    return outcome_.take();
   }
 
   /// Waits (helping) until the thief finished g, dropping its outcome: f's exception wins.
-  void wait_stolen() noexcept { forker_.help_until(wait_condition{&is_done, this}); }
+  void wait_stolen() noexcept {
+    forker_.help_until(wait_condition{&is_done, this});
+    outcome_.drop();
+  }
 
  private:
   static bool is_done(const void* self) noexcept {
@@ -63,11 +65,7 @@ class fork_job final : public job {
       else
         tracing::begin_segment(nullptr, self.trace_parent);
     }
-    try {
-      self.result_.emplace_from(self.g_);
-    } catch (...) {
-      self.error_ = std::current_exception();
-    }
+    self.outcome_.run(self.g_);
     if (traced) {
       self.trace_last = tracing::end_segment();
       tracing::set_current_label(outer_label);
@@ -85,8 +83,8 @@ class fork_job final : public job {
 
   G& g_;
   worker& forker_;
-  late_value<value_of_t<G>> result_;
-  std::exception_ptr error_;
+  // Written only by a thief; a fork that is never stolen (nearly all) never touches it.
+  stolen_outcome<value_of_t<G>> outcome_;
   atomic<unsigned> done_{0};
 
  public:
@@ -127,23 +125,20 @@ inline bool reclaim(worker& w, job& forked) noexcept {
   return false;
 }
 
-/// If f throws, g must not outlive the frame it lives in: skip it if still queued, else wait.
-template <class G>
-class fork_guard {
- public:
-  fork_guard(worker& w, fork_job<G>& forked) noexcept : w_(w), forked_(forked) {}
-  fork_guard(const fork_guard&) = delete;
-  fork_guard& operator=(const fork_guard&) = delete;
-  ~fork_guard() {
-    if (armed_ && !reclaim(w_, forked_)) forked_.wait_stolen();
+/// Runs f while `forked` (g) waits in w's deque. If f throws, g must not outlive the frame it
+/// lives in: it is skipped if still queued, else awaited, before the exception goes on. A
+/// handler rather than a guard object: the path where f returns stores nothing for it. Always
+/// inlined: GCC keeps a function with a handler out of line, and the call costs more than the
+/// stores saved.
+template <class F, class G>
+[[gnu::always_inline]] inline value_of_t<F> run_first(worker& w, F& f, fork_job<G>& forked) {
+  try {
+    return call_value(f);
+  } catch (...) {
+    if (!reclaim(w, forked)) forked.wait_stolen();
+    throw;
   }
-  void disarm() noexcept { armed_ = false; }
-
- private:
-  worker& w_;
-  fork_job<G>& forked_;
-  bool armed_ = true;
-};
+}
 
 /// join_on while recording a trace: the forking segment ends, f and g each start a segment
 /// after it, and the continuation starts a segment after both of their last ones. Each switch
@@ -157,11 +152,9 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
   forked.trace_depth = tracing::this_thread.fork_depth + 1;
   forked.trace_mode = fork_trace::recorded;
   w.push(&forked);
-  fork_guard<G> guard(w, forked);
   fork_depth_scope depth(forked.trace_depth);
   tracing::begin_segment(nullptr, forked.trace_parent);  // ends the parent
-  value_of_t<F> a = call_value(f);
-  guard.disarm();
+  value_of_t<F> a = run_first(w, f, forked);
   if (reclaim(w, forked)) {
     const std::uint64_t f_last = tracing::begin_sibling(forked.trace_parent);
     value_of_t<G> b = forked.run_inline();
@@ -188,9 +181,7 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_collapsed(worker& w, F& f, G& g)
   forked.trace_depth = tracing::this_thread.fork_depth;
   forked.trace_mode = fork_trace::collapsed;
   w.push(&forked);
-  fork_guard<G> guard(w, forked);
-  value_of_t<F> a = call_value(f);
-  guard.disarm();
+  value_of_t<F> a = run_first(w, f, forked);
   if (reclaim(w, forked)) {
     value_of_t<G> b = forked.run_inline();
     return {std::move(a), std::move(b)};
@@ -210,9 +201,7 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on(worker& w, F& f, G& g) {
   }
   fork_job<G> forked(g, w);
   w.push(&forked);
-  fork_guard<G> guard(w, forked);
-  value_of_t<F> a = call_value(f);
-  guard.disarm();
+  value_of_t<F> a = run_first(w, f, forked);
   if (reclaim(w, forked)) {
     value_of_t<G> b = forked.run_inline();
     return {std::move(a), std::move(b)};

@@ -30,6 +30,7 @@ class chase_lev_deque {
     std::size_t cap = 1;
     while (cap < initial_capacity) cap <<= 1;
     rings_.push_back(std::make_unique<ring>(cap));
+    own_ = rings_.back()->view();
     ring_.store(rings_.back().get(), memory_order_relaxed);
   }
   chase_lev_deque(const chase_lev_deque&) = delete;
@@ -41,9 +42,8 @@ class chase_lev_deque {
     // Acquire pairs with the thieves' CAS on top_: a slot is reused only after the thief that
     // took its previous job has finished reading it.
     const std::int64_t t = top_.load(memory_order_acquire);
-    ring* r = ring_.load(memory_order_relaxed);
-    if (b - t > static_cast<std::int64_t>(r->mask)) r = grow(r, t, b);
-    r->put(b, j);
+    if (b - t > static_cast<std::int64_t>(own_.mask)) grow(t, b);
+    own_.put(b, j);
     // Release publishes the slot and everything the owner wrote into the job to a thief whose
     // acquire (seq_cst) load of bottom_ reads this value or a later one.
     bottom_.store(b + 1, memory_order_release);
@@ -55,7 +55,6 @@ class chase_lev_deque {
     // Cheap exit without the barrier: top_ only grows, so a stale read can only make the deque
     // look fuller than it is, never emptier.
     if (b < top_.load(memory_order_relaxed)) return nullptr;
-    ring* r = ring_.load(memory_order_relaxed);
     // seq_cst store then seq_cst load: the paper's fence. Either a thief's read of bottom_ sees
     // the decrement, or our read of top_ sees the thief's increment; never neither.
     bottom_.store(b, memory_order_seq_cst);
@@ -64,7 +63,7 @@ class chase_lev_deque {
       bottom_.store(b + 1, memory_order_relaxed);
       return nullptr;
     }
-    job* j = r->get(b);
+    job* j = own_.get(b);
     if (t == b) {  // the last job: race the thieves for it on top_
       if (!top_.compare_exchange_strong(t, t + 1, memory_order_seq_cst, memory_order_relaxed))
         j = nullptr;
@@ -98,33 +97,44 @@ class chase_lev_deque {
   }
 
  private:
-  struct ring {
-    explicit ring(std::size_t capacity)
-        : mask(capacity - 1), slots(std::make_unique<atomic<job*>[]>(capacity)) {}
+  /// A ring's slots and index mask, copied by value: the owner keeps one beside bottom_ so
+  /// that push and pop index the slots without first loading the ring.
+  struct slots_view {
     // Relaxed: ordering comes from bottom_ (publication) and top_ (claiming), as in the paper.
     job* get(std::int64_t i) const noexcept {
       return slots[static_cast<std::size_t>(i) & mask].load(memory_order_relaxed);
     }
-    void put(std::int64_t i, job* j) noexcept {
+    void put(std::int64_t i, job* j) const noexcept {
       slots[static_cast<std::size_t>(i) & mask].store(j, memory_order_relaxed);
     }
+    atomic<job*>* slots;
+    std::size_t mask;
+  };
+
+  struct ring {
+    explicit ring(std::size_t capacity)
+        : mask(capacity - 1), slots(std::make_unique<atomic<job*>[]>(capacity)) {}
+    slots_view view() const noexcept { return {slots.get(), mask}; }
+    job* get(std::int64_t i) const noexcept { return view().get(i); }
     std::size_t mask;
     std::unique_ptr<atomic<job*>[]> slots;
   };
 
-  ring* grow(ring* old, std::int64_t t, std::int64_t b) {
-    auto bigger = std::make_unique<ring>((old->mask + 1) * 2);
-    for (std::int64_t i = t; i < b; ++i) bigger->put(i, old->get(i));
+  void grow(std::int64_t t, std::int64_t b) {
+    auto bigger = std::make_unique<ring>((own_.mask + 1) * 2);
+    const slots_view next = bigger->view();
+    for (std::int64_t i = t; i < b; ++i) next.put(i, own_.get(i));
     ring* r = bigger.get();
     // Old rings stay alive until the deque dies: a thief may still be reading one.
     rings_.push_back(std::move(bigger));
+    own_ = next;
     // Release pairs with steal()'s acquire load of ring_.
     ring_.store(r, memory_order_release);
-    return r;
   }
 
   alignas(cache_line) atomic<std::int64_t> top_{0};
   alignas(cache_line) atomic<std::int64_t> bottom_{0};
+  slots_view own_;  // the current ring's view, owner only: on the line the owner writes anyway
   alignas(cache_line) std::vector<std::unique_ptr<ring>> rings_;  // owner only
   atomic<ring*> ring_;
 };

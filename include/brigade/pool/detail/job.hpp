@@ -73,4 +73,56 @@ class late_value {
   bool has_ = false;
 };
 
+/// What a stolen branch produced, a value or an exception, in storage that nobody initializes
+/// unless the branch is stolen: run() writes exactly one of them (on the thief), then the
+/// forker calls take() or drop() exactly once, after the thief's done flag says it finished.
+/// A branch that runs inline never touches it, so fork-join's fast path pays nothing for it.
+template <class T>
+class stolen_outcome {
+ public:
+  stolen_outcome() noexcept {}
+  stolen_outcome(const stolen_outcome&) = delete;
+  stolen_outcome& operator=(const stolen_outcome&) = delete;
+  ~stolen_outcome() {}  // take() or drop() destroyed what run() made
+
+  template <class F>
+  void run(F& f) noexcept {
+    try {
+      ::new (static_cast<void*>(&value_)) T(call_value(f));
+      failed_ = false;
+    } catch (...) {
+      ::new (static_cast<void*>(&error_)) std::exception_ptr(std::current_exception());
+      failed_ = true;
+    }
+  }
+
+  /// The value, or rethrows the exception.
+  T take() {
+    if (failed_) {
+      std::exception_ptr e = std::move(error_);
+      error_.~exception_ptr();
+      std::rethrow_exception(std::move(e));
+    }
+    struct destroy_after {
+      T& v;
+      ~destroy_after() { v.~T(); }
+    } after{value_};
+    return std::move(value_);
+  }
+
+  void drop() noexcept {
+    if (failed_)
+      error_.~exception_ptr();
+    else
+      value_.~T();
+  }
+
+ private:
+  union {
+    T value_;
+    std::exception_ptr error_;
+  };
+  bool failed_;
+};
+
 }  // namespace brigade::detail
