@@ -97,9 +97,10 @@ status_kb() {
 }
 
 # Server names the scripts know, and what each one runs:
-#   brigade        examples/web_server, one loop, one pool thread, the default backend (io_uring
-#                  where the kernel allows it)
+#   brigade        examples/web_server, one loop, one pool thread, its default backend (epoll
+#                  unless BRIGADE_IO is set; builds before 2026-12-07 default to io_uring)
 #   brigade-epoll  the same with BRIGADE_IO=epoll
+#   brigade-uring  the same with BRIGADE_IO=uring
 #   brigade-base   the same server from $BASE_BUILD, a build of another commit (before/after
 #                  comparisons in one run: BASE_BUILD=/tmp/old-bench ... --servers "brigade brigade-base")
 #   brigade-nice   the same, with the pool's thread reniced to 19 from outside once started (an
@@ -112,7 +113,7 @@ status_kb() {
 start_server() {
   local name=$1 log="$WORK/$1.log" cmd=() port="" bin
   case "$name" in
-    brigade | brigade-epoll | brigade-nice | brigade-traced | brigade-base)
+    brigade | brigade-epoll | brigade-uring | brigade-nice | brigade-traced | brigade-base)
       if [[ $name == brigade-base ]]; then
         [[ -n ${BASE_BUILD:-} ]] || die "brigade-base needs BASE_BUILD (a build directory of the commit to compare with)"
         BUILD=$BASE_BUILD find_bin web_server bin
@@ -122,6 +123,7 @@ start_server() {
       cmd=("$bin" --port 0 --loops 1 --threads 1 --idle-timeout 600
            --max-connections 100000)
       if [[ $name == brigade-epoll ]]; then cmd=(env BRIGADE_IO=epoll "${cmd[@]}"); fi
+      if [[ $name == brigade-uring ]]; then cmd=(env BRIGADE_IO=uring "${cmd[@]}"); fi
       # Tracing left on as a server would run it: a ring keeps recording every event (a linear
       # buffer would fill in seconds and then only count drops, which costs less).
       if [[ $name == brigade-traced ]]; then
@@ -145,7 +147,7 @@ start_server() {
       sed "s/127\.0\.0\.1:18080/127.0.0.1:$port/" "$NET_DIR/nginx.conf" >"$prefix/nginx.conf"
       cmd=(nginx -p "$prefix" -e stderr -c "$prefix/nginx.conf")
       ;;
-    *) die "unknown server '$name' (brigade, brigade-base, brigade-epoll, brigade-nice, brigade-traced, nginx, asio, asio-inline, libuv)" ;;
+    *) die "unknown server '$name' (brigade, brigade-base, brigade-epoll, brigade-uring, brigade-nice, brigade-traced, nginx, asio, asio-inline, libuv)" ;;
   esac
   : >"$log"
   # taskset and env exec the server: $! is the server's own pid.

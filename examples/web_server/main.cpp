@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -50,6 +51,12 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
                  "workers of the pool that runs /compute (0: BRIGADE_THREADS, else one per core)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
+  std::string io;
+  app.add_option("--io", io,
+                 "the event loops' backend: epoll, uring, or auto (BRIGADE_IO, else io_uring where "
+                 "the kernel allows it); default: BRIGADE_IO if set, else epoll (less CPU per "
+                 "request here than io_uring)")
+      ->check(CLI::IsMember({"auto", "epoll", "uring"}));
   app.add_option("--pool-nice", cfg.pool_nice,
                  "niceness of the /compute pool's workers, so that it never delays the loops")
       ->check(CLI::Range(0, 19))
@@ -100,6 +107,10 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
     return 2;
   }
 #endif
+  if (io == "uring")
+    cfg.backend = brigade::io_backend::uring;
+  else if (io == "auto" || (io.empty() && std::getenv("BRIGADE_IO") != nullptr))
+    cfg.backend = brigade::io_backend::automatic;
   if (!root.empty()) cfg.root = std::filesystem::canonical(root);
   cfg.idle_timeout = from_seconds(idle);
   cfg.header_timeout = from_seconds(header);
@@ -169,7 +180,7 @@ int main(int argc, char** argv) {
   http_parser_set_max_header_size(static_cast<std::uint32_t>(cfg.max_header_bytes));
   try {
     // The runtime's pool (the process's) does file work; /compute gets a pool of its own.
-    brigade::runtime rt(brigade::runtime::options{.loops = cfg.loops});
+    brigade::runtime rt(brigade::runtime::options{.loops = cfg.loops, .backend = cfg.backend});
     brigade::signal_set signals(rt.loop(0), {SIGTERM, SIGINT});
     web::server_shared shared(cfg, rt.pool());
     server_list all = listen(rt, shared, at);

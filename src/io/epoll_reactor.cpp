@@ -61,6 +61,9 @@ struct op_queue {
 
 struct fd_entry {
   bool registered = false;
+  // A read-side event arrived while no reader waited: the edge is spent, so a poll_in that
+  // says `drained` must look (poll) before it waits. Cleared by the next look on the read side.
+  bool read_event_unclaimed = false;
   op_queue readers;  // read, accept, recvfrom, poll_in
   op_queue writers;  // write, connect, sendto
 };
@@ -152,8 +155,15 @@ class epoll_reactor final : public reactor {
     if (op.kind == io_kind::pread || op.kind == io_kind::pwrite) return start_file(op);
     fd_entry& e = entry(op.fd);
     op_queue& q = is_writer(op.kind) ? e.writers : e.readers;
-    if (q.empty()) {  // behind others, wait our turn: keeps reads and writes in order
+    // The caller emptied fd (a short read) and no readiness has come since: with edge
+    // triggering, new data brings a new event, so waiting without a poll loses nothing.
+    const bool known_empty = op.kind == io_kind::poll_in && op.drained && e.registered &&
+                             !e.read_event_unclaimed && q.empty();
+    if (q.empty() && !known_empty) {  // behind others, wait our turn: keeps the order
       const std::int64_t r = attempt(op, false);
+      // A look on the read side: nothing there, or this op takes what the event announced
+      // (a poll_in's caller reads next, and its own read says whether it emptied fd).
+      if (&q == &e.readers) e.read_event_unclaimed = false;
       if (r != -EAGAIN) return core_.finish(op, r);
     }
     if (!e.registered) {
@@ -197,7 +207,10 @@ class epoll_reactor final : public reactor {
       }
       const std::uint32_t ev = events[i].events;
       fd_entry& e = entry(fd);
-      if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0) drain_queue(e.readers);
+      if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0) {
+        if (e.readers.empty()) e.read_event_unclaimed = true;
+        drain_queue(e.readers);
+      }
       if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) drain_queue(e.writers);
     }
   }

@@ -134,8 +134,14 @@ task<std::size_t> tcp_stream::read_until(std::string& buffer, std::string_view d
 std::optional<std::size_t> tcp_stream::try_read(std::span<char> buf) {
   for (;;) {
     const ssize_t n = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+    // A stream socket's recv takes all that is queued up to the buffer's size: a short count
+    // (not 0, which is the end) means the socket was empty right after it.
+    read_drained_ = n > 0 && static_cast<std::size_t>(n) < buf.size();
     if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      read_drained_ = true;
+      return std::nullopt;
+    }
     if (errno != EINTR) detail::throw_io_error(errno, "brigade::tcp_stream::try_read");
   }
 }

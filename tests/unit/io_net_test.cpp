@@ -6,6 +6,7 @@
 #include <brigade/io/file.hpp>
 #include <brigade/io/signal.hpp>
 #include <brigade/io/tcp.hpp>
+#include <brigade/io/timeout.hpp>
 #include <brigade/io/timer.hpp>
 #include <brigade/io/udp.hpp>
 
@@ -266,6 +267,67 @@ TEST_P(net, read_exact_and_read_until_report_end_of_stream) {
     co_return r;
   };
   EXPECT_EQ(loop().run_until(body()), "line one\r\n|line two\r\n|eof:partial");
+}
+
+brigade::task<std::size_t> readable(brigade::tcp_stream& s) {
+  co_return co_await s.wait_readable();
+}
+
+// After a short try_read, wait_readable may wait without looking first (epoll skips its
+// poll): it must still see bytes that arrived before it was called (with and without a loop
+// turn in between), bytes left behind by a try_read that filled its buffer, and bytes that
+// come later. Each wait has a 10 s limit, so a lost wake-up fails instead of hanging.
+TEST_P(net, wait_readable_after_a_short_try_read_sees_every_arrival) {
+  brigade::tcp_listener l(loop(), brigade::endpoint::loopback(0));
+  auto body = [&]() -> brigade::task<std::string> {
+    auto c = co_await brigade::tcp_stream::connect(loop(), l.local_endpoint());
+    auto s = co_await l.accept();
+    std::string seen;
+    char buf[64];
+    auto send = [&](std::string_view bytes) {
+      EXPECT_EQ(::send(c.native_handle(), bytes.data(), bytes.size(), 0),
+                static_cast<ssize_t>(bytes.size()));
+    };
+    auto wait = [&]() -> brigade::task<void> { co_await brigade::timeout(10s, readable(s)); };
+    auto take = [&](std::span<char> into) {
+      const auto n = s.try_read(into);
+      seen += n ? std::string(into.data(), *n) + "|" : std::string("nothing|");
+    };
+    // Data that comes while the stream waits: the first wait finds nothing and registers s.
+    auto arrives_later = [&](std::string_view bytes) -> brigade::task<void> {
+      std::thread later([&] {
+        std::this_thread::sleep_for(50ms);
+        send(bytes);
+      });
+      try {
+        co_await wait();
+      } catch (...) {
+        later.join();
+        throw;
+      }
+      later.join();
+    };
+    take(buf);  // nothing: the socket is drained
+    co_await arrives_later("a");
+    take(buf);  // "a", short
+    send("b");  // arrives before the wait, no loop turn between
+    co_await wait();
+    take(buf);  // "b", short
+    send("c");
+    co_await brigade::sleep_for(20ms);  // the loop sees the event while nobody waits
+    co_await wait();
+    take(buf);  // "c", short
+    send("xyz");
+    co_await wait();
+    take(std::span<char>(buf, 1));  // "x" fills the buffer: "yz" is still there, no new event
+    co_await wait();
+    take(buf);  // "yz"
+    take(buf);  // nothing
+    co_await arrives_later("d");
+    take(buf);  // "d"
+    co_return seen;
+  };
+  EXPECT_EQ(loop().run_until(body()), "nothing|a|b|c|x|yz|nothing|d|");
 }
 
 // try_read and try_write never wait: nothing there is std::nullopt, then the bytes, then 0 at

@@ -23,7 +23,7 @@ TEST(flags, help_lists_every_flag) {
   const run_result r = run_program({server_binary(), "--help"}, 30s);
   EXPECT_EQ(r.code, 0) << r.err;
   for (const char* flag :
-       {"--port", "--address", "--loops", "--threads", "--root", "--max-connections",
+       {"--port", "--address", "--loops", "--threads", "--io", "--root", "--max-connections",
         "--idle-timeout", "--header-timeout", "--drain-timeout"})
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
 }
@@ -34,6 +34,7 @@ TEST(flags, a_bad_flag_is_one_clear_line_and_exit_code_2) {
                                                      {"--port"},
                                                      {"--loops", "0"},
                                                      {"--threads", "-2"},
+                                                     {"--io", "kqueue"},
                                                      {"--root", "/nonexistent/dir"},
                                                      {"--max-connections", "0"},
                                                      {"--idle-timeout", "0"},

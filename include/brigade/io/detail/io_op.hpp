@@ -57,7 +57,10 @@ struct io_op {
   bool cancel_seen : 1 = false;             // the cancel handler ran
   bool in_kernel : 1 = false;               // io_uring: an SQE refers to this op
   bool cancelled_before_start : 1 = false;  // the awaiter: stop requested before co_await
-  std::uint8_t timer_where = 0;             // loop thread: which of the loop's timer containers
+  // poll_in: the caller's last read of fd came back short, so fd was empty then; a backend
+  // that knows no readiness arrived since may wait without looking first (epoll: no poll).
+  bool drained : 1 = false;
+  std::uint8_t timer_where = 0;  // loop thread: which of the loop's timer containers
   int fd = -1;
   // pending -> completed (by the loop) or pending -> cancelling (by a stop request, which
   // then posts the cancellation to the loop). acq_rel CAS on both sides: the winner's view of

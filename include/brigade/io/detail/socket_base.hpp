@@ -48,14 +48,16 @@ class fd_owner {
 /// std::system_error naming `what` on failure, operation_cancelled when cancelled.
 class transfer_awaiter : public op_awaiter {
  public:
+  /// `drained`: see io_op::drained (poll_in only).
   transfer_awaiter(event_loop& loop, io_kind kind, int fd, void* buf, std::size_t len,
-                   const char* what, std::uint64_t offset = 0) noexcept
+                   const char* what, std::uint64_t offset = 0, bool drained = false) noexcept
       : op_awaiter(loop), what_(what) {
     op_.kind = kind;
     op_.fd = fd;
     op_.buf = buf;
     op_.len = len;
     op_.offset = offset;
+    op_.drained = drained;
   }
   std::size_t await_resume() {
     const std::int64_t r = take_result();
