@@ -42,7 +42,7 @@ constexpr std::size_t pipelined_answer_bytes = 32 * 1024;
 constexpr std::size_t linger_bytes = 1024 * 1024;
 constexpr std::chrono::milliseconds linger_time = 2s;
 
-// The connection's state that outlives single requests; it lives in serve_connection's frame.
+// The connection's state that outlives single requests; it lives in serve's frame.
 // Stream: brigade::tcp_stream, or brigade::tls_stream for HTTPS.
 template <class Stream>
 struct connection : connection_entry {
@@ -245,10 +245,11 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
   }
 }
 
-// Serves requests on c until it closes (see serve_connection).
+// Serves requests on a new connection until it closes (see serve_connection). The connection
+// lives in this frame: one frame per idle connection, not two.
 template <class Stream>
-brigade::task<void> serve(connection<Stream>& c) {
-  loop_server& server = c.server;
+brigade::task<void> serve(Stream stream, loop_server& server, std::stop_source stop) {
+  connection<Stream> c(std::move(stream), server, std::move(stop));
   try {
     if constexpr (!std::is_same_v<Stream, brigade::tcp_stream>) {
       c.expire_after(server.config().header_timeout);  // the handshake is the client's time
@@ -276,21 +277,12 @@ brigade::task<void> serve_connection(brigade::tcp_stream stream, loop_server& se
                                      std::stop_source stop) {
 #if WEB_SERVER_TLS
   if (const brigade::tls_context* tls = server.shared().tls.get()) {
-    std::optional<connection<brigade::tls_stream>> c;
-    try {
-      c.emplace(brigade::tls_stream::server(*tls, std::move(stream)), server, std::move(stop));
-    } catch (const std::exception&) {
-      // No memory for OpenSSL's state: the socket closes. The connection never registered, so
-      // the slot admit() counted is given back here.
-      server.shared().connections.fetch_sub(1, std::memory_order_relaxed);
-      co_return;
-    }
-    co_await serve(*c);
-    co_return;
+    // No memory for OpenSSL's state throws here, before any connection registered: admit()
+    // gives the slot back and the socket closes.
+    return serve(brigade::tls_stream::server(*tls, std::move(stream)), server, std::move(stop));
   }
 #endif
-  connection<brigade::tcp_stream> c(std::move(stream), server, std::move(stop));
-  co_await serve(c);
+  return serve(std::move(stream), server, std::move(stop));
 }
 
 }  // namespace web
