@@ -25,19 +25,13 @@ semaphore::semaphore(std::ptrdiff_t initial) : count_(initial) {
 }
 
 bool semaphore::try_acquire() noexcept {
-  std::ptrdiff_t c = count_.load(detail::memory_order_relaxed);
-  // Acquire on success: pairs with release()'s fetch_add (a release operation, seq_cst), so the
-  // release that gave this permit happens-before our return.
-  while (c > 0)
-    if (count_.compare_exchange_weak(c, c - 1, detail::memory_order_acquire,
-                                     detail::memory_order_relaxed))
-      return true;
-  return false;
+  return take_permit(detail::memory_order_relaxed);
 }
 
-bool semaphore::try_acquire_after_queueing() noexcept {
-  // seq_cst: the reading side of the queued_/count_ handshake (file comment).
-  std::ptrdiff_t c = count_.load(detail::memory_order_seq_cst);
+bool semaphore::take_permit(std::memory_order first_load) noexcept {
+  std::ptrdiff_t c = count_.load(first_load);
+  // Acquire on success: pairs with release()'s fetch_add (a release operation, seq_cst), so the
+  // release that gave this permit happens-before our return.
   while (c > 0)
     if (count_.compare_exchange_weak(c, c - 1, detail::memory_order_acquire,
                                      detail::memory_order_relaxed))
@@ -49,7 +43,8 @@ bool semaphore::enqueue(detail::waiter& w) noexcept {
   std::lock_guard lock(mu_);
   // seq_cst: the writing side of the handshake (file comment).
   queued_.store(true, detail::memory_order_seq_cst);
-  if (try_acquire_after_queueing()) return false;
+  // seq_cst first load: the reading side of the queued_/count_ handshake (file comment).
+  if (take_permit(detail::memory_order_seq_cst)) return false;
   if (w.cancel_requested) {
     w.cancelled = true;
     return false;

@@ -103,9 +103,10 @@ class semaphore {
   /// Takes a permit for w if one is free (false), else queues w (true); refuses to queue a
   /// waiter whose cancellation came first (false, w.cancelled). Takes mu_.
   bool enqueue(detail::waiter& w) noexcept;
-  /// try_acquire() whose first read of count_ is seq_cst: after publishing `queued_` (see
-  /// enqueue) it must see any permit whose release() did not see the waiter.
-  bool try_acquire_after_queueing() noexcept;
+  /// Takes a free permit, if any (the CAS loop of try_acquire). `first_load` orders the first
+  /// read of count_: relaxed for try_acquire; seq_cst after publishing `queued_` (see enqueue),
+  /// where it must see any permit whose release() did not see the waiter.
+  bool take_permit(std::memory_order first_load) noexcept;
 
   // Permits available. Changed by CAS/fetch_add outside mu_ (the fast paths) and inside.
   detail::atomic<std::ptrdiff_t> count_;
