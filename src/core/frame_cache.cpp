@@ -106,6 +106,10 @@ void trim_frame_cache() noexcept {
   release_all();
 }
 
+std::size_t cached_frame_bytes() noexcept {
+  return cache.bytes;
+}
+
 #else  // BRIGADE_FRAME_CACHE
 
 void* allocate_frame(std::size_t n) {
@@ -117,6 +121,10 @@ void free_frame(void* p, std::size_t) noexcept {
 }
 
 void trim_frame_cache() noexcept {}
+
+std::size_t cached_frame_bytes() noexcept {
+  return 0;
+}
 
 #endif  // BRIGADE_FRAME_CACHE
 

@@ -38,4 +38,7 @@ void free_frame(void* p, std::size_t n) noexcept;
 /// allocated here comes from operator new (a test that makes that allocation fail needs this).
 void trim_frame_cache() noexcept;
 
+/// The bytes of freed blocks this thread's cache holds (0 when the cache is off).
+std::size_t cached_frame_bytes() noexcept;
+
 }  // namespace brigade::detail
