@@ -245,6 +245,23 @@ TEST(scope, cancelled_children_after_request_stop_are_not_errors) {
   EXPECT_EQ(brigade::sync_wait(body()), 1);
 }
 
+TEST(scope, spawning_an_empty_task_is_an_error_and_changes_nothing) {
+  auto body = []() -> brigade::task<int> {
+    brigade::scope s;
+    brigade::task<void> empty;
+    int errors = 0;
+    try {
+      s.spawn(std::move(empty));
+    } catch (const std::invalid_argument&) {
+      ++errors;
+    }
+    EXPECT_EQ(s.active(), 0U);
+    co_await s.join();
+    co_return errors;
+  };
+  EXPECT_EQ(brigade::sync_wait(body()), 1);
+}
+
 TEST(scope, is_reusable_after_join) {
   auto body = [&]() -> brigade::task<int> {
     brigade::scope s;

@@ -18,6 +18,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <utility>
 
@@ -41,15 +42,18 @@ class scope {
   scope& operator=(const scope&) = delete;
   ~scope();
 
-  /// Starts t now, on the calling thread, until its first suspension. Allocates one small
-  /// coroutine frame for the child's bookkeeping.
-  /// Errors: std::bad_alloc when that frame cannot be allocated; t is then destroyed unrun
-  /// and the scope is as before.
+  /// Starts t now, on the calling thread, until its first suspension. Allocates nothing: the
+  /// child reports its end to the scope from its own final suspension and frees its frame.
+  /// Errors: std::invalid_argument for an empty task (moved from or default-constructed).
   template <class T>
   void spawn(task<T> t) {
-    child c = run(std::move(t), *this);                 // may throw: counted only once it exists
+    if (!t) throw std::invalid_argument("brigade::scope::spawn: the task is empty");
+    const auto h = t.release();
+    auto& p = h.promise();
+    if (!p.stop_token().stop_possible()) p.set_stop_token(stop_.get_token());
+    p.detach_to(reaper_);
     count_.fetch_add(1, detail::memory_order_relaxed);  // the joiner's decrement orders it
-    c.start(*this);
+    h.resume();
   }
 
   /// Asks every child to stop.
@@ -94,53 +98,23 @@ class scope {
     void operator()() const noexcept { s->request_stop(); }
   };
 
-  // A detached child: frees itself at the end and reports to the scope.
-  class child {
-   public:
-    struct promise_type {
-      scope* owner = nullptr;
-      child get_return_object() noexcept {
-        return child{std::coroutine_handle<promise_type>::from_promise(*this)};
-      }
-      std::suspend_always initial_suspend() noexcept { return {}; }
-      struct final_awaiter {
-        bool await_ready() const noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
-          scope& s = *h.promise().owner;
-          h.destroy();
-          return s.child_done();
-        }
-        void await_resume() const noexcept {}
-      };
-      final_awaiter final_suspend() noexcept { return {}; }
-      void return_void() noexcept {}
-      void unhandled_exception() noexcept { std::terminate(); }  // run() catches everything
-      std::stop_token stop_token() const noexcept { return owner->stop_token(); }
-    };
-    explicit child(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
-    void start(scope& s) noexcept {
-      h_.promise().owner = &s;
-      h_.resume();
+  // What a child's end reports to (a member, so the scope itself stays non-polymorphic).
+  struct reaper final : detail::detached_owner {
+    scope* s;
+    explicit reaper(scope* owner) noexcept : s(owner) {}
+    std::coroutine_handle<> finished(std::exception_ptr error) noexcept override {
+      if (error) s->child_failed(std::move(error));
+      return s->child_done();
     }
-    std::coroutine_handle<promise_type> h_;
   };
 
-  template <class T>
-  static child run(task<T> t, scope& s) {
-    try {
-      co_await std::move(t);
-    } catch (...) {
-      s.child_failed(std::current_exception());
-    }
-  }
-
-  friend child;
   void child_failed(std::exception_ptr e) noexcept;
   std::coroutine_handle<> child_done() noexcept {
     if (count_.fetch_sub(1, detail::memory_order_acq_rel) == 1) return joiner_;
     return std::noop_coroutine();
   }
 
+  reaper reaper_{this};
   // Children + 1 for the scope itself until join() gives that one up.
   detail::atomic<std::size_t> count_{1};
   std::coroutine_handle<> joiner_;

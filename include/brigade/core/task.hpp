@@ -24,8 +24,19 @@ class task;
 
 namespace detail {
 
-/// What every brigade coroutine promise has: who to resume when done, the exception if any,
-/// and the stop token that cancellation requests arrive through.
+/// Where a detached task (started by a scope and never awaited) reports its end: its frame is
+/// destroyed first, then finished() hears how it ended and says what to resume next.
+class detached_owner {
+ public:
+  virtual std::coroutine_handle<> finished(std::exception_ptr error) noexcept = 0;
+
+ protected:
+  ~detached_owner() = default;
+};
+
+/// What every brigade coroutine promise has: who to resume when done (or, for a detached task,
+/// whom to tell), the exception if any, and the stop token that cancellation requests arrive
+/// through.
 class promise_base {
  public:
   // Frames come from the thread's frame cache (frame_cache.hpp): a coroutine started for every
@@ -39,7 +50,13 @@ class promise_base {
     bool await_ready() const noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-      return h.promise().continuation_;  // symmetric transfer back to the awaiter
+      promise_base& p = h.promise();
+      if (detached_owner* owner = p.owner_) {  // nobody awaits it: it frees itself
+        std::exception_ptr error = std::move(p.error_);
+        h.destroy();
+        return owner->finished(std::move(error));
+      }
+      return p.continuation_;  // symmetric transfer back to the awaiter
     }
     void await_resume() const noexcept {}
   };
@@ -50,6 +67,8 @@ class promise_base {
   const std::stop_token& stop_token() const noexcept { return stop_; }
   void set_stop_token(std::stop_token t) noexcept { stop_ = std::move(t); }
   void set_continuation(std::coroutine_handle<> c) noexcept { continuation_ = c; }
+  /// Makes this a detached task: at its end the frame is destroyed and `owner` told.
+  void detach_to(detached_owner& owner) noexcept { owner_ = &owner; }
 
  protected:
   void rethrow_if_failed() const {
@@ -58,6 +77,7 @@ class promise_base {
 
  private:
   std::coroutine_handle<> continuation_ = std::noop_coroutine();
+  detached_owner* owner_ = nullptr;  // set only for a detached task (scope::spawn)
   std::exception_ptr error_;
   std::stop_token stop_;
 };
@@ -167,6 +187,8 @@ class [[nodiscard]] task {
 
   /// Internal: the coroutine handle (for starters such as sync_wait and when_all).
   std::coroutine_handle<promise_type> handle() const noexcept { return h_; }
+  /// Internal: gives up the frame (for a starter that lets the task free itself, scope::spawn).
+  std::coroutine_handle<promise_type> release() noexcept { return std::exchange(h_, {}); }
 
  private:
   friend promise_type;
