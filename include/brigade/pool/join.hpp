@@ -151,9 +151,11 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
   forked.trace_parent = tracing::fork_point(&forked.trace_label);
   forked.trace_depth = tracing::this_thread.fork_depth + 1;
   forked.trace_mode = fork_trace::recorded;
-  w.push(&forked);
   fork_depth_scope depth(forked.trace_depth);
-  tracing::begin_segment(nullptr, forked.trace_parent);  // ends the parent
+  // Ends the parent before g is offered: a thief starts g's segment after it (else its edge
+  // from the parent could end before the parent does).
+  tracing::begin_segment(nullptr, forked.trace_parent);
+  w.push(&forked);
   value_of_t<F> a = run_first(w, f, forked);
   if (reclaim(w, forked)) {
     const std::uint64_t f_last = tracing::begin_sibling(forked.trace_parent);
