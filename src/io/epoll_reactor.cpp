@@ -272,11 +272,6 @@ class epoll_reactor final : public reactor {
       core_.finish(op, file_transfer(op));
       return;
     }
-    op.submit_node.ctx = &op;
-    op.submit_node.run = [](post_node& n) noexcept {
-      auto& o = *static_cast<io_op*>(n.ctx);
-      loop_access::core(*o.loop).finish(o, o.result);
-    };
     try {
       if (!files_)  // only loops that touch files start a pool
         files_.emplace(loop_access::attached_pool(loop) != nullptr
@@ -284,7 +279,7 @@ class epoll_reactor final : public reactor {
                            : pool::global());
       files_->run([&op] {
         op.result = file_transfer(op);
-        loop_access::core(*op.loop).post(op.submit_node);  // publishes op.result (post's mutex)
+        loop_access::core(*op.loop).post_op(op);  // finishes it there; publishes op.result
       });
     } catch (...) {
       core_.finish(op, -ENOMEM);

@@ -123,14 +123,41 @@ void loop_core::post(post_node& n) noexcept {
   if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
 }
 
+void loop_core::post_op(io_op& op) noexcept {
+  std::lock_guard lock(post_mu_);  // as post(): the loop may end once the op is visible
+  op.next = nullptr;
+  if (op_tail_ != nullptr) {
+    op_tail_->next = &op;
+  } else {
+    op_head_ = &op;
+  }
+  op_tail_ = &op;
+  if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
+}
+
 bool loop_core::run_posted() noexcept {
   post_node* n;
+  io_op* op;
   {
     std::lock_guard lock(post_mu_);
     n = post_head_;
     post_head_ = post_tail_ = nullptr;
+    op = op_head_;
+    op_head_ = op_tail_ = nullptr;
   }
-  const bool any = n != nullptr;
+  const bool any = n != nullptr || op != nullptr;
+  // Ops first (neither resumes a coroutine: each goes to a timer container, a backend or the
+  // ready queue). A cancellation posted for one of them may run before or after it: both
+  // orders are handled (start_on_loop sees the claim; cancel_on_loop waits for the start).
+  while (op != nullptr) {
+    io_op* next = op->next;  // starting or finishing op links it elsewhere through next
+    if (op->submitted) {
+      finish(*op, op->result);  // a transfer that ran on another thread
+    } else {
+      start_on_loop(*op);
+    }
+    op = next;
+  }
   while (n != nullptr) {
     post_node* next = n->next;  // run() may free or requeue n
     const std::uint64_t after = n->trace_after;
@@ -194,12 +221,7 @@ bool loop_core::claim(io_op& op) noexcept {
 
 bool loop_core::submit(io_op& op) noexcept {
   if (!owner_.on_loop_thread()) {
-    op.submit_node.ctx = &op;
-    op.submit_node.run = [](post_node& n) noexcept {
-      auto& o = *static_cast<io_op*>(n.ctx);
-      loop_access::core(*o.loop).start_on_loop(o);
-    };
-    post(op.submit_node);
+    post_op(op);
     return false;
   }
   inline_op_ = &op;
@@ -407,7 +429,7 @@ void loop_core::turn_until(const bool* finished, bool cancelling) {
     bool queued;
     {
       std::lock_guard lock(post_mu_);
-      queued = post_head_ != nullptr;
+      queued = post_head_ != nullptr || op_head_ != nullptr;
     }
     const std::int64_t timeout =
         queued || (!cancelling && stop_.load(std::memory_order_acquire)) ? 0 : wait_timeout();

@@ -27,6 +27,10 @@ class loop_core final : public resume_context {
 
   /// Any thread.
   void post(post_node& n) noexcept;
+  /// Any thread: hands op to the loop thread through op.next. Not yet submitted: it starts
+  /// there (a submission from another thread). Submitted, with its result set: it finishes
+  /// there (a file transfer that ran on a pool thread; the queue's mutex publishes the result).
+  void post_op(io_op& op) noexcept;
   bool submit(io_op& op) noexcept;
   void request_stop() noexcept;
   /// Claims op for cancellation from the loop thread (as cancel_op does from anywhere).
@@ -85,6 +89,8 @@ class loop_core final : public resume_context {
   std::mutex post_mu_;
   post_node* post_head_ = nullptr;  // guarded by post_mu_
   post_node* post_tail_ = nullptr;
+  io_op* op_head_ = nullptr;  // post_op's queue, through io_op::next; guarded by post_mu_
+  io_op* op_tail_ = nullptr;
   // True while the loop thread may block in the backend; posters wake it only then.
   // seq_cst with the poster's queue insert (under the mutex) on one side and the loop's
   // re-check of the queue on the other: one of them sees the other.

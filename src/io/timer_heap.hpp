@@ -12,7 +12,7 @@
 namespace brigade::detail {
 
 /// Loop thread only. Each op records its place (io_op::heap_index), so removing a cancelled
-/// timer is O(log n) without a search; io_op::offset holds its start sequence, which the
+/// timer is O(log n) without a search; io_op::sequence holds its start sequence, which the
 /// caller sets (timer_wheel: it keeps it when a timer moves between containers).
 ///
 /// A slot keeps the deadline beside the op's address, so ordering the heap reads the heap
@@ -37,7 +37,7 @@ class timer_heap {
   /// Appends every timer, in no particular order, to out (to cancel them all).
   void collect(std::vector<io_op*>& out) const;
 
-  /// Adds op (deadline_ns and offset set). std::bad_alloc when the heap must grow and cannot.
+  /// Adds op (deadline_ns and sequence set). std::bad_alloc when the heap must grow and cannot.
   void push(io_op& op);
   /// Removes op if it is in the heap (a no-op otherwise).
   void remove(io_op& op) noexcept;
@@ -57,7 +57,7 @@ class timer_heap {
 
   slot& at(std::size_t i) const noexcept { return block_[i + skew]; }
   static bool less(const slot& a, const slot& b) noexcept {
-    return a.deadline != b.deadline ? a.deadline < b.deadline : a.op->offset < b.op->offset;
+    return a.deadline != b.deadline ? a.deadline < b.deadline : a.op->sequence < b.op->sequence;
   }
   void place(std::size_t i, const slot& s) const noexcept {
     at(i) = s;

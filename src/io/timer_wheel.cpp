@@ -6,7 +6,7 @@ namespace brigade::detail {
 timer_wheel::timer_wheel(std::int64_t now_ns) noexcept : next_tick_(tick_of(now_ns) + 1) {}
 
 void timer_wheel::push(io_op& op) {
-  op.offset = sequence_;  // FIFO among equal deadlines
+  op.sequence = sequence_;  // FIFO among equal deadlines
   place(op);
   ++sequence_;
   ++size_;

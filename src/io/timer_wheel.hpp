@@ -74,7 +74,7 @@ class timer_wheel {
   std::int64_t next_tick_;                  // the first tick not moved into near_
   std::size_t in_buckets_ = 0;
   std::size_t size_ = 0;
-  std::uint64_t sequence_ = 0;  // start order, kept in io_op::offset
+  std::uint64_t sequence_ = 0;  // start order, kept in io_op::sequence
 };
 
 }  // namespace brigade::detail

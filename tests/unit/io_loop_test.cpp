@@ -160,6 +160,59 @@ TEST_P(loop_basics, stop_request_cancels_a_sleep) {
   EXPECT_TRUE(loop().run_until(body()));
 }
 
+TEST_P(loop_basics, sleeps_started_on_other_threads_end_once_whether_cancelled_or_not) {
+  // Each sleep is submitted from a thread that is not the loop's (the op is handed over through
+  // the loop's queue) and half of them are cancelled from a third thread at a random moment:
+  // before the hand-over is run, while the timer waits, or after it fired. Every sleep must end
+  // exactly once, as fired or as cancelled, and the loop must stay usable.
+  std::atomic<bool> running{false};
+  loop().post([&] { running = true; });
+  std::thread runner([&] { loop().run(); });
+  while (!running.load()) std::this_thread::yield();
+  constexpr int threads = 3;
+  constexpr int per_thread = 100;
+  std::atomic<int> fired{0};
+  std::atomic<int> cancelled{0};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < threads; ++t)
+    submitters.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(t) + 1);
+      for (int i = 0; i < per_thread; ++i) {
+        const auto nap = std::chrono::microseconds(rng() % 200);
+        const unsigned spin = rng() % (i % 4 == 1 ? 2'000 : 100'000);  // early or late
+        auto sleeper = [&]() -> brigade::task<void> {
+          try {
+            co_await brigade::sleep_for(loop(), nap);
+            fired.fetch_add(1);
+          } catch (const brigade::operation_cancelled&) {
+            cancelled.fetch_add(1);
+          }
+        };
+        std::stop_source src;
+        std::thread canceller;
+        if (i % 2 == 1)
+          canceller = std::thread([&src, spin] {
+            std::atomic<unsigned> k{0};  // a busy wait of a random length
+            while (k.fetch_add(1, std::memory_order_relaxed) < spin) {
+            }
+            src.request_stop();
+          });
+        brigade::sync_wait(brigade::with_stop_token(sleeper(), src.get_token()));
+        if (canceller.joinable()) canceller.join();
+      }
+    });
+  for (std::thread& s : submitters) s.join();
+  EXPECT_EQ(fired.load() + cancelled.load(), threads * per_thread);
+  EXPECT_GE(fired.load(), threads * per_thread / 2);  // the ones nobody cancelled
+  auto after = [&]() -> brigade::task<int> {
+    co_await brigade::sleep_for(loop(), 1ms);
+    co_return 3;
+  };
+  EXPECT_EQ(brigade::sync_wait(after()), 3);
+  loop().stop();
+  runner.join();
+}
+
 TEST_P(loop_basics, timeout_throws_timed_out_or_passes_the_value) {
   auto slow = []() -> brigade::task<int> {
     co_await brigade::sleep_for(1h);

@@ -28,7 +28,7 @@ struct model_run {
   io_op& push(std::int64_t deadline) {
     io_op& op = ops.emplace_back();
     op.deadline_ns = deadline;
-    op.offset = pushes;  // the start order: the heap's tie-break, set by its owner
+    op.sequence = pushes;  // the start order: the heap's tie-break, set by its owner
     heap.push(op);
     model.emplace(std::pair(deadline, pushes++), &op);
     return op;
@@ -60,7 +60,7 @@ TEST(timer_heap, matches_a_reference_model_over_random_operations) {
         io_op* op = live[k];
         live[k] = live.back();
         live.pop_back();
-        r.model.erase(std::pair(op->deadline_ns, op->offset));
+        r.model.erase(std::pair(op->deadline_ns, op->sequence));
         r.heap.remove(*op);
         ASSERT_EQ(op->heap_index, none);
         r.heap.remove(*op);  // a second removal is a no-op

@@ -38,7 +38,7 @@ struct wheel_run {
     return op;
   }
   void remove(io_op& op) {
-    model.erase(std::pair(op.deadline_ns, op.offset));
+    model.erase(std::pair(op.deadline_ns, op.sequence));
     wheel.remove(op);
     wheel.remove(op);  // a second removal is a no-op
   }

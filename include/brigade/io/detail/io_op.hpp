@@ -46,8 +46,10 @@ struct post_node {
 /// pending, else by whichever of finish() and the cancel handler comes second, so the frame
 /// outlives every reference the loop holds to it and no completed I/O result is dropped.
 ///
-/// Layout: the small fields share the first 16 bytes, so an op is 176 bytes; a timer's
-/// awaiter is mostly this struct, and it sits in every sleeping coroutine's frame.
+/// Layout: the small fields share the first 16 bytes, the fields only some kinds use share
+/// storage (a file offset, a socket address or a timer's deadline), and a submission from
+/// another thread travels through `next`, so an op is 128 bytes; a timer's awaiter is mostly
+/// this struct, and it sits in every sleeping coroutine's frame.
 struct io_op {
   io_kind kind{};
   // Loop-thread-only bookkeeping (bits of one byte: nothing touches them concurrently; the
@@ -71,18 +73,27 @@ struct io_op {
   std::uint32_t heap_index = static_cast<std::uint32_t>(-1);
   void* buf = nullptr;
   std::size_t len = 0;
-  std::uint64_t offset = 0;
-  void* addr = nullptr;  // sockaddr storage for accept/connect/recvfrom/sendto
-  std::uint32_t* addrlen = nullptr;
-  std::int64_t deadline_ns = 0;  // timer: absolute, steady clock
-  std::int64_t result = 0;       // >= 0: bytes / fd; < 0: -errno (ECANCELED when cancelled)
+  // By kind, one of these is in use (the kind's awaiter writes it before submitting):
+  union {
+    std::uint64_t offset = 0;  // read, write (0), pread, pwrite
+    void* addr;                // accept, connect, recvfrom, sendto: sockaddr storage
+    std::int64_t deadline_ns;  // timer: absolute, steady clock
+  };
+  union {
+    std::uint32_t* addrlen = nullptr;  // with addr
+    std::uint64_t sequence;            // timer: its start order, the tie-break between equal deadlines
+  };
+  std::int64_t result = 0;  // >= 0: bytes / fd; < 0: -errno (ECANCELED when cancelled)
   std::coroutine_handle<> waiter;
   event_loop* loop = nullptr;
   std::uint64_t trace_after = 0;  // tracing: the awaiting coroutine's segment before suspending
   const char* label = nullptr;    // what the awaiting coroutine is (trace::named), if known
   post_node cancel_node;          // posted by a canceller
-  post_node submit_node;          // posted when submitted from a thread other than the loop's
-  io_op* next = nullptr;          // loop thread: readiness list (epoll), ready queue
+  // Loop thread: the readiness list (epoll) or the ready queue. Before the loop has seen the
+  // op, and while a file transfer runs on a pool thread, the loop does not link it anywhere,
+  // and `next` carries it through the loop's queue of ops handed over from other threads
+  // (loop_core::post_op).
+  io_op* next = nullptr;
 };
 
 }  // namespace brigade::detail
