@@ -135,17 +135,32 @@ void loop_core::post_op(io_op& op) noexcept {
   if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
 }
 
+void loop_core::post_cancel(io_op& op) noexcept {
+  std::lock_guard lock(post_mu_);
+  op.cancel_next = nullptr;
+  if (cancel_tail_ != nullptr) {
+    cancel_tail_->cancel_next = &op;
+  } else {
+    cancel_head_ = &op;
+  }
+  cancel_tail_ = &op;
+  if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
+}
+
 bool loop_core::run_posted() noexcept {
   post_node* n;
   io_op* op;
+  io_op* cancelled;
   {
     std::lock_guard lock(post_mu_);
     n = post_head_;
     post_head_ = post_tail_ = nullptr;
     op = op_head_;
     op_head_ = op_tail_ = nullptr;
+    cancelled = cancel_head_;
+    cancel_head_ = cancel_tail_ = nullptr;
   }
-  const bool any = n != nullptr || op != nullptr;
+  const bool any = n != nullptr || op != nullptr || cancelled != nullptr;
   // Ops first (neither resumes a coroutine: each goes to a timer container, a backend or the
   // ready queue). A cancellation posted for one of them may run before or after it: both
   // orders are handled (start_on_loop sees the claim; cancel_on_loop waits for the start).
@@ -157,6 +172,11 @@ bool loop_core::run_posted() noexcept {
       start_on_loop(*op);
     }
     op = next;
+  }
+  while (cancelled != nullptr) {
+    io_op* next = cancelled->cancel_next;
+    cancel_on_loop(*cancelled);
+    cancelled = next;
   }
   while (n != nullptr) {
     post_node* next = n->next;  // run() may free or requeue n
@@ -264,7 +284,7 @@ void loop_core::finish(io_op& op, std::int64_t result) noexcept {
   } else if (op.cancel_seen) {
     make_ready(op);
   }
-  // else: a canceller claimed it; its cancel_node will find io_done and resume.
+  // else: a canceller claimed it; its posted cancellation will find io_done and resume.
 }
 
 void loop_core::cancel_on_loop(io_op& op) noexcept {
@@ -429,7 +449,7 @@ void loop_core::turn_until(const bool* finished, bool cancelling) {
     bool queued;
     {
       std::lock_guard lock(post_mu_);
-      queued = post_head_ != nullptr || op_head_ != nullptr;
+      queued = post_head_ != nullptr || op_head_ != nullptr || cancel_head_ != nullptr;
     }
     const std::int64_t timeout =
         queued || (!cancelling && stop_.load(std::memory_order_acquire)) ? 0 : wait_timeout();
@@ -445,7 +465,7 @@ void loop_core::turn_until(const bool* finished, bool cancelling) {
 
 bool loop_core::cancel_all_pending() noexcept {
   // Copied first: cancelling a timer edits the wheel, and an epoll abort may edit the
-  // reactor's list. An op another thread claimed first ends through its posted cancel_node.
+  // reactor's list. An op another thread claimed first ends through its posted cancellation.
   std::vector<io_op*> victims;
   timers_.collect(victims);
   for (io_op* op : reactor_->pending()) victims.push_back(op);
@@ -473,12 +493,7 @@ void loop_core::drain() noexcept {
 
 void cancel_op(io_op& op) noexcept {
   if (!loop_core::claim(op)) return;
-  op.cancel_node.ctx = &op;
-  op.cancel_node.run = [](post_node& n) noexcept {
-    auto& o = *static_cast<io_op*>(n.ctx);
-    loop_access::core(*o.loop).cancel_on_loop_public(o);
-  };
-  loop_access::core(*op.loop).post(op.cancel_node);
+  loop_access::core(*op.loop).post_cancel(op);
 }
 
 event_loop& current_loop_or_throw(const char* what) {

@@ -31,6 +31,9 @@ class loop_core final : public resume_context {
   /// there (a submission from another thread). Submitted, with its result set: it finishes
   /// there (a file transfer that ran on a pool thread; the queue's mutex publishes the result).
   void post_op(io_op& op) noexcept;
+  /// Any thread: a cancellation claimed by loop_core::claim (cancel_op) goes to the loop
+  /// thread through op.cancel_next.
+  void post_cancel(io_op& op) noexcept;
   bool submit(io_op& op) noexcept;
   void request_stop() noexcept;
   /// Claims op for cancellation from the loop thread (as cancel_op does from anywhere).
@@ -55,9 +58,6 @@ class loop_core final : public resume_context {
 
   /// Cancels every pending operation and runs posted work until quiet (destruction).
   void drain() noexcept;
-
-  /// Loop thread: a canceller's claim arrived (op.cancel_node).
-  void cancel_on_loop_public(io_op& op) noexcept { cancel_on_loop(op); }
 
  private:
   void start_on_loop(io_op& op) noexcept;
@@ -91,6 +91,8 @@ class loop_core final : public resume_context {
   post_node* post_tail_ = nullptr;
   io_op* op_head_ = nullptr;  // post_op's queue, through io_op::next; guarded by post_mu_
   io_op* op_tail_ = nullptr;
+  io_op* cancel_head_ = nullptr;  // post_cancel's queue, through io_op::cancel_next; post_mu_
+  io_op* cancel_tail_ = nullptr;
   // True while the loop thread may block in the backend; posters wake it only then.
   // seq_cst with the poster's queue insert (under the mutex) on one side and the loop's
   // re-check of the queue on the other: one of them sees the other.

@@ -42,14 +42,15 @@ struct post_node {
 
 /// Resumption rules (all on the loop thread, see src/io/README.md): the backend calls
 /// finish() when the I/O itself is over; a cancellation, claimed by CAS pending->cancelling on
-/// any thread, arrives through `cancel_node`. The op is resumed by finish() if it was still
+/// any thread, reaches the loop through `cancel_next`. The op is resumed by finish() if it was still
 /// pending, else by whichever of finish() and the cancel handler comes second, so the frame
 /// outlives every reference the loop holds to it and no completed I/O result is dropped.
 ///
 /// Layout: the small fields share the first 16 bytes, the fields only some kinds use share
-/// storage (a file offset, a socket address or a timer's deadline), and a submission from
-/// another thread travels through `next`, so an op is 128 bytes; a timer's awaiter is mostly
-/// this struct, and it sits in every sleeping coroutine's frame.
+/// storage (a file offset, a socket address or a timer's deadline), and what other threads
+/// hand to the loop (a submission, a cancellation) travels through the op's own links, so an
+/// op is 104 bytes; a timer's awaiter is mostly this struct, and it sits in every sleeping
+/// coroutine's frame.
 struct io_op {
   io_kind kind{};
   // Loop-thread-only bookkeeping (bits of one byte: nothing touches them concurrently; the
@@ -88,7 +89,9 @@ struct io_op {
   event_loop* loop = nullptr;
   std::uint64_t trace_after = 0;  // tracing: the awaiting coroutine's segment before suspending
   const char* label = nullptr;    // what the awaiting coroutine is (trace::named), if known
-  post_node cancel_node;          // posted by a canceller
+  // A canceller's claim on its way to the loop: the link in the loop's cancel queue
+  // (loop_core::post_cancel). Separate from `next`: the op may sit in a readiness list then.
+  io_op* cancel_next = nullptr;
   // Loop thread: the readiness list (epoll) or the ready queue. Before the loop has seen the
   // op, and while a file transfer runs on a pool thread, the loop does not link it anywhere,
   // and `next` carries it through the loop's queue of ops handed over from other threads
