@@ -42,8 +42,9 @@ constexpr std::size_t pipelined_answer_bytes = 32 * 1024;
 constexpr std::size_t linger_bytes = 1024 * 1024;
 constexpr std::chrono::milliseconds linger_time = 2s;
 
-// The connection's state that outlives single requests; it lives in serve's frame.
-// Stream: brigade::tcp_stream, or brigade::tls_stream for HTTPS.
+// The connection's state that outlives single requests. It is serve's parameter, so it lives
+// in serve's frame once (a coroutine keeps its own copy of each parameter: a connection passed
+// in pieces would be kept twice). Stream: brigade::tcp_stream, or brigade::tls_stream for HTTPS.
 template <class Stream>
 struct connection : connection_entry {
   connection(Stream s, loop_server& srv, std::stop_source st) : stream(std::move(s)), server(srv) {
@@ -51,11 +52,18 @@ struct connection : connection_entry {
     fd = stream.native_handle();
     if constexpr (std::is_same_v<Stream, brigade::tcp_stream>)
       direct_io = stream.loop().backend() == brigade::io_backend::epoll;
-    server.enter(*this);
   }
-  ~connection() { server.leave(*this); }
-  connection(const connection&) = delete;
-  connection& operator=(const connection&) = delete;
+  // Moved only before it has entered the server's lists: into serve's frame.
+  connection(connection&&) noexcept = default;
+  connection& operator=(connection&&) = delete;
+  ~connection() {
+    if (entered) server.leave(*this);
+  }
+  // The server counts and can reach it from here on (loop thread; serve's body).
+  void enter() noexcept {
+    server.enter(*this);
+    entered = true;
+  }
 
   Stream stream;
   loop_server& server;
@@ -65,6 +73,7 @@ struct connection : connection_entry {
   // io_uring: there, two submissions per request batched per loop turn cost less than two
   // system calls (measured: 10% more CPU per request at 10 connections with them).
   bool direct_io = false;
+  bool entered = false;
 };
 
 // Writes all of data. Each write that makes progress renews the deadline: only a client that
@@ -248,19 +257,19 @@ brigade::task<bool> serve_requests(connection<Stream>& c) {
 // Serves requests on a new connection until it closes (see serve_connection). The connection
 // lives in this frame: one frame per idle connection, not two.
 template <class Stream>
-brigade::task<void> serve(Stream stream, loop_server& server, std::stop_source stop) {
-  connection<Stream> c(std::move(stream), server, std::move(stop));
+brigade::task<void> serve(connection<Stream> c) {
+  c.enter();
   try {
     if constexpr (!std::is_same_v<Stream, brigade::tcp_stream>) {
-      c.expire_after(server.config().header_timeout);  // the handshake is the client's time
+      c.expire_after(c.server.config().header_timeout);  // the handshake is the client's time
       co_await c.stream.handshake();
     }
     for (;;) {
       // Idle: this frame and the socket are all the connection costs.
-      server.set_waiting(c, true);
-      c.expire_after(server.config().idle_timeout);
+      c.server.set_waiting(c, true);
+      c.expire_after(c.server.config().idle_timeout);
       co_await c.stream.wait_readable();
-      server.set_waiting(c, false);
+      c.server.set_waiting(c, false);
       if (!co_await serve_requests(c)) break;
     }
   } catch (const brigade::operation_cancelled&) {
@@ -279,10 +288,11 @@ brigade::task<void> serve_connection(brigade::tcp_stream stream, loop_server& se
   if (const brigade::tls_context* tls = server.shared().tls.get()) {
     // No memory for OpenSSL's state throws here, before any connection registered: admit()
     // gives the slot back and the socket closes.
-    return serve(brigade::tls_stream::server(*tls, std::move(stream)), server, std::move(stop));
+    return serve(connection<brigade::tls_stream>(
+        brigade::tls_stream::server(*tls, std::move(stream)), server, std::move(stop)));
   }
 #endif
-  return serve(std::move(stream), server, std::move(stop));
+  return serve(connection<brigade::tcp_stream>(std::move(stream), server, std::move(stop)));
 }
 
 }  // namespace web
