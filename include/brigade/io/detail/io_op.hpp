@@ -42,8 +42,8 @@ struct post_node {
 
 /// Resumption rules (all on the loop thread, see src/io/README.md): the backend calls
 /// finish() when the I/O itself is over; a cancellation, claimed by CAS pending->cancelling on
-/// any thread, reaches the loop through `cancel_next`. The op is resumed by finish() if it was still
-/// pending, else by whichever of finish() and the cancel handler comes second, so the frame
+/// any thread, reaches the loop through `cancel_next`. The op is resumed by finish() if it was
+/// still pending, else by whichever of finish() and the cancel handler comes second, so the frame
 /// outlives every reference the loop holds to it and no completed I/O result is dropped.
 ///
 /// Layout: the small fields share the first 16 bytes, the fields only some kinds use share
@@ -82,7 +82,7 @@ struct io_op {
   };
   union {
     std::uint32_t* addrlen = nullptr;  // with addr
-    std::uint64_t sequence;            // timer: its start order, the tie-break between equal deadlines
+    std::uint64_t sequence;            // timer: start order, tie-break of equal deadlines
   };
   std::int64_t result = 0;  // >= 0: bytes / fd; < 0: -errno (ECANCELED when cancelled)
   std::coroutine_handle<> waiter;
