@@ -157,8 +157,8 @@ class epoll_reactor final : public reactor {
     op_queue& q = is_writer(op.kind) ? e.writers : e.readers;
     // The caller emptied fd (a short read) and no readiness has come since: with edge
     // triggering, new data brings a new event, so waiting without a poll loses nothing.
-    const bool known_empty = op.kind == io_kind::poll_in && op.drained && e.registered &&
-                             !e.read_event_unclaimed && q.empty();
+    const bool known_empty =
+        op.kind == io_kind::poll_in && op.drained && e.registered && !e.read_event_unclaimed;
     if (q.empty() && !known_empty) {  // behind others, wait our turn: keeps the order
       const std::int64_t r = attempt(op, false);
       // A look on the read side: nothing there, or this op takes what the event announced

@@ -100,7 +100,6 @@ class offload_awaiter {
     stop_.reset();  // blocks while a canceller on another thread is still running
     if (abandoned_) throw operation_cancelled("brigade::offload: cancelled before it started");
     delete std::exchange(shared_, nullptr);  // fn ran: the job is done with it
-    if (error_) std::rethrow_exception(error_);
     return result_.take();
   }
 
@@ -117,12 +116,8 @@ class offload_awaiter {
 
  private:
   void run() noexcept {
-    try {
-      offload_call<F> call{f_, token_};
-      result_.emplace_from(call);
-    } catch (...) {
-      error_ = std::current_exception();
-    }
+    offload_call<F> call{f_, token_};
+    result_.run(call);
   }
 
   // Runs fn on a worker, then sends the coroutine home (or resumes it right here without one).
@@ -207,8 +202,9 @@ class offload_awaiter {
   };
 
   std::decay_t<F> f_;
-  late_value<value_of_t<offload_call<F>>> result_;
-  std::exception_ptr error_;
+  // Run once fn ran, then taken by await_resume; never run when the job was abandoned (and
+  // await_resume throws without taking it).
+  outcome<value_of_t<offload_call<F>>> result_;
   pool* target_ = nullptr;
   std::stop_token token_;
   bool abandoned_ = false;

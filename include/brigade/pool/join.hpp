@@ -84,7 +84,7 @@ class fork_job final : public job {
   G& g_;
   worker& forker_;
   // Written only by a thief; a fork that is never stolen (nearly all) never touches it.
-  stolen_outcome<value_of_t<G>> outcome_;
+  outcome<value_of_t<G>> outcome_;
   atomic<unsigned> done_{0};
 
  public:

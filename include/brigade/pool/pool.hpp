@@ -144,21 +144,14 @@ class blocking_job final : public job {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [this] { return done_; });
   }
-  value_of_t<F> take() {
-    if (error_) std::rethrow_exception(error_);
-    return result_.take();
-  }
+  value_of_t<F> take() { return result_.take(); }
 
  private:
   static void run_it(job& j) noexcept {
     auto& self = static_cast<blocking_job&>(j);
     const bool traced = tracing::on();
     if (traced) tracing::begin_segment(self.trace_label, self.trace_parent);
-    try {
-      self.result_.emplace_from(self.f_);
-    } catch (...) {
-      self.error_ = std::current_exception();
-    }
+    self.result_.run(self.f_);
     if (traced) self.trace_last = tracing::end_segment();
     // Notify while holding the lock: the waiter cannot return (and destroy *this) before we
     // release it, and we touch nothing after.
@@ -168,8 +161,7 @@ class blocking_job final : public job {
   }
 
   F& f_;
-  late_value<value_of_t<F>> result_;
-  std::exception_ptr error_;
+  outcome<value_of_t<F>> result_;  // run() always runs before take() (wait() sees done_)
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;

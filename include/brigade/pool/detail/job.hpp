@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <functional>
+#include <new>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -47,43 +48,20 @@ value_of_t<F> call_value(F& f) {
   }
 }
 
-/// Storage for a value that is constructed later (a result computed on another worker),
-/// without requiring the type to be default-constructible.
+/// What a function run elsewhere produced, its value or its exception, in storage that nothing
+/// initializes before run(): T needs no default constructor, and an outcome that is never run
+/// costs nothing (a fork-join branch that was not stolen never touches it). run() writes
+/// exactly one of the two (on the thread that runs the function); after that, and only after
+/// the runner's completion is visible to the consumer (a done flag, a lock, a resumption), the
+/// consumer calls take() or drop() exactly once. Users: join's stolen branch, pool::run's
+/// blocking job, offload.
 template <class T>
-class late_value {
+class outcome {
  public:
-  late_value() noexcept {}
-  late_value(const late_value&) = delete;
-  late_value& operator=(const late_value&) = delete;
-  ~late_value() {
-    if (has_) value_.~T();
-  }
-
-  template <class F>
-  void emplace_from(F& f) {
-    ::new (static_cast<void*>(&value_)) T(call_value(f));
-    has_ = true;
-  }
-  T take() { return std::move(value_); }
-
- private:
-  union {
-    T value_;
-  };
-  bool has_ = false;
-};
-
-/// What a stolen branch produced, a value or an exception, in storage that nobody initializes
-/// unless the branch is stolen: run() writes exactly one of them (on the thief), then the
-/// forker calls take() or drop() exactly once, after the thief's done flag says it finished.
-/// A branch that runs inline never touches it, so fork-join's fast path pays nothing for it.
-template <class T>
-class stolen_outcome {
- public:
-  stolen_outcome() noexcept {}
-  stolen_outcome(const stolen_outcome&) = delete;
-  stolen_outcome& operator=(const stolen_outcome&) = delete;
-  ~stolen_outcome() {}  // take() or drop() destroyed what run() made
+  outcome() noexcept {}
+  outcome(const outcome&) = delete;
+  outcome& operator=(const outcome&) = delete;
+  ~outcome() {}  // take() or drop() destroyed what run() made; nothing if run() never ran
 
   template <class F>
   void run(F& f) noexcept {
