@@ -8,6 +8,14 @@
 //
 // Every measurement runs in a child process of its own (fork), so that one implementation's
 // peak RSS and heap never hide the other's. Children run one after another, never together.
+//
+// --spawn-batch N: the tasks are started N at a time, and the spawner lets its loop turn between
+// batches (brigade: co_await yield(); Asio: co_await post(); libuv: N per turn of an idle
+// handle), so timers that come due while the rest are still being started fire on time. By
+// default every task is started before the loop's first turn, and deadlines that fall inside
+// the spawn are late by construction. With batches, tasks that woke before the last one started
+// are not in the peak, so B/task is read from runs without them.
+#include <brigade/core/context.hpp>
 #include <brigade/core/scope.hpp>
 #include <brigade/core/task.hpp>
 #include <brigade/io/event_loop.hpp>
@@ -16,6 +24,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -49,6 +58,7 @@ struct options {
   std::int64_t max_delay_ms = 1000;
   int reps = 3;
   std::uint64_t seed = 42;
+  std::size_t spawn_batch = 0;  // 0: every task before the loop's first turn
   std::vector<std::string> impls{"brigade", "asio", "libuv"};
 };
 
@@ -86,6 +96,7 @@ struct shared_state {
   std::vector<std::int64_t> delay_ns;  // per task, from the seed
   std::vector<std::int64_t> late_ns;   // per task, written when it wakes
   std::size_t asleep = 0;              // tasks that armed their timer
+  std::size_t batch = 0;               // --spawn-batch
   clock_type::time_point start;        // just before the first spawn
   clock_type::time_point all_asleep;   // when the last task armed its timer
   double rss_asleep = 0;
@@ -119,7 +130,10 @@ brigade::task<void> brigade_sleeper(shared_state& s, std::size_t i) {
 brigade::task<void> brigade_main(shared_state& s) {
   brigade::scope sleepers;
   s.start = clock_type::now();
-  for (std::size_t i = 0; i < s.delay_ns.size(); ++i) sleepers.spawn(brigade_sleeper(s, i));
+  for (std::size_t i = 0; i < s.delay_ns.size(); ++i) {
+    sleepers.spawn(brigade_sleeper(s, i));
+    if (s.batch != 0 && (i + 1) % s.batch == 0) co_await brigade::yield();
+  }
   co_await sleepers.join();
 }
 
@@ -144,6 +158,14 @@ asio::awaitable<void> asio_sleeper(shared_state& s, std::size_t i) {
   s.late_ns[i] = (clock_type::now() - deadline).count();
 }
 
+asio::awaitable<void> asio_spawner(shared_state& s) {
+  const auto ex = co_await asio::this_coro::executor;
+  for (std::size_t i = 0; i < s.delay_ns.size(); ++i) {
+    asio::co_spawn(ex, asio_sleeper(s, i), asio::detached);
+    if ((i + 1) % s.batch == 0) co_await asio::post(ex, asio::use_awaitable);
+  }
+}
+
 void run_asio(shared_state& s, result& r) {
   asio::io_context ctx(1);  // one thread: no locking inside
   std::snprintf(r.backend, sizeof r.backend, "epoll");
@@ -151,8 +173,12 @@ void run_asio(shared_state& s, result& r) {
   const double rss0 = status_bytes("VmRSS");
   s.start = clock_type::now();
   // co_spawn queues each coroutine's start; run() starts them, in order, then runs the timers.
-  for (std::size_t i = 0; i < s.delay_ns.size(); ++i)
-    asio::co_spawn(ctx, asio_sleeper(s, i), asio::detached);
+  if (s.batch == 0) {
+    for (std::size_t i = 0; i < s.delay_ns.size(); ++i)
+      asio::co_spawn(ctx, asio_sleeper(s, i), asio::detached);
+  } else {
+    asio::co_spawn(ctx, asio_spawner(s), asio::detached);
+  }
   ctx.run();
   r.hwm_bytes = status_bytes("VmHWM") - hwm0;
   r.rss_bytes = s.rss_asleep - rss0;
@@ -168,6 +194,35 @@ struct uv_sleeper {
   clock_type::time_point deadline;
 };
 
+void start_uv_sleeper(uv_loop_t& loop, shared_state& s, std::size_t i) {
+  auto* t = new uv_sleeper{{}, &s, i, {}};
+  uv_timer_init(&loop, &t->timer);
+  // libuv counts in whole milliseconds from its cached loop time: refresh it, and round the
+  // timeout up from there, so the timer never fires before the task's deadline.
+  uv_update_time(&loop);
+  const std::int64_t base_ns = static_cast<std::int64_t>(uv_now(&loop)) * 1'000'000;
+  t->deadline = clock_type::now() + std::chrono::nanoseconds(s.delay_ns[i]);
+  const std::int64_t wait_ns = t->deadline.time_since_epoch().count() - base_ns;
+  const auto timeout_ms = static_cast<std::uint64_t>((wait_ns + 999'999) / 1'000'000);
+  uv_timer_start(
+      &t->timer,
+      [](uv_timer_t* h) {
+        auto* self = reinterpret_cast<uv_sleeper*>(h);
+        self->s->late_ns[self->i] = (clock_type::now() - self->deadline).count();
+        uv_close(reinterpret_cast<uv_handle_t*>(h),
+                 [](uv_handle_t* c) { delete reinterpret_cast<uv_sleeper*>(c); });
+      },
+      timeout_ms, 0);
+  note_asleep(s);
+}
+
+// --spawn-batch: an idle handle starts the next batch on every turn of the loop.
+struct uv_spawner {
+  uv_idle_t idle;  // first: the handle's address is the spawner's
+  shared_state* s;
+  std::size_t next = 0;
+};
+
 void run_libuv(shared_state& s, result& r) {
   uv_loop_t loop;
   if (uv_loop_init(&loop) != 0) throw std::runtime_error("uv_loop_init failed");
@@ -175,26 +230,18 @@ void run_libuv(shared_state& s, result& r) {
   const double hwm0 = status_bytes("VmHWM");
   const double rss0 = status_bytes("VmRSS");
   s.start = clock_type::now();
-  for (std::size_t i = 0; i < s.delay_ns.size(); ++i) {
-    auto* t = new uv_sleeper{{}, &s, i, {}};
-    uv_timer_init(&loop, &t->timer);
-    // libuv counts in whole milliseconds from its cached loop time: refresh it, and round the
-    // timeout up from there, so the timer never fires before the task's deadline.
-    uv_update_time(&loop);
-    const std::int64_t base_ns = static_cast<std::int64_t>(uv_now(&loop)) * 1'000'000;
-    t->deadline = clock_type::now() + std::chrono::nanoseconds(s.delay_ns[i]);
-    const std::int64_t wait_ns = t->deadline.time_since_epoch().count() - base_ns;
-    const auto timeout_ms = static_cast<std::uint64_t>((wait_ns + 999'999) / 1'000'000);
-    uv_timer_start(
-        &t->timer,
-        [](uv_timer_t* h) {
-          auto* self = reinterpret_cast<uv_sleeper*>(h);
-          self->s->late_ns[self->i] = (clock_type::now() - self->deadline).count();
-          uv_close(reinterpret_cast<uv_handle_t*>(h),
-                   [](uv_handle_t* c) { delete reinterpret_cast<uv_sleeper*>(c); });
-        },
-        timeout_ms, 0);
-    note_asleep(s);
+  uv_spawner spawner{{}, &s};
+  if (s.batch == 0) {
+    for (std::size_t i = 0; i < s.delay_ns.size(); ++i) start_uv_sleeper(loop, s, i);
+  } else {
+    uv_idle_init(&loop, &spawner.idle);
+    uv_idle_start(&spawner.idle, [](uv_idle_t* h) {
+      auto* self = reinterpret_cast<uv_spawner*>(h);
+      shared_state& st = *self->s;
+      const std::size_t end = std::min(st.delay_ns.size(), self->next + st.batch);
+      for (; self->next < end; ++self->next) start_uv_sleeper(*h->loop, st, self->next);
+      if (self->next == st.delay_ns.size()) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    });
   }
   uv_run(&loop, UV_RUN_DEFAULT);
   r.hwm_bytes = status_bytes("VmHWM") - hwm0;
@@ -211,6 +258,7 @@ result measure(const options& o, const std::string& impl) {
   s.delay_ns.resize(o.tasks);
   for (auto& d : s.delay_ns) d = delay(rng);
   s.late_ns.assign(o.tasks, -1);  // touched: part of the baseline, not of the tasks
+  s.batch = o.spawn_batch;
   result r;
   if (impl == "brigade") {
     run_brigade(s, r);
@@ -287,7 +335,7 @@ std::vector<std::string> split(std::string_view s) {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "timers: %s\nusage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
-               "[--impl brigade,asio,libuv]\n",
+               "[--spawn-batch N] [--impl brigade,asio,libuv]\n",
                why);
   std::exit(2);
 }
@@ -299,7 +347,7 @@ options parse(int argc, char** argv) {
     if (a == "--help") {
       std::printf(
           "usage: timers [--tasks N] [--max-delay-ms MS] [--reps K] [--seed S] "
-          "[--impl brigade,asio,libuv]\n");
+          "[--spawn-batch N] [--impl brigade,asio,libuv]\n");
       std::exit(0);
     }
     if (i + 1 >= argc) usage(("missing value after " + std::string(a)).c_str());
@@ -320,6 +368,8 @@ options parse(int argc, char** argv) {
       o.max_delay_ms = n;
     } else if (a == "--reps") {
       o.reps = static_cast<int>(n);
+    } else if (a == "--spawn-batch") {
+      o.spawn_batch = static_cast<std::size_t>(n);
     } else if (a == "--seed") {
       o.seed = static_cast<std::uint64_t>(n);
     } else {
