@@ -1,6 +1,9 @@
 // The event loop's timing wheel (timer_wheel.hpp).
 #include "timer_wheel.hpp"
 
+#include <algorithm>
+#include <utility>
+
 namespace brigade::detail {
 
 timer_wheel::timer_wheel(std::int64_t now_ns) noexcept : next_tick_(tick_of(now_ns) + 1) {}
@@ -40,6 +43,11 @@ void timer_wheel::remove(io_op& op) noexcept {
     case in_far:
       far_.remove(op);
       break;
+    case in_run:  // a hole: pops and next_check skip it
+      run_[op.heap_index].op = nullptr;
+      --in_run_;
+      skip_holes();
+      break;
     default: {  // in_bucket: the last slot takes its place
       std::vector<slot>& b = bucket(tick_of(op.deadline_ns));
       const std::uint32_t i = op.heap_index;
@@ -64,44 +72,88 @@ void timer_wheel::pull_far() {
 }
 
 void timer_wheel::advance(std::int64_t now) {
-  // One tick at a time, and only once near_ is empty: a loop that has fallen behind (a backlog
-  // of wake-ups) still orders a tick's worth at a time, so near_ stays small. Nothing in a
-  // bucket comes before anything in near_ (its ticks are later), so the earliest due timer is
-  // always in near_ when near_ has any.
+  // One tick at a time, and only once run_ and near_ are empty: a loop that has fallen behind
+  // (a backlog of wake-ups) still orders a tick's worth at a time. Nothing in a bucket comes
+  // before anything in run_ or near_ (its ticks are later), so the earliest due timer is in one
+  // of those two whenever they hold any.
   const std::int64_t now_tick = tick_of(now);
-  while (near_.empty() && next_tick_ <= now_tick) {
+  while (near_.empty() && in_run_ == 0 && next_tick_ <= now_tick) {
     if (in_buckets_ == 0) {  // every bucket empty: skip the idle ticks at once
       next_tick_ = now_tick + 1;
       pull_far();
       return;
     }
-    std::vector<slot>& b = bucket(next_tick_);
-    while (!b.empty()) {  // from the back: a failed push leaves the rest where they were
-      // Each op is written (its place); ask for the one a few slots on while this one moves.
-      constexpr std::size_t ahead = 8;
-      if (b.size() > ahead) __builtin_prefetch(b[b.size() - 1 - ahead].op, 1);
-      io_op& op = *b.back().op;
-      near_.push(op);
-      op.timer_where = in_near;
-      b.pop_back();
-      --in_buckets_;
-    }
+    take_tick(bucket(next_tick_));
     ++next_tick_;
     pull_far();
   }
 }
 
+void timer_wheel::take_tick(std::vector<slot>& b) {
+  // Swapped, not copied: the bucket keeps run_'s old storage for its next turn, and nothing
+  // here allocates.
+  run_.clear();
+  run_head_ = 0;
+  run_.swap(b);
+  std::sort(run_.begin(), run_.end(), [](const slot& x, const slot& y) {
+    return x.deadline != y.deadline ? x.deadline < y.deadline : x.op->sequence < y.op->sequence;
+  });
+  const std::size_t n = run_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    // Each op is written (its place); ask for the one a few slots on while this one is.
+    constexpr std::size_t ahead = 8;
+    if (i + ahead < n) __builtin_prefetch(run_[i + ahead].op, 1);
+    io_op& op = *run_[i].op;
+    op.heap_index = static_cast<std::uint32_t>(i);
+    op.timer_where = in_run;
+  }
+  in_run_ = n;
+  in_buckets_ -= n;
+}
+
+bool timer_wheel::run_is_next() const noexcept {
+  if (in_run_ == 0) return false;
+  if (near_.empty()) return true;
+  const slot& r = run_[run_head_];
+  const std::int64_t d = near_.top_deadline();
+  return r.deadline != d ? r.deadline < d : r.op->sequence < near_.top().sequence;
+}
+
+void timer_wheel::skip_holes() noexcept {
+  if (in_run_ == 0) {
+    run_.clear();
+    run_head_ = 0;
+    return;
+  }
+  while (run_[run_head_].op == nullptr) ++run_head_;  // in_run_ > 0: a timer lies ahead
+}
+
 io_op* timer_wheel::pop_due(std::int64_t now) {
   advance(now);
-  if (near_.empty() || near_.top_deadline() > now) return nullptr;
-  io_op& op = near_.pop();
-  op.timer_where = nowhere;
+  io_op* op;
+  if (run_is_next()) {
+    slot& s = run_[run_head_];
+    if (s.deadline > now) return nullptr;
+    op = std::exchange(s.op, nullptr);
+    --in_run_;
+    skip_holes();
+    // A backlog fires the tick's timers one after another: start loading one a few places on
+    // (finish() writes it next) while this one is finished and resumed.
+    constexpr std::size_t ahead = 4;
+    if (run_head_ + ahead < run_.size() && run_[run_head_ + ahead].op != nullptr)
+      __builtin_prefetch(run_[run_head_ + ahead].op, 1);
+  } else {
+    if (near_.empty() || near_.top_deadline() > now) return nullptr;
+    op = &near_.pop();
+  }
+  op->timer_where = nowhere;
   --size_;
-  return &op;
+  return op;
 }
 
 std::int64_t timer_wheel::next_check() const noexcept {
-  if (!near_.empty()) return near_.top_deadline();
+  if (in_run_ != 0 || !near_.empty())
+    return run_is_next() ? run_[run_head_].deadline : near_.top_deadline();
   if (in_buckets_ != 0)
     for (std::int64_t t = next_tick_;; ++t)  // at most wheel_ticks steps: one holds a timer
       if (!bucket(t).empty()) return t << tick_shift;
@@ -110,6 +162,8 @@ std::int64_t timer_wheel::next_check() const noexcept {
 }
 
 void timer_wheel::collect(std::vector<io_op*>& out) const {
+  for (std::size_t i = run_head_; i < run_.size(); ++i)
+    if (run_[i].op != nullptr) out.push_back(run_[i].op);
   near_.collect(out);
   far_.collect(out);
   for (const std::vector<slot>& b : buckets_)

@@ -16,16 +16,19 @@ namespace brigade::detail {
 /// first-out, and none before its deadline.
 ///
 /// Where a timer waits depends on its tick (deadline / 2^21 ns, about 2.1 ms):
-/// - `near_`, a heap: ticks before `next_tick_`, the ones that are due or nearly so;
+/// - `run_`, a sorted array: the tick most recently taken out of the wheel, leaving from the
+///   front; a timer cancelled there leaves a hole;
+/// - `near_`, a heap: ticks before `next_tick_` started after their tick was taken out (a short
+///   sleep started late in its tick), and far timers pulled in late;
 /// - a bucket of the wheel: the next 1,024 ticks (about 2.1 s), unordered, O(1) in and out;
 /// - `far_`, a heap: later ticks.
-/// As time passes, each tick's bucket moves into `near_` whole once near_ is empty, and far
-/// timers whose tick comes within the wheel's span move into their buckets. With a million
-/// timers over a second, the heap that orders expiry holds one tick's worth (about two
-/// thousand: it stays in cache), even when the loop has fallen behind; one heap of all of them
-/// took a cache miss per level per wake-up. Each timer records where it is (io_op::timer_where)
-/// and its position there (io_op::heap_index), so removal is O(1) from a bucket, O(log n) from
-/// a heap.
+/// As time passes, each tick's bucket is swapped into `run_` and sorted once run_ and near_ are
+/// empty, and far timers whose tick comes within the wheel's span move into their buckets. The
+/// next timer to fire is the earlier of run_'s front and near_'s top. With a million timers over
+/// a second, a tick holds a few thousand timers; sorting them once costs less than a heap's
+/// pops did, since each of those moved several timers and wrote each one's position into its
+/// (cold) frame. Each timer records where it is (io_op::timer_where) and its position there
+/// (io_op::heap_index), so removal is O(1) from a bucket or run_, O(log n) from a heap.
 class timer_wheel {
  public:
   explicit timer_wheel(std::int64_t now_ns) noexcept;
@@ -52,7 +55,7 @@ class timer_wheel {
   static constexpr std::int64_t wheel_ticks = 1024;  // buckets: a span of about 2.1 s
 
  private:
-  enum where : std::uint8_t { nowhere = 0, in_near = 1, in_bucket = 2, in_far = 3 };
+  enum where : std::uint8_t { nowhere = 0, in_near = 1, in_bucket = 2, in_far = 3, in_run = 4 };
   struct slot {
     std::int64_t deadline;
     io_op* op;
@@ -66,8 +69,14 @@ class timer_wheel {
   }
   void place(io_op& op);  // into near_, a bucket or far_, by its tick
   void advance(std::int64_t now);
-  void pull_far();  // far timers whose tick is now within the wheel's span
+  void take_tick(std::vector<slot>& b);  // b's timers become run_, sorted
+  bool run_is_next() const noexcept;     // run_'s front leaves before near_'s top
+  void skip_holes() noexcept;            // run_head_ onto a timer, or run_ emptied
+  void pull_far();                       // far timers whose tick is now within the wheel's span
 
+  std::vector<slot> run_;     // sorted by (deadline, start order); op == nullptr: cancelled
+  std::size_t run_head_ = 0;  // the first timer of run_ still waiting (or run_.size())
+  std::size_t in_run_ = 0;    // timers still waiting in run_
   timer_heap near_;
   timer_heap far_;
   std::vector<std::vector<slot>> buckets_;  // wheel_ticks of them, made on first use

@@ -153,6 +153,48 @@ TEST(timer_wheel, equal_deadlines_leave_first_in_first_out_from_every_container)
     for (std::size_t i = 0; i < 100; ++i) EXPECT_EQ(got[k * 100 + i], order[i * 3 + k]);
 }
 
+TEST(timer_wheel, a_tick_taken_out_keeps_its_order_through_cancellations_and_late_starts) {
+  // Many timers in one tick; time reaches the middle of it, so that tick is taken out of the
+  // wheel (sorted) with half of its timers still waiting. Cancelling some of those leaves holes;
+  // timers started now land in the same tick (before, between and equal to the waiting ones).
+  // Everything must still leave in (deadline, start order), and no cancelled timer may leave.
+  const std::int64_t now0 = 10 * span;
+  wheel_run r(now0);
+  std::vector<io_op*> live;
+  const std::int64_t t0 = now0 + 2 * tick;
+  std::vector<io_op*> in_tick;
+  for (int i = 0; i < 400; ++i)
+    in_tick.push_back(&r.push(t0 + static_cast<std::int64_t>(i * 7919 % 100) * (tick / 100)));
+  const std::int64_t mid = t0 + tick / 2;
+  ASSERT_NO_FATAL_FAILURE(r.expire(mid, live));
+  ASSERT_GT(r.model.size(), 100u);  // half the tick still waits
+  std::size_t cancelled = 0;
+  io_op* waiting = nullptr;
+  for (std::size_t k = 0; k < in_tick.size(); ++k) {
+    io_op* op = in_tick[k];
+    if (op->deadline_ns <= mid) continue;  // left already
+    if (k % 3 == 0) {
+      r.remove(*op);
+      ++cancelled;
+    } else {
+      waiting = op;
+    }
+  }
+  ASSERT_GT(cancelled, 30u);
+  ASSERT_NE(waiting, nullptr);
+  r.push(mid + 1);                   // before every waiting one
+  r.push(waiting->deadline_ns);      // equal to a waiting one: after it
+  r.push(t0 + tick - 1);             // the tick's last moment
+  r.push(t0 + tick / 2 + tick / 4);  // between
+  std::int64_t now = mid;
+  while (!r.model.empty()) {
+    ASSERT_NO_FATAL_FAILURE(r.check_next(now));
+    now = std::max(now + 1, r.wheel.next_check());
+    ASSERT_NO_FATAL_FAILURE(r.expire(now, live));
+  }
+  EXPECT_TRUE(r.wheel.empty());
+}
+
 TEST(timer_wheel, a_far_timer_fires_after_a_long_idle_gap) {
   // A loop asleep for an hour wakes to a wheel with empty buckets (it skips the idle ticks at
   // once) and a timer that waited in the far heap.
