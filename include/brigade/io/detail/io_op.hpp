@@ -63,8 +63,9 @@ struct io_op {
   // poll_in: the caller's last read of fd came back short, so fd was empty then; a backend
   // that knows no readiness arrived since may wait without looking first (epoll: no poll).
   bool drained : 1 = false;
-  // The awaiter's stop callback is registered (the awaiting thread sets it before submitting
-  // and clears it after the resumption; the loop never touches it).
+  // The awaiter's stop callback is registered (the awaiting thread sets it before it registers
+  // the callback, which is what makes the op reachable by a canceller, and clears it after the
+  // resumption; the loop never writes it, but writes the bits beside it).
   bool stop_registered : 1 = false;
   std::uint8_t timer_where = 0;  // loop thread: which of the loop's timer containers
   int fd = -1;

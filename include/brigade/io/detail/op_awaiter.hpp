@@ -47,8 +47,10 @@ class op_awaiter {
     // Register before submitting: the op is then never submitted without a way to cancel it.
     // A cancellation that lands before submit() is handled there (see io_op).
     if (token.stop_possible()) {
-      ::new (static_cast<void*>(stop_)) stop_registration(std::move(token), canceller{&op_});
+      // The bit first: once registered, a stop on another thread can reach the loop, whose
+      // cancel handler writes the bits beside it (cancel_seen) before submit() is even called.
       op_.stop_registered = true;
+      ::new (static_cast<void*>(stop_)) stop_registration(std::move(token), canceller{&op_});
     }
     return !loop_access::submit(*op_.loop, op_);
   }
