@@ -1,6 +1,6 @@
 // Timers: sleep_for and sleep_until, on the clock of the context that runs the coroutine.
 //
-// On an event loop a sleep is one of the loop's I/O operations: a 176-byte awaiter in the frame
+// On an event loop a sleep is one of the loop's I/O operations: a 168-byte awaiter in the frame
 // and a 16-byte slot in the loop's timing wheel, O(1) to start and cancel (from any thread),
 // fired in batches per loop turn; a million pending timers stay cheap. Under brigade::sim::run the
 // same call waits in virtual time, on the simulator's timers
