@@ -107,44 +107,27 @@ loop_core::~loop_core() {
   std::lock_guard lock(post_mu_);
 }
 
-void loop_core::post(post_node& n) noexcept {
+template <class T, T* T::*Link>
+void loop_core::enqueue(intrusive_fifo<T, Link>& q, T& n) noexcept {
   // Everything under the lock, the wake-up included: once the node is visible the loop may run
   // it, its coroutine may finish, and the loop's owner may destroy the loop — which takes this
   // lock before the reactor goes (~loop_core), so it waits for us to be done with it.
   std::lock_guard lock(post_mu_);
-  n.next = nullptr;
-  if (post_tail_ != nullptr) {
-    post_tail_->next = &n;
-  } else {
-    post_head_ = &n;
-  }
-  post_tail_ = &n;
+  q.push(n);
   // See waiting_: after our insert, either the loop sees the node or we see it waiting.
   if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
 }
 
+void loop_core::post(post_node& n) noexcept {
+  enqueue(posted_, n);
+}
+
 void loop_core::post_op(io_op& op) noexcept {
-  std::lock_guard lock(post_mu_);  // as post(): the loop may end once the op is visible
-  op.next = nullptr;
-  if (op_tail_ != nullptr) {
-    op_tail_->next = &op;
-  } else {
-    op_head_ = &op;
-  }
-  op_tail_ = &op;
-  if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
+  enqueue(posted_ops_, op);
 }
 
 void loop_core::post_cancel(io_op& op) noexcept {
-  std::lock_guard lock(post_mu_);
-  op.cancel_next = nullptr;
-  if (cancel_tail_ != nullptr) {
-    cancel_tail_->cancel_next = &op;
-  } else {
-    cancel_head_ = &op;
-  }
-  cancel_tail_ = &op;
-  if (waiting_.load(std::memory_order_seq_cst)) reactor_->wake();
+  enqueue(cancellations_, op);
 }
 
 bool loop_core::run_posted() noexcept {
@@ -153,12 +136,9 @@ bool loop_core::run_posted() noexcept {
   io_op* cancelled;
   {
     std::lock_guard lock(post_mu_);
-    n = post_head_;
-    post_head_ = post_tail_ = nullptr;
-    op = op_head_;
-    op_head_ = op_tail_ = nullptr;
-    cancelled = cancel_head_;
-    cancel_head_ = cancel_tail_ = nullptr;
+    n = posted_.take_all();
+    op = posted_ops_.take_all();
+    cancelled = cancellations_.take_all();
   }
   const bool any = n != nullptr || op != nullptr || cancelled != nullptr;
   // Ops first (neither resumes a coroutine: each goes to a timer container, a backend or the
@@ -449,7 +429,7 @@ void loop_core::turn_until(const bool* finished, bool cancelling) {
     bool queued;
     {
       std::lock_guard lock(post_mu_);
-      queued = post_head_ != nullptr || op_head_ != nullptr || cancel_head_ != nullptr;
+      queued = !posted_.empty() || !posted_ops_.empty() || !cancellations_.empty();
     }
     const std::int64_t timeout =
         queued || (!cancelling && stop_.load(std::memory_order_acquire)) ? 0 : wait_timeout();

@@ -16,6 +16,29 @@
 
 namespace brigade::detail {
 
+/// An intrusive first-in, first-out list linked through T's member Link; allocates nothing.
+/// Not synchronized: loop_core guards its queues with post_mu_.
+template <class T, T* T::*Link>
+class intrusive_fifo {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  void push(T& n) noexcept {
+    n.*Link = nullptr;
+    (tail_ != nullptr ? tail_->*Link : head_) = &n;
+    tail_ = &n;
+  }
+  /// Empties the list and returns its first node (the rest follow through Link).
+  T* take_all() noexcept {
+    T* first = head_;
+    head_ = tail_ = nullptr;
+    return first;
+  }
+
+ private:
+  T* head_ = nullptr;
+  T* tail_ = nullptr;
+};
+
 class loop_core final : public resume_context {
  public:
   loop_core(event_loop& owner, io_backend which);
@@ -86,13 +109,14 @@ class loop_core final : public resume_context {
   io_backend kind_;
   std::unique_ptr<reactor> reactor_;
 
-  std::mutex post_mu_;
-  post_node* post_head_ = nullptr;  // guarded by post_mu_
-  post_node* post_tail_ = nullptr;
-  io_op* op_head_ = nullptr;  // post_op's queue, through io_op::next; guarded by post_mu_
-  io_op* op_tail_ = nullptr;
-  io_op* cancel_head_ = nullptr;  // post_cancel's queue, through io_op::cancel_next; post_mu_
-  io_op* cancel_tail_ = nullptr;
+  // Appends n to q under post_mu_ and wakes the loop if it may be blocked (any thread).
+  template <class T, T* T::*Link>
+  void enqueue(intrusive_fifo<T, Link>& q, T& n) noexcept;
+
+  std::mutex post_mu_;  // guards the three queues
+  intrusive_fifo<post_node, &post_node::next> posted_;
+  intrusive_fifo<io_op, &io_op::next> posted_ops_;            // post_op's
+  intrusive_fifo<io_op, &io_op::cancel_next> cancellations_;  // post_cancel's
   // True while the loop thread may block in the backend; posters wake it only then.
   // seq_cst with the poster's queue insert (under the mutex) on one side and the loop's
   // re-check of the queue on the other: one of them sees the other.
