@@ -1,13 +1,14 @@
-// Where brigade::task frames come from: a small per-thread cache of freed frames, by size, in
-// front of operator new. A server that starts the same few coroutines for every request then
-// allocates nothing in steady state: each frame reuses the block the previous one of its size
-// freed on this thread.
+// Where brigade::task frames come from: per-thread pages of equal-sized blocks, one size per
+// page (src/core/frame_cache.cpp has the design). A server that starts the same few coroutines
+// for every request allocates nothing in steady state (each frame reuses the block the previous
+// one of its size freed), and a million sleeping tasks cost their frames' bytes, without
+// malloc's header per block or its merging of freed neighbours.
 #pragma once
 
 #include <cstddef>
 
-// Off under AddressSanitizer, so that a use of a frame after its end is still reported (a cached
-// block would be reused without a word).
+// Off under AddressSanitizer, so that a use of a frame after its end is still reported (a block
+// on a page would be reused without a word): every frame is then an operator new of its own.
 #if !defined(BRIGADE_FRAME_CACHE)
 #if defined(__SANITIZE_ADDRESS__)
 #define BRIGADE_FRAME_CACHE 0
@@ -23,22 +24,27 @@
 
 namespace brigade::detail {
 
-/// Whether freed frames are kept for reuse in this build.
+/// Whether frames come from the pages in this build (else from operator new, one each).
 inline constexpr bool frame_cache_on = BRIGADE_FRAME_CACHE != 0;
 
 /// A block of at least n bytes for a coroutine frame, aligned for any object operator new
-/// aligns (__STDCPP_DEFAULT_NEW_ALIGNMENT__). Throws std::bad_alloc as operator new does.
+/// aligns (__STDCPP_DEFAULT_NEW_ALIGNMENT__): from one of this thread's pages up to 2 KiB, from
+/// operator new above. Throws std::bad_alloc as operator new does.
 void* allocate_frame(std::size_t n);
 
 /// Gives back a block of allocate_frame(n), on any thread (a frame may end on another thread
-/// than the one it started on: it goes to this thread's cache).
+/// than the one it started on, or after that thread has ended: the block goes back to its page).
 void free_frame(void* p, std::size_t n) noexcept;
 
-/// Returns the blocks this thread's cache holds to operator delete, so that the next frame
-/// allocated here comes from operator new (a test that makes that allocation fail needs this).
+/// Gives this thread's pages that hold no frame back to the shared pool, and allocates no more
+/// frames from the others (they go back when their last frame ends).
 void trim_frame_cache() noexcept;
 
-/// The bytes of freed blocks this thread's cache holds (0 when the cache is off).
+/// The bytes of free blocks on the pages this thread allocates from (0 when the pages are off).
 std::size_t cached_frame_bytes() noexcept;
+
+/// The pages (64 KiB each) taken from the shared pool by all threads and not given back: the
+/// memory frames hold, for tests that check none is lost (0 when the pages are off).
+std::size_t frame_pages_in_use() noexcept;
 
 }  // namespace brigade::detail
