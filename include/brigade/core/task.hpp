@@ -10,6 +10,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <stdexcept>
 #include <stop_token>
@@ -51,12 +52,16 @@ class promise_base {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
       promise_base& p = h.promise();
-      if (detached_owner* owner = p.owner_) {  // nobody awaits it: it frees itself
+      const std::uintptr_t next = p.next_;
+      if ((next & detached_tag) != 0) {  // nobody awaits it: it frees itself
+        auto* owner = reinterpret_cast<detached_owner*>(next & ~detached_tag);
         std::exception_ptr error = std::move(p.error_);
         h.destroy();
         return owner->finished(std::move(error));
       }
-      return p.continuation_;  // symmetric transfer back to the awaiter
+      if (next == 0) return std::noop_coroutine();
+      // Symmetric transfer back to the awaiter.
+      return std::coroutine_handle<>::from_address(reinterpret_cast<void*>(next));
     }
     void await_resume() const noexcept {}
   };
@@ -66,9 +71,13 @@ class promise_base {
 
   const std::stop_token& stop_token() const noexcept { return stop_; }
   void set_stop_token(std::stop_token t) noexcept { stop_ = std::move(t); }
-  void set_continuation(std::coroutine_handle<> c) noexcept { continuation_ = c; }
+  void set_continuation(std::coroutine_handle<> c) noexcept {
+    next_ = reinterpret_cast<std::uintptr_t>(c.address());
+  }
   /// Makes this a detached task: at its end the frame is destroyed and `owner` told.
-  void detach_to(detached_owner& owner) noexcept { owner_ = &owner; }
+  void detach_to(detached_owner& owner) noexcept {
+    next_ = reinterpret_cast<std::uintptr_t>(&owner) | detached_tag;
+  }
 
  protected:
   void rethrow_if_failed() const {
@@ -76,8 +85,12 @@ class promise_base {
   }
 
  private:
-  std::coroutine_handle<> continuation_ = std::noop_coroutine();
-  detached_owner* owner_ = nullptr;  // set only for a detached task (scope::spawn)
+  // Who hears of the end, in one word (a task is awaited or detached, never both): the
+  // awaiting coroutine's frame address, or a detached task's owner (scope::spawn) with its low
+  // bit set (both are aligned to at least 2), or 0 for nobody (a noop_coroutine continuation).
+  static constexpr std::uintptr_t detached_tag = 1;
+  static_assert(alignof(detached_owner) >= 2);
+  std::uintptr_t next_ = 0;
   std::exception_ptr error_;
   std::stop_token stop_;
 };

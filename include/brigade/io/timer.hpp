@@ -1,6 +1,6 @@
 // Timers: sleep_for and sleep_until, on the clock of the context that runs the coroutine.
 //
-// On an event loop a sleep is one of the loop's I/O operations: a 168-byte awaiter in the frame
+// On an event loop a sleep is one of the loop's I/O operations: a 160-byte awaiter in the frame
 // and a 16-byte slot in the loop's timing wheel, O(1) to start and cancel (from any thread),
 // fired in batches per loop turn; a million pending timers stay cheap. Under brigade::sim::run the
 // same call waits in virtual time, on the simulator's timers
@@ -14,14 +14,17 @@
 #include <brigade/io/detail/op_awaiter.hpp>
 #include <brigade/io/event_loop.hpp>
 
+#include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <optional>
 #include <stop_token>
 #include <utility>
-#include <variant>
 
 namespace brigade {
 namespace detail {
@@ -40,6 +43,10 @@ class loop_timer : public op_awaiter {
 /// clock). A stop request resumes it early with operation_cancelled.
 class context_timer {
  public:
+  /// The first byte of every context_timer (timer_awaiter tells the two kinds apart by it): a
+  /// value no io_kind has.
+  static constexpr std::uint8_t marker = 0xff;
+
   context_timer(resume_context& ctx, std::int64_t deadline_ns) noexcept : ctx_(&ctx) {
     node_.deadline_ns = deadline_ns;
   }
@@ -77,6 +84,7 @@ class context_timer {
     }
   };
 
+  std::uint8_t marker_ = marker;  // first: see `marker`
   resume_context* ctx_;
   timed_resume node_;
   std::optional<std::stop_callback<canceller>> stop_;
@@ -89,28 +97,53 @@ class context_timer {
 /// sleeping coroutine's frame holds this awaiter, so its size is the size of a sleep).
 class timer_awaiter {
  public:
-  timer_awaiter(event_loop& loop, std::int64_t deadline_ns)
-      : timer_(std::in_place_index<0>, loop, deadline_ns) {}
-  timer_awaiter(resume_context& ctx, std::int64_t deadline_ns) noexcept
-      : timer_(std::in_place_index<1>, ctx, deadline_ns) {}
+  timer_awaiter(event_loop& loop, std::int64_t deadline_ns) noexcept {
+    ::new (static_cast<void*>(storage_)) loop_timer(loop, deadline_ns);
+    assert(on_loop());
+  }
+  timer_awaiter(resume_context& ctx, std::int64_t deadline_ns) noexcept {
+    ::new (static_cast<void*>(storage_)) context_timer(ctx, deadline_ns);
+    assert(!on_loop());
+  }
   timer_awaiter(const timer_awaiter&) = delete;
   timer_awaiter& operator=(const timer_awaiter&) = delete;
+  ~timer_awaiter() {
+    if (on_loop()) {
+      as_loop()->~loop_timer();
+    } else {
+      as_context()->~context_timer();
+    }
+  }
 
   bool await_ready() const noexcept { return false; }
 
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    if (auto* t = std::get_if<0>(&timer_)) return t->await_suspend(h);
-    return std::get_if<1>(&timer_)->await_suspend(h);
+    if (on_loop()) return as_loop()->await_suspend(h);
+    return as_context()->await_suspend(h);
   }
 
   void await_resume() {
-    if (auto* t = std::get_if<0>(&timer_)) return t->finish();
-    std::get_if<1>(&timer_)->finish();
+    if (on_loop()) return as_loop()->finish();
+    as_context()->finish();
   }
 
  private:
-  std::variant<loop_timer, context_timer> timer_;
+  // Which of the two lives here, without a variant's index (8 bytes more in every sleeping
+  // frame): the first byte of a loop_timer is its op's kind (io_kind::timer; `io_op` starts with
+  // it, and the op starts op_awaiter), that of a context_timer is context_timer::marker. Reading
+  // an object's bytes through unsigned char is allowed whatever its type.
+  bool on_loop() const noexcept {
+    return storage_[0] == static_cast<unsigned char>(io_kind::timer);
+  }
+  loop_timer* as_loop() noexcept { return std::launder(reinterpret_cast<loop_timer*>(storage_)); }
+  context_timer* as_context() noexcept {
+    return std::launder(reinterpret_cast<context_timer*>(storage_));
+  }
+
+  static_assert(static_cast<std::uint8_t>(io_kind::timer) != context_timer::marker);
+  alignas(loop_timer) alignas(
+      context_timer) unsigned char storage_[std::max(sizeof(loop_timer), sizeof(context_timer))];
 };
 
 inline std::int64_t to_loop_clock(std::chrono::steady_clock::time_point tp) noexcept {
