@@ -55,7 +55,7 @@ TEST(frame_cache, a_frame_reuses_the_block_the_last_one_of_its_size_freed) {
 
 // A trim gives every page with no frame back and allocates from none of the others; frames work
 // after it.
-TEST(frame_cache, a_trim_gives_every_cached_block_back) {
+TEST(frame_cache, a_trim_gives_back_every_page_without_frames) {
   ASSERT_NE(brigade::sync_wait(where_am_i(1)), nullptr);  // its block is freed into the cache
   if constexpr (brigade::detail::frame_cache_on) {
     EXPECT_GT(brigade::detail::cached_frame_bytes(), 0U);

@@ -40,8 +40,8 @@ class detached_owner {
 /// through.
 class promise_base {
  public:
-  // Frames come from the thread's frame cache (frame_cache.hpp): a coroutine started for every
-  // request reuses the block the last one of its size freed, instead of a malloc and a free.
+  // Frames come from the thread's pages of frames (frame_cache.hpp): a coroutine started for
+  // every request reuses the block the last one of its size freed, instead of a malloc and a free.
   static void* operator new(std::size_t n) { return allocate_frame(n); }
   static void operator delete(void* p, std::size_t n) noexcept { free_frame(p, n); }
 
