@@ -26,13 +26,14 @@
 // The page pool (shared, under `pool_lock`, one lock per page taken or given back) carves pages
 // from 4 MiB regions of operator new, and keeps freed pages for reuse; past 4 MiB of free pages
 // it gives a page's memory back to the system (madvise) before keeping it. Regions are never
-// unmapped.
+// unmapped. fork() takes both locks first (pthread_atfork), so a child can make frames.
 //
 // Under AddressSanitizer all of this is off (BRIGADE_FRAME_CACHE, in the header): every frame is
 // an operator new of its own, so that a use after the frame's end is still reported.
 #include <brigade/core/detail/atomic.hpp>
 #include <brigade/core/detail/frame_cache.hpp>
 
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include <cstdint>
@@ -98,7 +99,25 @@ constinit std::size_t pages_in_use = 0;      // taken and not given back
 constinit char* region_next = nullptr;       // the current region's pages never used
 constinit char* region_end = nullptr;
 
+// A child forked while another thread held one of the locks would wait for it forever at its
+// first new page; so, as malloc does, fork takes both locks first and lets go of them on both
+// sides.
+constinit std::mutex abandoned_lock;  // see abandon()
+
+void lock_for_fork() noexcept {
+  pool_lock.lock();
+  abandoned_lock.lock();
+}
+
+void unlock_after_fork() noexcept {
+  abandoned_lock.unlock();
+  pool_lock.unlock();
+}
+
 void* take_page_memory() {
+  // Registered before the first page exists: before any lock can be held.
+  [[maybe_unused]] static const int fork_handlers =
+      ::pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
   std::lock_guard<std::mutex> hold(pool_lock);
   if (pooled_page* p = pool_free) {
     ++pages_in_use;
@@ -264,9 +283,7 @@ page* new_page(std::size_t s, std::uint64_t owner) {
   return p;
 }
 
-// Closes a page's remote stack; frees it if no frame is left on it. Runs with abandoned_lock.
-constinit std::mutex abandoned_lock;
-
+// Closes a page's remote stack; frees it if no frame is left on it. Takes abandoned_lock.
 void abandon(page* p) noexcept {
   bool empty = false;
   {

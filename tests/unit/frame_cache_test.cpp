@@ -8,7 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <coroutine>
 #include <cstddef>
 #include <numeric>
@@ -40,6 +47,14 @@ brigade::task<long> big_frame(int n) {
   std::iota(values.begin(), values.end(), n);
   (void)co_await frame_address{};
   co_return std::accumulate(values.begin(), values.end(), 0L);
+}
+
+// A frame of nearly 2 KiB, the pages' largest class.
+brigade::task<long> paged_frame(int n) {
+  std::array<char, 1900> bytes{};
+  bytes[static_cast<std::size_t>(n) % bytes.size()] = 1;
+  (void)co_await frame_address{};
+  co_return std::accumulate(bytes.begin(), bytes.end(), 0L);
 }
 
 TEST(frame_cache, a_frame_reuses_the_block_the_last_one_of_its_size_freed) {
@@ -157,6 +172,65 @@ TEST(frame_cache, an_ended_threads_pages_go_back_with_its_last_frames) {
     EXPECT_NE(brigade::sync_wait(std::move(frames[i])), nullptr);
   frames.clear();
   EXPECT_EQ(brigade::detail::frame_pages_in_use(), before);
+}
+
+#if defined(__SANITIZE_THREAD__)
+#define BRIGADE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BRIGADE_TSAN 1
+#endif
+#endif
+
+// fork() while other threads take and give back pages: the child makes frames (it needs new
+// pages) and exits. Without the fork handlers a child forked while another thread held the pool's
+// lock would wait for it forever. Not under ThreadSanitizer, which does not support a child of a
+// multi-threaded process going on (it may hang in its own locks).
+TEST(frame_cache, a_child_forked_while_other_threads_take_pages_can_make_frames) {
+#ifdef BRIGADE_TSAN
+  GTEST_SKIP() << "ThreadSanitizer does not support fork() in a multi-threaded process";
+#else
+  std::atomic<bool> stop{false};
+  auto churn = [&] {
+    // Frames of nearly the largest class, 31 to a page: the threads take and give back pages
+    // all the time.
+    std::vector<brigade::task<long>> frames;
+    while (!stop.load(std::memory_order_relaxed)) {
+      for (int i = 0; i < 200; ++i) frames.push_back(paged_frame(i));
+      frames.clear();
+    }
+  };
+  std::thread a(churn), b(churn);
+  int hung = 0, failed = 0;
+  for (int i = 0; i < 300; ++i) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      const bool ok = make_frames(many).size() == static_cast<std::size_t>(many) &&
+                      brigade::sync_wait(where_am_i(1)) != nullptr;
+      ::_exit(ok ? 0 : 1);
+    }
+    ASSERT_GT(child, 0);
+    int status = 0;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    pid_t done = 0;
+    while ((done = ::waitpid(child, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (done == 0) {
+      ++hung;
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      ++failed;
+    }
+    if (hung != 0) break;
+  }
+  stop = true;
+  a.join();
+  b.join();
+  EXPECT_EQ(hung, 0) << "a forked child never finished making frames";
+  EXPECT_EQ(failed, 0);
+#endif
 }
 
 }  // namespace
