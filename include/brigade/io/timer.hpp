@@ -84,7 +84,8 @@ class context_timer {
     }
   };
 
-  std::uint8_t marker_ = marker;  // first: see `marker`
+  // First, and read only as the awaiter's first byte (see `marker`).
+  [[maybe_unused]] std::uint8_t marker_ = marker;
   resume_context* ctx_;
   timed_resume node_;
   std::optional<std::stop_callback<canceller>> stop_;
