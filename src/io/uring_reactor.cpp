@@ -1,8 +1,9 @@
 // The io_uring backend: completion-based. Each started operation owns at most one SQE at a
-// time, tagged with the op's address; the CQE for it is the operation's end (or a step of it:
-// a retry after EAGAIN, a write to a non-socket, a connect still in progress). Built only with
-// liburing (BRIGADE_HAVE_LIBURING); otherwise, or when the kernel refuses a ring at run time,
-// make_uring_reactor() returns nullptr and the loop uses epoll.
+// time, tagged with the address of the op's slot (its state here; the op keeps the slot's index
+// in `heap_index`, which only timers use otherwise); the CQE for it is the operation's end (or a
+// step of it: a retry after EAGAIN, a write to a non-socket, a connect still in progress). Built
+// only with liburing (BRIGADE_HAVE_LIBURING); otherwise, or when the kernel refuses a ring at run
+// time, make_uring_reactor() returns nullptr and the loop uses epoll.
 //
 // Threading: everything here runs on the loop's thread except wake(), which only writes to an
 // eventfd. The ring needs no locking: it is one producer (the loop thread, which both fills SQEs
@@ -32,25 +33,24 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <unordered_map>
+#include <memory>
 #include <vector>
 
 namespace brigade::detail {
 namespace {
 
-// user_data values that are not ops: an io_op is at least 8-byte aligned and never at address
+// user_data values that are not slots: a slot is at least 8-byte aligned and never at address
 // 0..7, so these cannot collide with one.
 constexpr std::uint64_t wake_tag = 1;    // the eventfd read that wake() completes
 constexpr std::uint64_t cancel_tag = 2;  // ASYNC_CANCEL requests (their CQEs are ignored)
 constexpr std::uint64_t nop_tag = 3;     // an aborted op's unsubmitted SQE, made a NOP
-static_assert(alignof(io_op) >= 4);
 
 // read()/write() never move more than this at once (the kernel's MAX_RW_COUNT); clamping the
 // 32-bit SQE length to it gives the same short counts as the epoll backend's system calls.
 constexpr std::size_t max_rw = 0x7ffff000;
 
 // -ECANCELED or -EINTR on an op we did not abort comes from the kernel, not the user (the
-// submitting thread exited, a cancel aimed at an earlier op at the same address): the op is
+// submitting thread exited, a cancel aimed at an earlier op in the same slot): the op is
 // retried, but not forever.
 constexpr std::uint8_t max_spurious = 16;
 
@@ -61,19 +61,31 @@ enum class step : std::uint8_t {
   connect_poll,  // POLL_ADD POLLOUT after connect said EINPROGRESS; then SO_ERROR
 };
 
-// Per-op state that must outlive the SQE (msghdr and iovec of recvfrom/sendto) and the few
-// flags that turn one operation into several SQEs. Lives in the reactor's map, never in the op.
+// What recvfrom and sendto hand the kernel, which reads it when it issues the request (maybe
+// after the SQE's submission returns, from a worker): it must stay put until the CQE.
+struct message {
+  msghdr msg{};
+  iovec iov{};
+};
+
+// Per-op state that must outlive the SQE and the few flags that turn one operation into several
+// SQEs. Lives in the reactor's slots (48 bytes, at a fixed address while the reactor lives),
+// never in the op; its address is the SQE's user_data.
 struct op_slot {
+  io_op* op = nullptr;  // nullptr: free (then `next_free` links it)
   step at = step::main;
   bool aborted = false;     // abort() ran: end with -ECANCELED instead of retrying
   bool queued = false;      // waiting in backlog_ for an SQE (no SQE refers to the op)
   bool as_write = false;    // write on a non-socket: IORING_OP_WRITE after -ENOTSOCK
   bool connecting = false;  // connect: an earlier attempt was cut short (-EISCONN is success)
   std::uint8_t spurious = 0;
-  io_uring_sqe* sqe = nullptr;  // the SQE last filled for the op...
-  std::uint64_t epoch = 0;      // ...and the submit_epoch_ it was filled in
-  msghdr msg{};
-  iovec iov{};
+  std::uint32_t index = 0;  // its place among the reactor's slots (what the op keeps)
+  union {
+    io_uring_sqe* sqe = nullptr;  // in use: the SQE last filled for the op...
+    op_slot* next_free;           // free: the next free slot
+  };
+  std::uint64_t epoch = 0;  // ...and the submit_epoch_ it was filled in
+  message* msg = nullptr;   // recvfrom, sendto: the msghdr the kernel reads
 };
 
 bool is_writer(io_kind k) noexcept {
@@ -85,9 +97,12 @@ unsigned clamp_len(std::size_t len) noexcept {
   return static_cast<unsigned>(len < max_rw ? len : max_rw);
 }
 
-std::uint64_t tag_of(const io_op& op) noexcept {
-  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&op));
+std::uint64_t tag_of(const op_slot& s) noexcept {
+  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&s));
 }
+
+constexpr std::uint32_t no_slot = static_cast<std::uint32_t>(-1);
+static_assert(alignof(op_slot) >= 4);
 
 class uring_reactor final : public reactor {
  public:
@@ -142,7 +157,6 @@ class uring_reactor final : public reactor {
     if (wakefd_ < 0) return false;
     try {
       wake_buf_ = new std::uint64_t(0);
-      free_nodes_.reserve(free_node_cap);  // recycling below never reallocates
     } catch (...) {
       return false;
     }
@@ -164,33 +178,33 @@ class uring_reactor final : public reactor {
   }
 
   void abort(io_op& op) noexcept override {
-    const auto it = inflight_.find(&op);
-    if (it == inflight_.end() || it->second.aborted) return;
-    op_slot& s = it->second;
+    op_slot* found = slot_of(op);
+    if (found == nullptr || found->aborted) return;
+    op_slot& s = *found;
     s.aborted = true;
     if (s.queued) {  // no SQE yet: nothing for the kernel to let go of
-      drop_from_backlog(op);
-      return complete(it, -ECANCELED);
+      drop_from_backlog(s);
+      return complete(s, -ECANCELED);
     }
     if (s.epoch == submit_epoch_) {
       // Its SQE has not been submitted since it was filled (the kernel reads SQEs only inside
       // io_uring_enter, on this thread): turn it into a NOP and end the op now, as epoll does.
       io_uring_prep_nop(s.sqe);
       io_uring_sqe_set_data64(s.sqe, nop_tag);
-      return complete(it, -ECANCELED);
+      return complete(s, -ECANCELED);
     }
     // The op's own CQE follows the cancel (with -ECANCELED, or its real result if it won the
     // race); that CQE is what finishes it. The cancel's own CQE is ignored.
     io_uring_sqe* sqe = backlog_.empty() ? next_sqe() : nullptr;
     if (sqe == nullptr) {
       try {
-        backlog_.push_back({&op, true});
+        backlog_.push_back({&s, &op, true});
       } catch (...) {
         // Cannot ask now; the op still ends when its I/O does.
       }
       return;
     }
-    prep_cancel(sqe, op);
+    prep_cancel(sqe, s);
   }
 
   void wait(std::int64_t timeout_ns) noexcept override {
@@ -235,19 +249,20 @@ class uring_reactor final : public reactor {
   // submitting thread has exited) needs a wait() that can block.
   std::vector<io_op*> pending() const override {
     std::vector<io_op*> out;
-    out.reserve(inflight_.size());
-    for (const auto& [op, slot] : inflight_)
-      if (!slot.aborted) out.push_back(op);
+    out.reserve(in_use_);
+    for (const auto& chunk : chunks_)
+      for (std::size_t i = 0; i < chunk_slots; ++i)
+        if (chunk[i].op != nullptr && !chunk[i].aborted) out.push_back(chunk[i].op);
     return out;
   }
 
  private:
   struct backlog_entry {
-    io_op* op;    // nullptr: the wake-up read
-    bool cancel;  // an ASYNC_CANCEL for op rather than op itself
+    op_slot* slot;  // nullptr: the wake-up read
+    io_op* op;      // the op the slot held when the entry was made (it may have ended since)
+    bool cancel;    // an ASYNC_CANCEL for op rather than op itself
   };
-  using slot_map = std::unordered_map<io_op*, op_slot>;
-  static constexpr std::size_t free_node_cap = 256;
+  static constexpr std::size_t chunk_slots = 256;
 
   bool opcodes_supported() noexcept {
     io_uring_probe* p = io_uring_get_probe_ring(&ring_);
@@ -261,32 +276,74 @@ class uring_reactor final : public reactor {
     return ok;
   }
 
-  // A slot for op, reusing a recycled map node when there is one: the steady state of a busy
-  // loop allocates nothing per operation.
+  // A free slot for op (recvfrom and sendto with their message): recycled ones first, so the
+  // steady state of a busy loop allocates nothing per operation. Throws std::bad_alloc.
   op_slot& acquire_slot(io_op& op) {
-    if (!free_nodes_.empty()) {
-      slot_map::node_type node = std::move(free_nodes_.back());
-      free_nodes_.pop_back();
-      node.key() = &op;
-      node.mapped() = op_slot{};
-      return inflight_.insert(std::move(node)).position->second;
-    }
-    return inflight_.try_emplace(&op).first->second;
+    if (free_ == nullptr) add_chunk();
+    message* msg = nullptr;
+    if (op.kind == io_kind::recvfrom || op.kind == io_kind::sendto) msg = take_message();
+    op_slot& s = *free_;
+    free_ = s.next_free;
+    const std::uint32_t index = s.index;
+    s = op_slot{};
+    s.index = index;
+    s.op = &op;
+    s.msg = msg;
+    op.heap_index = index;
+    ++in_use_;
+    return s;
   }
 
-  void release_slot(slot_map::iterator it) noexcept {
-    if (free_nodes_.size() < free_node_cap) {
-      free_nodes_.push_back(inflight_.extract(it));  // within the reserved capacity
-    } else {
-      inflight_.erase(it);
+  void add_chunk() {
+    if (chunks_.size() >= (std::size_t{no_slot} / chunk_slots)) throw std::bad_alloc();
+    chunks_.reserve(chunks_.size() + 1);  // the push below cannot throw after the allocation
+    std::unique_ptr<op_slot[]> chunk(new op_slot[chunk_slots]);
+    for (std::size_t i = chunk_slots; i-- > 0;) {
+      chunk[i].index = static_cast<std::uint32_t>(chunks_.size() * chunk_slots + i);
+      chunk[i].next_free = free_;
+      free_ = &chunk[i];
     }
+    chunks_.push_back(std::move(chunk));
   }
 
-  // Ends op: nothing here refers to it afterwards (the map slot is recycled first).
-  void complete(slot_map::iterator it, std::int64_t result) noexcept {
-    io_op& op = *it->first;
+  message* take_message() {
+    if (spare_messages_.empty()) return new message;
+    message* m = spare_messages_.back().release();
+    spare_messages_.pop_back();
+    return m;
+  }
+
+  // op's slot while it is started and unfinished here, else nullptr.
+  op_slot* slot_of(const io_op& op) noexcept {
+    const std::uint32_t i = op.heap_index;
+    if (i == no_slot || i / chunk_slots >= chunks_.size()) return nullptr;
+    op_slot& s = chunks_[i / chunk_slots][i % chunk_slots];
+    return s.op == &op ? &s : nullptr;
+  }
+
+  void release_slot(op_slot& s) noexcept {
+    s.op->heap_index = no_slot;
+    if (s.msg != nullptr) {
+      // Kept for the next datagram op (as many as are in flight at most); dropped if the spare
+      // list cannot grow.
+      try {
+        spare_messages_.emplace_back(s.msg);
+      } catch (...) {
+        delete s.msg;
+      }
+    }
+    s.op = nullptr;
+    s.msg = nullptr;
+    s.next_free = free_;
+    free_ = &s;
+    --in_use_;
+  }
+
+  // Ends the slot's op: nothing here refers to it afterwards (the slot is recycled first).
+  void complete(op_slot& s, std::int64_t result) noexcept {
+    io_op& op = *s.op;
     op.in_kernel = false;
-    release_slot(it);
+    release_slot(s);
     core_.finish(op, result);
   }
 
@@ -316,9 +373,9 @@ class uring_reactor final : public reactor {
     io_uring_sqe* sqe = backlog_.empty() ? next_sqe() : nullptr;
     if (sqe != nullptr) return prep(sqe, op, s);
     try {
-      backlog_.push_back({&op, false});
+      backlog_.push_back({&s, &op, false});
     } catch (...) {
-      return complete(inflight_.find(&op), -ENOMEM);
+      return complete(s, -ENOMEM);
     }
     s.queued = true;
     op.in_kernel = false;
@@ -353,20 +410,21 @@ class uring_reactor final : public reactor {
         case io_kind::recvfrom:
         case io_kind::sendto: {
           // The kernel reads the msghdr when it issues the request, which may be after this
-          // call returns (a punt to a worker): it lives in the slot until the CQE.
-          s.iov.iov_base = op.buf;
-          s.iov.iov_len = op.len;
-          s.msg = msghdr{};
-          s.msg.msg_iov = &s.iov;
-          s.msg.msg_iovlen = 1;
+          // call returns (a punt to a worker): it lives beside the slot until the CQE.
+          message& m = *s.msg;
+          m.iov.iov_base = op.buf;
+          m.iov.iov_len = op.len;
+          m.msg = msghdr{};
+          m.msg.msg_iov = &m.iov;
+          m.msg.msg_iovlen = 1;
           if (op.addr != nullptr && op.addrlen != nullptr) {
-            s.msg.msg_name = op.addr;
-            s.msg.msg_namelen = static_cast<socklen_t>(*op.addrlen);
+            m.msg.msg_name = op.addr;
+            m.msg.msg_namelen = static_cast<socklen_t>(*op.addrlen);
           }
           if (op.kind == io_kind::recvfrom) {
-            io_uring_prep_recvmsg(sqe, op.fd, &s.msg, 0);
+            io_uring_prep_recvmsg(sqe, op.fd, &m.msg, 0);
           } else {
-            io_uring_prep_sendmsg(sqe, op.fd, &s.msg, MSG_NOSIGNAL);
+            io_uring_prep_sendmsg(sqe, op.fd, &m.msg, MSG_NOSIGNAL);
           }
           break;
         }
@@ -383,14 +441,14 @@ class uring_reactor final : public reactor {
           break;  // never started here
       }
     }
-    io_uring_sqe_set_data64(sqe, tag_of(op));
+    io_uring_sqe_set_data64(sqe, tag_of(s));
     s.sqe = sqe;
     s.epoch = submit_epoch_;
     op.in_kernel = true;
   }
 
-  void prep_cancel(io_uring_sqe* sqe, const io_op& op) noexcept {
-    io_uring_prep_cancel64(sqe, tag_of(op), 0);
+  void prep_cancel(io_uring_sqe* sqe, const op_slot& s) noexcept {
+    io_uring_prep_cancel64(sqe, tag_of(s), 0);
     io_uring_sqe_set_data64(sqe, cancel_tag);
   }
 
@@ -399,7 +457,7 @@ class uring_reactor final : public reactor {
     io_uring_sqe* sqe = backlog_.empty() ? next_sqe() : nullptr;
     if (sqe == nullptr) {
       try {
-        backlog_.push_back({nullptr, false});
+        backlog_.push_back({nullptr, nullptr, false});
       } catch (...) {
         // Re-armed by the next wait() that finds it missing.
         return;
@@ -412,9 +470,9 @@ class uring_reactor final : public reactor {
     wake_armed_ = true;
   }
 
-  void drop_from_backlog(const io_op& op) noexcept {
+  void drop_from_backlog(const op_slot& s) noexcept {
     for (auto it = backlog_.begin(); it != backlog_.end(); ++it) {
-      if (it->op == &op && !it->cancel) {
+      if (it->slot == &s && it->op == s.op && !it->cancel) {
         backlog_.erase(it);
         return;
       }
@@ -425,28 +483,25 @@ class uring_reactor final : public reactor {
     if (!wake_armed_ && !closing_) arm_wake();
     while (!backlog_.empty()) {
       const backlog_entry e = backlog_.front();
-      op_slot* s = nullptr;
-      if (e.op != nullptr) {
-        const auto it = inflight_.find(e.op);
-        // A cancel whose op has ended (and maybe been replaced by a new op at the same address)
-        // has nothing to do.
-        if (it == inflight_.end() || (e.cancel && !it->second.aborted)) {
-          backlog_.pop_front();
-          continue;
-        }
-        s = &it->second;
+      // A cancel whose op has ended (its slot free, or holding a new op, maybe even at the same
+      // address, which then is not aborted) has nothing to do. The op itself is not read: it may
+      // be gone.
+      if (e.slot != nullptr &&
+          (e.slot->op != e.op || e.op == nullptr || (e.cancel && !e.slot->aborted))) {
+        backlog_.pop_front();
+        continue;
       }
       io_uring_sqe* sqe = next_sqe();
       if (sqe == nullptr) return;
       backlog_.pop_front();
-      if (e.op == nullptr) {
+      if (e.slot == nullptr) {
         io_uring_prep_read(sqe, wakefd_, wake_buf_, sizeof *wake_buf_, static_cast<__u64>(-1));
         io_uring_sqe_set_data64(sqe, wake_tag);
       } else if (e.cancel) {
-        prep_cancel(sqe, *e.op);
+        prep_cancel(sqe, *e.slot);
       } else {
-        s->queued = false;
-        prep(sqe, *e.op, *s);
+        e.slot->queued = false;
+        prep(sqe, *e.op, *e.slot);
       }
     }
   }
@@ -484,10 +539,9 @@ class uring_reactor final : public reactor {
     // Cancels, fillers, and liburing's own timeout SQE (used for timed waits on kernels
     // without IORING_FEAT_EXT_ARG).
     if (data == cancel_tag || data == nop_tag || data == LIBURING_UDATA_TIMEOUT) return;
-    const auto it = inflight_.find(reinterpret_cast<io_op*>(static_cast<std::uintptr_t>(data)));
-    if (it == inflight_.end()) return;  // cannot happen: one SQE per op, and it ends the op
-    io_op& op = *it->first;
-    op_slot& s = it->second;
+    op_slot& s = *reinterpret_cast<op_slot*>(static_cast<std::uintptr_t>(data));
+    if (s.op == nullptr) return;  // cannot happen: one SQE per op, and it ends the op
+    io_op& op = *s.op;
     op.in_kernel = false;
 
     if (s.aborted) {
@@ -496,25 +550,25 @@ class uring_reactor final : public reactor {
       const bool nothing = s.at != step::main || res == -ECANCELED || res == -EINTR ||
                            res == -EAGAIN || res == -EINPROGRESS || res == -EALREADY ||
                            (op.kind == io_kind::write && res == -ENOTSOCK && !s.as_write);
-      return complete(it, nothing ? -ECANCELED : settle(op, s, res));
+      return complete(s, nothing ? -ECANCELED : settle(op, s, res));
     }
     if (res == -ECANCELED || res == -EINTR) {
-      if (++s.spurious > max_spurious) return complete(it, res);  // see max_spurious
+      if (++s.spurious > max_spurious) return complete(s, res);  // see max_spurious
       // A connect interrupted this way may have started the handshake: see settle().
       if (op.kind == io_kind::connect && s.at == step::main) s.connecting = true;
       return arm(op, s);
     }
     switch (s.at) {
       case step::poll_retry:
-        if (res < 0) return complete(it, res);
+        if (res < 0) return complete(s, res);
         s.at = step::main;
         return arm(op, s);
       case step::connect_poll: {
-        if (res < 0) return complete(it, res);
+        if (res < 0) return complete(s, res);
         int err = 0;
         socklen_t len = sizeof err;
         if (::getsockopt(op.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-        return complete(it, -static_cast<std::int64_t>(err));
+        return complete(s, -static_cast<std::int64_t>(err));
       }
       case step::main:
         break;
@@ -533,7 +587,7 @@ class uring_reactor final : public reactor {
       s.at = step::connect_poll;
       return arm(op, s);
     }
-    complete(it, settle(op, s, res));
+    complete(s, settle(op, s, res));
   }
 
   // The user-visible result of a final CQE for op (same shape as the epoll backend's).
@@ -542,8 +596,8 @@ class uring_reactor final : public reactor {
       case io_kind::poll_in:
         return res >= 0 ? 0 : res;  // a poll mask means "readable (or hung up)"
       case io_kind::recvfrom:
-        if (res >= 0 && op.addrlen != nullptr && s.msg.msg_name != nullptr)
-          *op.addrlen = s.msg.msg_namelen;
+        if (res >= 0 && op.addrlen != nullptr && s.msg->msg.msg_name != nullptr)
+          *op.addrlen = s.msg->msg.msg_namelen;
         return res;
       case io_kind::connect:
         // A retried connect finds the first attempt's connection made.
@@ -559,7 +613,7 @@ class uring_reactor final : public reactor {
   void quiesce() noexcept {
     closing_ = true;
     for (const backlog_entry& e : backlog_)
-      if (e.op == nullptr && !e.cancel) wake_armed_ = false;  // never reached the kernel
+      if (e.slot == nullptr && !e.cancel) wake_armed_ = false;  // never reached the kernel
     backlog_.clear();
     std::size_t outstanding = 0;
     if (wake_armed_ && wake_buf_ != nullptr) {
@@ -569,10 +623,13 @@ class uring_reactor final : public reactor {
       }
       ++outstanding;
     }
-    for (auto& [op, s] : inflight_) {
-      if (s.queued) continue;
-      if (io_uring_sqe* sqe = next_sqe()) prep_cancel(sqe, *op);
-      ++outstanding;
+    for (const auto& chunk : chunks_) {
+      for (std::size_t i = 0; i < chunk_slots; ++i) {
+        const op_slot& s = chunk[i];
+        if (s.op == nullptr || s.queued) continue;
+        if (io_uring_sqe* sqe = next_sqe()) prep_cancel(sqe, s);
+        ++outstanding;
+      }
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     while (outstanding > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -589,10 +646,10 @@ class uring_reactor final : public reactor {
           wake_armed_ = false;
           --outstanding;
         } else if (d > nop_tag && d != LIBURING_UDATA_TIMEOUT) {
-          const auto it = inflight_.find(reinterpret_cast<io_op*>(static_cast<std::uintptr_t>(d)));
-          if (it != inflight_.end()) {
-            it->first->in_kernel = false;
-            inflight_.erase(it);
+          op_slot& s = *reinterpret_cast<op_slot*>(static_cast<std::uintptr_t>(d));
+          if (s.op != nullptr) {
+            s.op->in_kernel = false;
+            release_slot(s);
             --outstanding;
           }
         }
@@ -614,8 +671,12 @@ class uring_reactor final : public reactor {
   // Bumped before every call that may let the kernel consume SQEs: an SQE filled in the
   // current epoch is still ours to rewrite.
   std::uint64_t submit_epoch_ = 1;
-  slot_map inflight_;  // every started, unfinished op
-  std::vector<slot_map::node_type> free_nodes_;
+  // Every started, unfinished op has a slot here; slots stay where they are (256 to a chunk)
+  // until the reactor goes.
+  std::vector<std::unique_ptr<op_slot[]>> chunks_;
+  op_slot* free_ = nullptr;
+  std::size_t in_use_ = 0;
+  std::vector<std::unique_ptr<message>> spare_messages_;
   std::deque<backlog_entry> backlog_;  // work that found the SQ full and the kernel not taking
 };
 

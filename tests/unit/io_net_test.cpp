@@ -24,8 +24,11 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -455,6 +458,54 @@ TEST_P(net, udp_round_trip) {
     co_return std::string(reinterpret_cast<const char*>(buf), d.size);
   };
   EXPECT_EQ(loop().run_until(body()), "datagram");
+}
+
+// Hundreds of datagram receives in flight at once (more than one chunk of the io_uring
+// backend's slots, and more than its submission queue holds): half are cancelled, and each of
+// the others gets the datagram sent to it, with its sender. Then it all again: slots and the
+// receives' messages are reused.
+TEST_P(net, hundreds_of_datagram_receives_in_flight_half_cancelled) {
+  constexpr int n = 600;
+  std::vector<std::unique_ptr<brigade::udp_socket>> socks;
+  for (int i = 0; i < n; ++i)
+    socks.push_back(std::make_unique<brigade::udp_socket>(loop(), brigade::endpoint::loopback(0)));
+  brigade::udp_socket sender(loop(), brigade::endpoint::loopback(0));
+  auto receive = [](brigade::udp_socket& sock, int i, std::uint16_t from,
+                    int& outcome) -> brigade::task<void> {
+    char buf[32];
+    try {
+      const brigade::datagram d =
+          co_await sock.receive_from(std::as_writable_bytes(std::span(buf)));
+      const bool right =
+          std::string(buf, d.size) == "to " + std::to_string(i) && d.from.port() == from;
+      outcome = right ? 1 : -1;
+    } catch (const brigade::operation_cancelled&) {
+      outcome = 2;
+    }
+  };
+  auto round = [&]() -> brigade::task<std::vector<int>> {
+    std::vector<int> outcome(n, 0);
+    brigade::scope cancelled, served;
+    for (int i = 0; i < n; ++i)
+      (i % 2 == 0 ? cancelled : served)
+          .spawn(receive(*socks[static_cast<std::size_t>(i)], i, sender.local_endpoint().port(),
+                         outcome[static_cast<std::size_t>(i)]));
+    co_await brigade::sleep_for(5ms);  // every receive started
+    cancelled.request_stop();
+    co_await cancelled.join();
+    for (int i = 1; i < n; i += 2) {
+      const std::string msg = "to " + std::to_string(i);
+      co_await sender.send_to(std::as_bytes(std::span(msg)),
+                              socks[static_cast<std::size_t>(i)]->local_endpoint());
+    }
+    co_await served.join();
+    co_return outcome;
+  };
+  for (int r = 0; r < 2; ++r) {
+    const std::vector<int> outcome = loop().run_until(round());
+    for (int i = 0; i < n; ++i)
+      ASSERT_EQ(outcome[static_cast<std::size_t>(i)], i % 2 == 0 ? 2 : 1) << "receive " << i;
+  }
 }
 
 TEST_P(net, file_write_then_read_at_offsets) {

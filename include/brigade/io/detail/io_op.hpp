@@ -73,8 +73,8 @@ struct io_op {
   // then posts the cancellation to the loop). acq_rel CAS on both sides: the winner's view of
   // the operation is the one that counts.
   atomic<std::uint32_t> state{0};
-  // Position in that timer container (loop thread): at most 2^32 - 2 timers per loop, each one
-  // a frame.
+  // Loop thread: a timer's position in its timer container (at most 2^32 - 2 timers per loop,
+  // each one a frame); an I/O op's slot in the io_uring backend while it is in flight there.
   std::uint32_t heap_index = static_cast<std::uint32_t>(-1);
   void* buf = nullptr;
   std::size_t len = 0;
