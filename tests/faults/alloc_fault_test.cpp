@@ -224,6 +224,28 @@ TEST(alloc_fault, pool_work_that_cannot_allocate_throws_to_the_caller) {
   EXPECT_EQ(a + b, 2000);
 }
 
+// Nested joins, n deep on the calling worker: each leaves its second branch in the deque while
+// the first goes deeper, so more than 256 of them (the deque's first ring) make it grow.
+int nested_joins(int n) {
+  if (n == 0) return 0;
+  auto [deeper, one] = brigade::join([n] { return nested_joins(n - 1); }, [] { return 1; });
+  return deeper + one;
+}
+
+// (c2) A join whose deque is full and cannot grow (no memory for a bigger ring): it runs both
+// branches on the caller, one after the other, and the answer is the same. Before, the failed
+// growth escaped a noexcept push and ended the process.
+TEST(alloc_fault, a_join_whose_deque_cannot_grow_runs_both_branches_itself) {
+  brigade::pool pool(1);  // nobody steals: every pending branch stays in the deque
+  EXPECT_EQ(pool.run([] {
+    fail_nth_allocation(1);  // the first allocation in there: the deque's bigger ring
+    return nested_joins(300);
+  }),
+            300);
+  EXPECT_TRUE(disarm_allocation_failure());                    // it was armed, and it fired
+  EXPECT_EQ(pool.run([] { return nested_joins(300); }), 300);  // the deque grows now
+}
+
 // ---- (d) sweeps: fail allocation N of a small program, for N = 1, 2, ... until a run makes
 // fewer than N allocations. Each run must complete or throw std::bad_alloc: a crash, a
 // std::terminate or a hang fails the test (the ctest timeout), a leak fails it under LSan.

@@ -155,9 +155,9 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
   // Ends the parent before g is offered: a thief starts g's segment after it (else its edge
   // from the parent could end before the parent does).
   tracing::begin_segment(nullptr, forked.trace_parent);
-  w.push(&forked);
-  value_of_t<F> a = run_first(w, f, forked);
-  if (reclaim(w, forked)) {
+  const bool offered = w.try_push(&forked);  // see join_on
+  value_of_t<F> a = offered ? run_first(w, f, forked) : call_value(f);
+  if (!offered || reclaim(w, forked)) {
     const std::uint64_t f_last = tracing::begin_sibling(forked.trace_parent);
     value_of_t<G> b = forked.run_inline();
     tracing::begin_continuation(f_last);  // after g's last segment too, which it ends
@@ -182,9 +182,9 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_collapsed(worker& w, F& f, G& g)
   // thief only needs one at or past the limit), which saves its bookkeeping on every fork.
   forked.trace_depth = tracing::this_thread.fork_depth;
   forked.trace_mode = fork_trace::collapsed;
-  w.push(&forked);
-  value_of_t<F> a = run_first(w, f, forked);
-  if (reclaim(w, forked)) {
+  const bool offered = w.try_push(&forked);  // see join_on
+  value_of_t<F> a = offered ? run_first(w, f, forked) : call_value(f);
+  if (!offered || reclaim(w, forked)) {
     value_of_t<G> b = forked.run_inline();
     return {std::move(a), std::move(b)};
   }
@@ -202,7 +202,13 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on(worker& w, F& f, G& g) {
     return join_on_collapsed(w, f, g);
   }
   fork_job<G> forked(g, w);
-  w.push(&forked);
+  // A deque that is full and cannot grow (no memory for a bigger ring) does not take g: then f
+  // and g run here, one after the other, which join allows.
+  if (!w.try_push(&forked)) [[unlikely]] {
+    value_of_t<F> a = call_value(f);
+    value_of_t<G> b = call_value(g);
+    return {std::move(a), std::move(b)};
+  }
   value_of_t<F> a = run_first(w, f, forked);
   if (reclaim(w, forked)) {
     value_of_t<G> b = forked.run_inline();

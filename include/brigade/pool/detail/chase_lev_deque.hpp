@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace brigade::detail {
@@ -36,17 +37,24 @@ class chase_lev_deque {
   chase_lev_deque(const chase_lev_deque&) = delete;
   chase_lev_deque& operator=(const chase_lev_deque&) = delete;
 
-  /// Owner only. Never fails: the ring doubles when full.
-  void push(job* j) {
+  /// Owner only. The ring doubles when full; false, with nothing changed, when a bigger ring
+  /// cannot be allocated.
+  [[nodiscard]] bool try_push(job* j) noexcept {
     const std::int64_t b = bottom_.load(memory_order_relaxed);
     // Acquire pairs with the thieves' CAS on top_: a slot is reused only after the thief that
     // took its previous job has finished reading it.
     const std::int64_t t = top_.load(memory_order_acquire);
-    if (b - t > static_cast<std::int64_t>(own_.mask)) grow(t, b);
+    if (b - t > static_cast<std::int64_t>(own_.mask) && !grow(t, b)) return false;
     own_.put(b, j);
     // Release publishes the slot and everything the owner wrote into the job to a thief whose
     // acquire (seq_cst) load of bottom_ reads this value or a later one.
     bottom_.store(b + 1, memory_order_release);
+    return true;
+  }
+
+  /// Owner only. try_push, throwing std::bad_alloc where it fails.
+  void push(job* j) {
+    if (!try_push(j)) throw std::bad_alloc();
   }
 
   /// Owner only. The most recently pushed job, or nullptr when empty or a thief took the last.
@@ -120,8 +128,16 @@ class chase_lev_deque {
     std::unique_ptr<atomic<job*>[]> slots;
   };
 
-  void grow(std::int64_t t, std::int64_t b) {
-    auto bigger = std::make_unique<ring>((own_.mask + 1) * 2);
+  // False when the memory for the bigger ring (or for keeping the old one) cannot be had; then
+  // nothing has changed.
+  [[gnu::noinline]] bool grow(std::int64_t t, std::int64_t b) noexcept {
+    std::unique_ptr<ring> bigger;
+    try {
+      bigger = std::make_unique<ring>((own_.mask + 1) * 2);
+      rings_.reserve(rings_.size() + 1);  // so that the push_back below cannot throw
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
     const slots_view next = bigger->view();
     for (std::int64_t i = t; i < b; ++i) next.put(i, own_.get(i));
     ring* r = bigger.get();
@@ -130,6 +146,7 @@ class chase_lev_deque {
     own_ = next;
     // Release pairs with steal()'s acquire load of ring_.
     ring_.store(r, memory_order_release);
+    return true;
   }
 
   alignas(cache_line) atomic<std::int64_t> top_{0};

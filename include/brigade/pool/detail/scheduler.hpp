@@ -43,6 +43,8 @@ class worker {
 
   /// Makes j available to thieves and wakes a sleeping worker if there is one.
   inline void push(job* j) noexcept;
+  /// push, or false (nothing done) when the deque is full and cannot grow for want of memory.
+  [[nodiscard]] inline bool try_push(job* j) noexcept;
 
   /// The most recently pushed job still here, or nullptr.
   job* pop() noexcept { return deque_.pop(); }
@@ -171,6 +173,12 @@ class scheduler {
 inline void worker::push(job* j) noexcept {
   deque_.push(j);
   sched_.notify_work_from_worker();
+}
+
+inline bool worker::try_push(job* j) noexcept {
+  if (!deque_.try_push(j)) return false;
+  sched_.notify_work_from_worker();
+  return true;
 }
 
 }  // namespace brigade::detail
