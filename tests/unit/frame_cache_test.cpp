@@ -41,20 +41,16 @@ brigade::task<void*> where_am_i(int salt) {
   co_return salt >= 0 ? at : nullptr;
 }
 
-// A frame of more than the pages' largest block (2 KiB): the array lives across a suspension.
-brigade::task<long> big_frame(int n) {
-  std::array<long, 1024> values{};
-  std::iota(values.begin(), values.end(), n);
+// A frame of more than the pages' largest block (2 KiB): a lazy task's parameters are copied into
+// its frame.
+brigade::task<long> big_frame(std::array<long, 1024> values) {
   (void)co_await frame_address{};
   co_return std::accumulate(values.begin(), values.end(), 0L);
 }
 
-// A frame of nearly 2 KiB, the pages' largest class (for the fork test, which ThreadSanitizer
-// builds leave out).
-[[maybe_unused]] brigade::task<long> paged_frame(int n) {
-  std::array<char, 1900> bytes{};
-  bytes[static_cast<std::size_t>(n) % bytes.size()] = 1;
-  (void)co_await frame_address{};
+// A frame of nearly 2 KiB (its parameter), the pages' largest class (for the fork test, which
+// ThreadSanitizer builds leave out).
+[[maybe_unused]] brigade::task<long> paged_frame(std::array<char, 1900> bytes) {
   co_return std::accumulate(bytes.begin(), bytes.end(), 0L);
 }
 
@@ -84,9 +80,15 @@ TEST(frame_cache, a_trim_gives_back_every_page_without_frames) {
 }
 
 TEST(frame_cache, frames_larger_than_two_kibibytes_bypass_it) {
-  long expected = 0;
-  for (int i = 0; i < 1024; ++i) expected += 7 + i;
-  for (int round = 0; round < 100; ++round) EXPECT_EQ(brigade::sync_wait(big_frame(7)), expected);
+  std::array<long, 1024> values;
+  std::iota(values.begin(), values.end(), 7L);
+  const long expected = std::accumulate(values.begin(), values.end(), 0L);
+  EXPECT_EQ(brigade::sync_wait(big_frame(values)), expected);  // anything else is on a page now
+  const std::size_t pages = brigade::detail::frame_pages_in_use();
+  std::vector<brigade::task<long>> alive;  // 800 KiB of frames: 13 pages, were they on pages
+  for (int i = 0; i < 100; ++i) alive.push_back(big_frame(values));
+  EXPECT_EQ(brigade::detail::frame_pages_in_use(), pages);
+  for (auto& t : alive) EXPECT_EQ(brigade::sync_wait(std::move(t)), expected);
 }
 
 // Frames made on one thread and destroyed on another, both ways, many times: every result right,
@@ -202,7 +204,7 @@ TEST(frame_cache, a_child_forked_while_other_threads_take_pages_can_make_frames)
     // all the time.
     std::vector<brigade::task<long>> frames;
     while (!stop.load(std::memory_order_relaxed)) {
-      for (int i = 0; i < 200; ++i) frames.push_back(paged_frame(i));
+      for (int i = 0; i < 200; ++i) frames.push_back(paged_frame({}));
       frames.clear();
     }
   };
