@@ -2,6 +2,8 @@
 // (checked mode off) deadlock; the watchdog reports it and aborts instead of hanging.
 #include <brigade/sync/mutex.hpp>
 
+#include "support/sanitizers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -14,14 +16,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-
-#if defined(__SANITIZE_THREAD__)
-#define BRIGADE_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BRIGADE_TSAN 1
-#endif
-#endif
 
 namespace {
 

@@ -6,6 +6,8 @@
 #include <brigade/core/sync_wait.hpp>
 #include <brigade/core/task.hpp>
 
+#include "support/sanitizers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -176,14 +178,6 @@ TEST(frame_cache, an_ended_threads_pages_go_back_with_its_last_frames) {
   frames.clear();
   EXPECT_EQ(brigade::detail::frame_pages_in_use(), before);
 }
-
-#if defined(__SANITIZE_THREAD__)
-#define BRIGADE_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BRIGADE_TSAN 1
-#endif
-#endif
 
 // fork() while other threads take and give back pages: the child makes frames (it needs new
 // pages) and exits. Without the fork handlers a child forked while another thread held the pool's

@@ -9,6 +9,7 @@
 #include <brigade/pool/task_group.hpp>
 
 #include "support/flavours.hpp"
+#include "support/sanitizers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,12 +29,8 @@
 // Counts every allocation made while `counting` is on, on any thread: by replacing every form
 // of operator new, or, under a sanitizer (whose runtime brings its own operator new, linked
 // whole), through the sanitizer's malloc hook, which sees operator new and malloc alike.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(BRIGADE_ASAN) || defined(BRIGADE_TSAN)
 #define BRIGADE_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define BRIGADE_TEST_SANITIZED 1
-#endif
 #endif
 
 namespace {
