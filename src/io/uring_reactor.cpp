@@ -249,7 +249,6 @@ class uring_reactor final : public reactor {
   // submitting thread has exited) needs a wait() that can block.
   std::vector<io_op*> pending() const override {
     std::vector<io_op*> out;
-    out.reserve(in_use_);
     for (const auto& chunk : chunks_)
       for (std::size_t i = 0; i < chunk_slots; ++i)
         if (chunk[i].op != nullptr && !chunk[i].aborted) out.push_back(chunk[i].op);
@@ -290,7 +289,6 @@ class uring_reactor final : public reactor {
     s.op = &op;
     s.msg = msg;
     op.heap_index = index;
-    ++in_use_;
     return s;
   }
 
@@ -336,7 +334,6 @@ class uring_reactor final : public reactor {
     s.msg = nullptr;
     s.next_free = free_;
     free_ = &s;
-    --in_use_;
   }
 
   // Ends the slot's op: nothing here refers to it afterwards (the slot is recycled first).
@@ -675,7 +672,6 @@ class uring_reactor final : public reactor {
   // until the reactor goes.
   std::vector<std::unique_ptr<op_slot[]>> chunks_;
   op_slot* free_ = nullptr;
-  std::size_t in_use_ = 0;
   std::vector<std::unique_ptr<message>> spare_messages_;
   std::deque<backlog_entry> backlog_;  // work that found the SQ full and the kernel not taking
 };
