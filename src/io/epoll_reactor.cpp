@@ -77,7 +77,7 @@ std::int64_t neg_errno() noexcept {
 }
 
 // One non-blocking attempt; -EAGAIN means "wait for readiness".
-std::int64_t attempt(io_op& op, bool after_ready) noexcept {
+std::int64_t attempt(fd_op& op, bool after_ready) noexcept {
   for (;;) {
     ssize_t n = 0;
     switch (op.kind) {
@@ -151,7 +151,7 @@ class epoll_reactor final : public reactor {
 
   const char* name() const noexcept override { return "epoll"; }
 
-  void start(io_op& op) noexcept override {
+  void start(fd_op& op) noexcept override {
     if (op.kind == io_kind::pread || op.kind == io_kind::pwrite) return start_file(op);
     fd_entry& e = entry(op.fd);
     op_queue& q = is_writer(op.kind) ? e.writers : e.readers;
@@ -176,7 +176,7 @@ class epoll_reactor final : public reactor {
     q.push(op);
   }
 
-  void abort(io_op& op) noexcept override {
+  void abort(fd_op& op) noexcept override {
     if (op.kind == io_kind::pread || op.kind == io_kind::pwrite) return;  // finishes on its own
     fd_entry& e = entry(op.fd);
     if (e.readers.remove(op) || e.writers.remove(op)) core_.finish(op, -ECANCELED);
@@ -245,7 +245,7 @@ class epoll_reactor final : public reactor {
 
   void drain_queue(op_queue& q) noexcept {
     while (!q.empty()) {
-      io_op& op = *q.head;
+      fd_op& op = as_fd_op(*q.head);
       const std::int64_t r = attempt(op, true);
       if (r == -EAGAIN) break;
       q.pop();
@@ -253,7 +253,7 @@ class epoll_reactor final : public reactor {
     }
   }
 
-  static std::int64_t file_transfer(io_op& op) noexcept {
+  static std::int64_t file_transfer(fd_op& op) noexcept {
     ssize_t n;
     do {
       n = op.kind == io_kind::pread
@@ -266,7 +266,7 @@ class epoll_reactor final : public reactor {
   // Regular files: epoll cannot wait for them, so the blocking call runs on the loop's pool
   // (its runtime's, else the process's) and posts the completion back. A single-threaded
   // loop has no pool: the call runs right here (regular files rarely make it wait long).
-  void start_file(io_op& op) noexcept {
+  void start_file(fd_op& op) noexcept {
     event_loop& loop = core_.owner();
     if (loop_access::single_threaded(loop)) {
       core_.finish(op, file_transfer(op));

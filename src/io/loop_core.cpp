@@ -243,10 +243,10 @@ void loop_core::start_on_loop(io_op& op) noexcept {
     return;
   }
   if (op.kind == io_kind::timer) {
-    timers_.push(op);
+    timers_.push(as_timer_op(op));
     return;
   }
-  reactor_->start(op);
+  reactor_->start(as_fd_op(op));
 }
 
 void loop_core::finish(io_op& op, std::int64_t result) noexcept {
@@ -275,11 +275,11 @@ void loop_core::cancel_on_loop(io_op& op) noexcept {
     return;
   }
   if (op.kind == io_kind::timer) {
-    timers_.remove(op);
+    timers_.remove(as_timer_op(op));
     finish(op, -ECANCELED);
     return;
   }
-  reactor_->abort(op);
+  reactor_->abort(as_fd_op(op));
 }
 
 void loop_core::make_ready(io_op& op) noexcept {
@@ -328,7 +328,7 @@ void loop_core::fire_timers() noexcept {
   // One clock read per turn: every timer due by then fires in this batch, in deadline order,
   // and is resumed by run_ready() without a system call of its own.
   const std::int64_t now = event_loop::now_ns();
-  while (io_op* op = timers_.pop_due(now)) {
+  while (timer_op* op = timers_.pop_due(now)) {
     if (tracing::on())
       tracing::record(tracing::kind::timer_fire, 0,
                       static_cast<std::uint64_t>(now - op->deadline_ns), nullptr);
@@ -446,9 +446,10 @@ void loop_core::turn_until(const bool* finished, bool cancelling) {
 bool loop_core::cancel_all_pending() noexcept {
   // Copied first: cancelling a timer edits the wheel, and an epoll abort may edit the
   // reactor's list. An op another thread claimed first ends through its posted cancellation.
-  std::vector<io_op*> victims;
-  timers_.collect(victims);
-  for (io_op* op : reactor_->pending()) victims.push_back(op);
+  std::vector<timer_op*> timers;
+  timers_.collect(timers);
+  std::vector<io_op*> victims = reactor_->pending();
+  victims.insert(victims.end(), timers.begin(), timers.end());
   for (io_op* op : victims)
     if (claim(*op)) cancel_on_loop(*op);
   return !victims.empty();

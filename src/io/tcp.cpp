@@ -67,7 +67,7 @@ endpoint address_of(int fd, bool peer) {
 // Connects op-style on the loop; the awaiter lives in the connect coroutine's frame.
 class connect_awaiter : public detail::op_awaiter {
  public:
-  connect_awaiter(event_loop& loop, int fd, endpoint& to) noexcept : op_awaiter(loop) {
+  connect_awaiter(event_loop& loop, int fd, endpoint& to) noexcept : basic_op_awaiter(loop) {
     op_.kind = detail::io_kind::connect;
     op_.fd = fd;
     op_.addr = to.data();

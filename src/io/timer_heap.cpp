@@ -11,7 +11,7 @@ timer_heap::~timer_heap() {
   if (block_ != nullptr) ::operator delete (block_, std::align_val_t{line});
 }
 
-void timer_heap::collect(std::vector<io_op*>& out) const {
+void timer_heap::collect(std::vector<timer_op*>& out) const {
   out.reserve(out.size() + size_);
   for (std::size_t i = 0; i < size_; ++i) out.push_back(at(i).op);
 }
@@ -30,21 +30,21 @@ void timer_heap::grow() {
 
 // 4-ary min-heap on (deadline, sequence): shallower than a binary heap, so fewer cache misses
 // per push and pop with a million timers.
-void timer_heap::push(io_op& op) {
+void timer_heap::push(timer_op& op) {
   if (size_ == capacity_) grow();
   const std::size_t i = size_++;
   place(i, slot{op.deadline_ns, &op});
   sift_up(i);
 }
 
-void timer_heap::remove(io_op& op) noexcept {
+void timer_heap::remove(timer_op& op) noexcept {
   const std::uint32_t i = op.heap_index;
   if (i == static_cast<std::uint32_t>(-1)) return;
   remove_at(i);
 }
 
-io_op& timer_heap::pop() noexcept {
-  io_op& op = *at(0).op;
+timer_op& timer_heap::pop() noexcept {
+  timer_op& op = *at(0).op;
   remove_at(0);
   return op;
 }

@@ -31,18 +31,18 @@ class timer_heap {
   bool empty() const noexcept { return size_ == 0; }
   std::size_t size() const noexcept { return size_; }
   /// The earliest timer; the heap must not be empty.
-  io_op& top() const noexcept { return *at(0).op; }
+  timer_op& top() const noexcept { return *at(0).op; }
   /// The earliest deadline; the heap must not be empty.
   std::int64_t top_deadline() const noexcept { return at(0).deadline; }
   /// Appends every timer, in no particular order, to out (to cancel them all).
-  void collect(std::vector<io_op*>& out) const;
+  void collect(std::vector<timer_op*>& out) const;
 
   /// Adds op (deadline_ns and sequence set). std::bad_alloc when the heap must grow and cannot.
-  void push(io_op& op);
+  void push(timer_op& op);
   /// Removes op if it is in the heap (a no-op otherwise).
-  void remove(io_op& op) noexcept;
+  void remove(timer_op& op) noexcept;
   /// Removes and returns the earliest timer; the heap must not be empty.
-  io_op& pop() noexcept;
+  timer_op& pop() noexcept;
   /// Removes the earliest timer without writing to it (it already belongs to another
   /// container, which set its heap_index); the heap must not be empty.
   void drop_top() noexcept;
@@ -50,7 +50,7 @@ class timer_heap {
  private:
   struct slot {
     std::int64_t deadline;
-    io_op* op;
+    timer_op* op;
   };
   static constexpr std::size_t skew = 3;  // slot i lives at block_[i + skew]
   static constexpr std::size_t line = 64;

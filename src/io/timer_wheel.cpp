@@ -2,20 +2,35 @@
 #include "timer_wheel.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace brigade::detail {
 
 timer_wheel::timer_wheel(std::int64_t now_ns) noexcept : next_tick_(tick_of(now_ns) + 1) {}
 
-void timer_wheel::push(io_op& op) {
+void timer_wheel::push(timer_op& op) {
+  if (sequence_ == std::numeric_limits<std::uint32_t>::max()) renumber();
   op.sequence = sequence_;  // FIFO among equal deadlines
   place(op);
   ++sequence_;
   ++size_;
 }
 
-void timer_wheel::place(io_op& op) {
+void timer_wheel::renumber() {
+  std::vector<timer_op*> all;
+  all.reserve(size_);  // the only step that can fail, before anything changes
+  collect(all);
+  std::sort(all.begin(), all.end(),
+            [](const timer_op* a, const timer_op* b) { return a->sequence < b->sequence; });
+  // Every comparison of two sequences keeps its answer, so the heaps stay heaps and run_ stays
+  // sorted; nothing needs to move.
+  std::uint32_t next = 0;
+  for (timer_op* op : all) op->sequence = next++;
+  sequence_ = next;
+}
+
+void timer_wheel::place(timer_op& op) {
   const std::int64_t tick = tick_of(op.deadline_ns);
   if (tick < next_tick_) {
     near_.push(op);
@@ -33,7 +48,7 @@ void timer_wheel::place(io_op& op) {
   }
 }
 
-void timer_wheel::remove(io_op& op) noexcept {
+void timer_wheel::remove(timer_op& op) noexcept {
   switch (op.timer_where) {
     case nowhere:
       return;
@@ -65,7 +80,7 @@ void timer_wheel::remove(io_op& op) noexcept {
 
 void timer_wheel::pull_far() {
   while (!far_.empty() && tick_of(far_.top_deadline()) - next_tick_ < wheel_ticks) {
-    io_op& op = far_.top();
+    timer_op& op = far_.top();
     place(op);  // into a bucket or near_ first: a failed allocation leaves it in far_
     far_.drop_top();
   }
@@ -103,7 +118,7 @@ void timer_wheel::take_tick(std::vector<slot>& b) {
     // Each op is written (its place); ask for the one a few slots on while this one is.
     constexpr std::size_t ahead = 8;
     if (i + ahead < n) __builtin_prefetch(run_[i + ahead].op, 1);
-    io_op& op = *run_[i].op;
+    timer_op& op = *run_[i].op;
     op.heap_index = static_cast<std::uint32_t>(i);
     op.timer_where = in_run;
   }
@@ -128,9 +143,9 @@ void timer_wheel::skip_holes() noexcept {
   while (run_[run_head_].op == nullptr) ++run_head_;  // in_run_ > 0: a timer lies ahead
 }
 
-io_op* timer_wheel::pop_due(std::int64_t now) {
+timer_op* timer_wheel::pop_due(std::int64_t now) {
   advance(now);
-  io_op* op;
+  timer_op* op;
   if (run_is_next()) {
     slot& s = run_[run_head_];
     if (s.deadline > now) return nullptr;
@@ -161,7 +176,7 @@ std::int64_t timer_wheel::next_check() const noexcept {
   return -1;
 }
 
-void timer_wheel::collect(std::vector<io_op*>& out) const {
+void timer_wheel::collect(std::vector<timer_op*>& out) const {
   for (std::size_t i = run_head_; i < run_.size(); ++i)
     if (run_[i].op != nullptr) out.push_back(run_[i].op);
   near_.collect(out);

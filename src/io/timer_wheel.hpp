@@ -38,18 +38,22 @@ class timer_wheel {
 
   /// Adds op (its deadline_ns set) after every timer added before it with the same deadline.
   /// std::bad_alloc when a container must grow and cannot.
-  void push(io_op& op);
+  void push(timer_op& op);
   /// Removes op if it waits here (a no-op otherwise).
-  void remove(io_op& op) noexcept;
+  void remove(timer_op& op) noexcept;
   /// Removes and returns the earliest timer whose deadline is <= now, or nullptr if none is.
   /// `now` never goes back between calls. std::bad_alloc as push (timers moving between
   /// containers); the wheel is then unchanged.
-  io_op* pop_due(std::int64_t now);
+  timer_op* pop_due(std::int64_t now);
   /// When to look again: the earliest deadline, or earlier (the start of the first tick that
   /// holds timers); -1 when there are no timers.
   std::int64_t next_check() const noexcept;
   /// Appends every timer, in no particular order, to out (to cancel them all).
-  void collect(std::vector<io_op*>& out) const;
+  void collect(std::vector<timer_op*>& out) const;
+
+  /// Tests: the next timer started gets sequence s (>= the next one it would get), so that the
+  /// renumbering at 2^32 - 1 can be reached.
+  void skip_sequence_to(std::uint32_t s) noexcept { sequence_ = s; }
 
   static constexpr int tick_shift = 21;              // 2^21 ns: a tick of about 2.1 ms
   static constexpr std::int64_t wheel_ticks = 1024;  // buckets: a span of about 2.1 s
@@ -58,7 +62,7 @@ class timer_wheel {
   enum where : std::uint8_t { nowhere = 0, in_near = 1, in_bucket = 2, in_far = 3, in_run = 4 };
   struct slot {
     std::int64_t deadline;
-    io_op* op;
+    timer_op* op;
   };
   static std::int64_t tick_of(std::int64_t deadline) noexcept { return deadline >> tick_shift; }
   std::vector<slot>& bucket(std::int64_t tick) noexcept {
@@ -67,7 +71,7 @@ class timer_wheel {
   const std::vector<slot>& bucket(std::int64_t tick) const noexcept {
     return buckets_[static_cast<std::size_t>(tick & (wheel_ticks - 1))];
   }
-  void place(io_op& op);  // into near_, a bucket or far_, by its tick
+  void place(timer_op& op);  // into near_, a bucket or far_, by its tick
   void advance(std::int64_t now);
   void take_tick(std::vector<slot>& b);  // b's timers become run_, sorted
   bool run_is_next() const noexcept;     // run_'s front leaves before near_'s top
@@ -83,7 +87,11 @@ class timer_wheel {
   std::int64_t next_tick_;                  // the first tick not moved into near_
   std::size_t in_buckets_ = 0;
   std::size_t size_ = 0;
-  std::uint64_t sequence_ = 0;  // start order, kept in io_op::sequence
+  // Start order, kept in io_op::sequence (32 bits: a sleeping frame's bytes count). When it
+  // would wrap, renumber() gives the waiting timers 0, 1, ... in their order: once per 2^32
+  // timers started, O(n log n) in the timers waiting then.
+  std::uint32_t sequence_ = 0;
+  void renumber();
 };
 
 }  // namespace brigade::detail

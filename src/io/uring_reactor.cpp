@@ -72,7 +72,7 @@ struct message {
 // SQEs. Lives in the reactor's slots (48 bytes, at a fixed address while the reactor lives),
 // never in the op; its address is the SQE's user_data.
 struct op_slot {
-  io_op* op = nullptr;  // nullptr: free (then `next_free` links it)
+  fd_op* op = nullptr;  // nullptr: free (then `next_free` links it)
   step at = step::main;
   bool aborted = false;     // abort() ran: end with -ECANCELED instead of retrying
   bool queued = false;      // waiting in backlog_ for an SQE (no SQE refers to the op)
@@ -166,8 +166,7 @@ class uring_reactor final : public reactor {
 
   const char* name() const noexcept override { return "io_uring"; }
 
-  void start(io_op& op) noexcept override {
-    if (op.kind == io_kind::timer) return core_.finish(op, -EINVAL);  // loop_core's own
+  void start(fd_op& op) noexcept override {
     op_slot* s = nullptr;
     try {
       s = &acquire_slot(op);
@@ -177,7 +176,7 @@ class uring_reactor final : public reactor {
     arm(op, *s);
   }
 
-  void abort(io_op& op) noexcept override {
+  void abort(fd_op& op) noexcept override {
     op_slot* found = slot_of(op);
     if (found == nullptr || found->aborted) return;
     op_slot& s = *found;
@@ -258,7 +257,7 @@ class uring_reactor final : public reactor {
  private:
   struct backlog_entry {
     op_slot* slot;  // nullptr: the wake-up read
-    io_op* op;      // the op the slot held when the entry was made (it may have ended since)
+    fd_op* op;      // the op the slot held when the entry was made (it may have ended since)
     bool cancel;    // an ASYNC_CANCEL for op rather than op itself
   };
   static constexpr std::size_t chunk_slots = 256;
@@ -277,7 +276,7 @@ class uring_reactor final : public reactor {
 
   // A free slot for op (recvfrom and sendto with their message): recycled ones first, so the
   // steady state of a busy loop allocates nothing per operation. Throws std::bad_alloc.
-  op_slot& acquire_slot(io_op& op) {
+  op_slot& acquire_slot(fd_op& op) {
     if (free_ == nullptr) add_chunk();
     message* msg = nullptr;
     if (op.kind == io_kind::recvfrom || op.kind == io_kind::sendto) msg = take_message();
@@ -312,7 +311,7 @@ class uring_reactor final : public reactor {
   }
 
   // op's slot while it is started and unfinished here, else nullptr.
-  op_slot* slot_of(const io_op& op) noexcept {
+  op_slot* slot_of(const fd_op& op) noexcept {
     const std::uint32_t i = op.heap_index;
     if (i == no_slot || i / chunk_slots >= chunks_.size()) return nullptr;
     op_slot& s = chunks_[i / chunk_slots][i % chunk_slots];
@@ -338,7 +337,7 @@ class uring_reactor final : public reactor {
 
   // Ends the slot's op: nothing here refers to it afterwards (the slot is recycled first).
   void complete(op_slot& s, std::int64_t result) noexcept {
-    io_op& op = *s.op;
+    fd_op& op = *s.op;
     op.in_kernel = false;
     release_slot(s);
     core_.finish(op, result);
@@ -366,7 +365,7 @@ class uring_reactor final : public reactor {
 
   // Gives op's current step an SQE, or queues it behind earlier ones still waiting for an SQE
   // (so operations reach the kernel in the order they were started).
-  void arm(io_op& op, op_slot& s) noexcept {
+  void arm(fd_op& op, op_slot& s) noexcept {
     io_uring_sqe* sqe = backlog_.empty() ? next_sqe() : nullptr;
     if (sqe != nullptr) return prep(sqe, op, s);
     try {
@@ -378,7 +377,7 @@ class uring_reactor final : public reactor {
     op.in_kernel = false;
   }
 
-  void prep(io_uring_sqe* sqe, io_op& op, op_slot& s) noexcept {
+  void prep(io_uring_sqe* sqe, fd_op& op, op_slot& s) noexcept {
     if (s.at != step::main) {
       const unsigned mask = s.at == step::connect_poll || is_writer(op.kind) ? POLLOUT : POLLIN;
       io_uring_prep_poll_add(sqe, op.fd, mask);
@@ -538,7 +537,7 @@ class uring_reactor final : public reactor {
     if (data == cancel_tag || data == nop_tag || data == LIBURING_UDATA_TIMEOUT) return;
     op_slot& s = *reinterpret_cast<op_slot*>(static_cast<std::uintptr_t>(data));
     if (s.op == nullptr) return;  // cannot happen: one SQE per op, and it ends the op
-    io_op& op = *s.op;
+    fd_op& op = *s.op;
     op.in_kernel = false;
 
     if (s.aborted) {
@@ -588,7 +587,7 @@ class uring_reactor final : public reactor {
   }
 
   // The user-visible result of a final CQE for op (same shape as the epoll backend's).
-  static std::int64_t settle(io_op& op, op_slot& s, std::int32_t res) noexcept {
+  static std::int64_t settle(fd_op& op, op_slot& s, std::int32_t res) noexcept {
     switch (op.kind) {
       case io_kind::poll_in:
         return res >= 0 ? 0 : res;  // a poll mask means "readable (or hung up)"

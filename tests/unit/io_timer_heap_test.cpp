@@ -14,19 +14,19 @@
 
 namespace {
 
-using brigade::detail::io_op;
 using brigade::detail::timer_heap;
+using brigade::detail::timer_op;
 
 constexpr std::uint32_t none = static_cast<std::uint32_t>(-1);
 
 struct model_run {
-  std::deque<io_op> ops;  // stable addresses
+  std::deque<timer_op> ops;  // stable addresses
   timer_heap heap;
-  std::map<std::pair<std::int64_t, std::uint64_t>, io_op*> model;  // (deadline, push order)
+  std::map<std::pair<std::int64_t, std::uint64_t>, timer_op*> model;  // (deadline, push order)
   std::uint64_t pushes = 0;
 
-  io_op& push(std::int64_t deadline) {
-    io_op& op = ops.emplace_back();
+  timer_op& push(std::int64_t deadline) {
+    timer_op& op = ops.emplace_back();
     op.deadline_ns = deadline;
     op.sequence = pushes;  // the start order: the heap's tie-break, set by its owner
     heap.push(op);
@@ -49,7 +49,7 @@ TEST(timer_heap, matches_a_reference_model_over_random_operations) {
     // Few distinct deadlines for some seeds: many ties, which must pop in push order.
     const std::int64_t spread = seed % 3 == 0 ? 8 : 1'000'000;
     std::uniform_int_distribution<std::int64_t> deadline(0, spread);
-    std::vector<io_op*> live;
+    std::vector<timer_op*> live;
     const int steps = 2000 + static_cast<int>(seed % 7) * 500;
     for (int step = 0; step < steps; ++step) {
       const auto what = rng() % 10;
@@ -57,7 +57,7 @@ TEST(timer_heap, matches_a_reference_model_over_random_operations) {
         live.push_back(&r.push(deadline(rng)));
       } else if (what < 7) {  // cancel a random live timer
         const std::size_t k = rng() % live.size();
-        io_op* op = live[k];
+        timer_op* op = live[k];
         live[k] = live.back();
         live.pop_back();
         r.model.erase(std::pair(op->deadline_ns, op->sequence));
@@ -65,19 +65,19 @@ TEST(timer_heap, matches_a_reference_model_over_random_operations) {
         ASSERT_EQ(op->heap_index, none);
         r.heap.remove(*op);  // a second removal is a no-op
       } else {               // expire the earliest
-        io_op* want = r.model.begin()->second;
+        timer_op* want = r.model.begin()->second;
         r.model.erase(r.model.begin());
-        io_op& got = r.heap.pop();
+        timer_op& got = r.heap.pop();
         ASSERT_EQ(&got, want);
         ASSERT_EQ(got.heap_index, none);
         std::erase(live, &got);
       }
       ASSERT_NO_FATAL_FAILURE(r.check_top());
     }
-    std::vector<io_op*> all;
+    std::vector<timer_op*> all;
     r.heap.collect(all);
     ASSERT_EQ(all.size(), r.model.size());
-    for (io_op* op : all) ASSERT_NE(op->heap_index, none);
+    for (timer_op* op : all) ASSERT_NE(op->heap_index, none);
     while (!r.model.empty()) {  // drains in order
       ASSERT_EQ(&r.heap.pop(), r.model.begin()->second);
       r.model.erase(r.model.begin());
@@ -88,7 +88,7 @@ TEST(timer_heap, matches_a_reference_model_over_random_operations) {
 
 TEST(timer_heap, equal_deadlines_pop_first_in_first_out) {
   model_run r;
-  std::vector<io_op*> order;
+  std::vector<timer_op*> order;
   for (int i = 0; i < 1000; ++i) order.push_back(&r.push(i % 2 == 0 ? 5 : 3));
   for (int i = 1; i < 1000; i += 2) EXPECT_EQ(&r.heap.pop(), order[static_cast<std::size_t>(i)]);
   for (int i = 0; i < 1000; i += 2) EXPECT_EQ(&r.heap.pop(), order[static_cast<std::size_t>(i)]);

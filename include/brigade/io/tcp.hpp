@@ -120,7 +120,7 @@ class tcp_listener : public detail::fd_owner {
 
   class accept_awaiter : public detail::op_awaiter {
    public:
-    explicit accept_awaiter(tcp_listener& l) noexcept : op_awaiter(l.loop()) {
+    explicit accept_awaiter(tcp_listener& l) noexcept : basic_op_awaiter(l.loop()) {
       op_.kind = detail::io_kind::accept;
       op_.fd = l.native_handle();
       op_.addr = peer_.data();

@@ -1,9 +1,9 @@
 // Timers: sleep_for and sleep_until, on the clock of the context that runs the coroutine.
 //
-// On an event loop a sleep is one of the loop's I/O operations: a 160-byte awaiter in the frame
-// and a 16-byte slot in the loop's timing wheel, O(1) to start and cancel (from any thread),
-// fired in batches per loop turn; a million pending timers stay cheap. Under brigade::sim::run the
-// same call waits in virtual time, on the simulator's timers
+// On an event loop a sleep is one of the loop's I/O operations: a 136-byte awaiter in the frame
+// (the timer_op and the stop registration) and a 16-byte slot in the loop's timing wheel, O(1) to
+// start and cancel (from any thread), fired in batches per loop turn; a million pending timers stay
+// cheap. Under brigade::sim::run the same call waits in virtual time, on the simulator's timers
 // (brigade/core/detail/resume_context.hpp is the seam).
 #pragma once
 
@@ -30,9 +30,9 @@ namespace brigade {
 namespace detail {
 
 /// A timer on an event loop: an I/O operation that completes at its deadline.
-class loop_timer : public op_awaiter {
+class loop_timer : public basic_op_awaiter<timer_op> {
  public:
-  loop_timer(event_loop& loop, std::int64_t deadline_ns) noexcept : op_awaiter(loop) {
+  loop_timer(event_loop& loop, std::int64_t deadline_ns) noexcept : basic_op_awaiter(loop) {
     op_.kind = io_kind::timer;
     op_.deadline_ns = deadline_ns;
   }

@@ -43,7 +43,7 @@ class udp_socket : public detail::fd_owner {
 
   class receive_awaiter : public detail::op_awaiter {
    public:
-    receive_awaiter(udp_socket& s, std::span<std::byte> buf) noexcept : op_awaiter(s.loop()) {
+    receive_awaiter(udp_socket& s, std::span<std::byte> buf) noexcept : basic_op_awaiter(s.loop()) {
       op_.kind = detail::io_kind::recvfrom;
       op_.fd = s.native_handle();
       op_.buf = buf.data();

@@ -20,15 +20,17 @@ namespace brigade::detail {
 /// loop. Any thread. No effect if the op already completed.
 void cancel_op(io_op& op) noexcept;
 
-/// Base of every I/O awaitable. Not movable: the loop holds a pointer to op_ while suspended
-/// (awaitables are created and awaited in place: `co_await sock.read(buf)`).
-class op_awaiter {
+/// Base of every I/O awaitable and of the loop's timers (Op: fd_op or timer_op). Not movable:
+/// the loop holds a pointer to op_ while suspended (awaitables are created and awaited in place:
+/// `co_await sock.read(buf)`).
+template <class Op>
+class basic_op_awaiter {
  public:
-  explicit op_awaiter(event_loop& loop) noexcept { op_.loop = &loop; }
-  op_awaiter(const op_awaiter&) = delete;
-  op_awaiter& operator=(const op_awaiter&) = delete;
+  explicit basic_op_awaiter(event_loop& loop) noexcept { op_.loop = &loop; }
+  basic_op_awaiter(const basic_op_awaiter&) = delete;
+  basic_op_awaiter& operator=(const basic_op_awaiter&) = delete;
   // Only a frame destroyed while suspended (never resumed) still holds the registration here.
-  ~op_awaiter() { unregister(); }
+  ~basic_op_awaiter() { unregister(); }
 
   bool await_ready() const noexcept { return false; }
 
@@ -66,7 +68,7 @@ class op_awaiter {
     return op_.result;
   }
 
-  io_op op_;
+  Op op_;
 
  private:
   struct canceller {
@@ -85,5 +87,8 @@ class op_awaiter {
   // own flag (8 bytes less in every awaiting frame; the flag is a spare bit of the op).
   alignas(stop_registration) unsigned char stop_[sizeof(stop_registration)];
 };
+
+/// The awaitable shape of an operation on a file descriptor.
+using op_awaiter = basic_op_awaiter<fd_op>;
 
 }  // namespace brigade::detail
