@@ -27,9 +27,11 @@ namespace brigade::detail {
 /// Whether frames come from the pages in this build (else from operator new, one each).
 inline constexpr bool frame_cache_on = BRIGADE_FRAME_CACHE != 0;
 
-/// A block of at least n bytes for a coroutine frame, aligned for any object operator new
-/// aligns (__STDCPP_DEFAULT_NEW_ALIGNMENT__): from one of this thread's pages up to 2 KiB, from
-/// operator new above. Throws std::bad_alloc as operator new does.
+/// A block of at least n bytes for one object of n bytes (a coroutine frame): from one of this
+/// thread's pages up to 2 KiB, from operator new above. Aligned to 16 bytes
+/// (__STDCPP_DEFAULT_NEW_ALIGNMENT__) when n is a multiple of 16, else to 8, which is all an
+/// object of that size can need (its size is a multiple of its alignment). Throws
+/// std::bad_alloc as operator new does.
 void* allocate_frame(std::size_t n);
 
 /// Gives back a block of allocate_frame(n), on any thread (a frame may end on another thread
