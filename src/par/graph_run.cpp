@@ -161,7 +161,10 @@ graph_node* graph_state::step(graph_node& n, worker& w) noexcept {
     // Relaxed: the push below publishes s after this increment, so s's own decrement comes
     // after it in pending_'s modification order.
     pending_.fetch_add(1, memory_order_relaxed);
-    w.push(s);
+    // A deque that is full and cannot grow (no memory for a bigger ring): s runs here, now,
+    // with no allocation (it is ready; the order of ready nodes is free).
+    if (!w.try_push(s)) [[unlikely]]
+      s->execute();
   }
   if (next == nullptr) finish_one();
   return next;
@@ -229,11 +232,9 @@ void graph_state::start_async(scheduler& s, std::coroutine_handle<> h,
   worker* w = current_worker();
   // The last access to the graph in await_suspend: the run may finish, and resume the
   // coroutine, as soon as the starter is visible.
-  if (w != nullptr && &w->sched() == &s) {
-    w->push(&starter_);
-  } else {
-    s.inject(&starter_);
-  }
+  // A worker's deque that cannot grow sends it to the injection queue, as from outside.
+  if (w != nullptr && &w->sched() == &s && w->try_push(&starter_)) return;
+  s.inject(&starter_);
 }
 
 void graph_state::end_run() {

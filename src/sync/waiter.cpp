@@ -119,9 +119,9 @@ void waiter::wake() noexcept {
   if (worker* w = current_worker()) {
     // A chain of hand-offs (unlock resumes a waiter that unlocks ...) must not grow the stack:
     // on a worker the coroutine is queued on its pool instead of resumed inline.
+    // A deque that is full and cannot grow (no memory for a bigger ring): resumed here.
     job_.h = coro;
-    w->push(&job_);
-    return;
+    if (w->try_push(&job_)) return;
   }
   coro.resume();
 }

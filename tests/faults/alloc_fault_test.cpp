@@ -7,6 +7,8 @@
 #include <brigade/core/sync_wait.hpp>
 #include <brigade/io/event_loop.hpp>
 #include <brigade/par/parallel_for.hpp>
+#include <brigade/par/task_graph.hpp>
+#include <brigade/pool/future.hpp>
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
 #include <brigade/pool/task_group.hpp>
@@ -243,6 +245,62 @@ TEST(alloc_fault, a_join_whose_deque_cannot_grow_runs_both_branches_itself) {
             300);
   EXPECT_TRUE(disarm_allocation_failure());                    // it was armed, and it fired
   EXPECT_EQ(pool.run([] { return nested_joins(300); }), 300);  // the deque grows now
+}
+
+// (c3) The other users of a worker's deque, when it is full and cannot grow: a task_group's
+// task and a submitted function go to the pool's injection queue, a ready graph task runs on
+// the worker that made it ready. Each failure is armed right before the deque's growth; before,
+// each of them ended the process there.
+// Each part has a pool of its own (one worker: nobody steals, the jobs stay in its deque),
+// since the run after the failed one grows the deque.
+TEST(alloc_fault, tasks_futures_and_graph_tasks_whose_deque_cannot_grow_still_run) {
+  // A task_group: 256 tasks fill the deque's first ring; the next run() allocates its job
+  // (allocation 1), then the bigger ring (2).
+  brigade::pool pool(1);
+  EXPECT_EQ(pool.run([] {
+    std::atomic<int> ran{0};
+    brigade::task_group g;
+    for (int i = 0; i < 256; ++i) g.run([&] { ran++; });
+    fail_nth_allocation(2);
+    for (int i = 0; i < 44; ++i) g.run([&] { ran++; });
+    g.wait();
+    return ran.load();
+  }),
+            300);
+  EXPECT_TRUE(disarm_allocation_failure());
+
+  // submit: the next one allocates its shared state (1), its job (2), then the bigger ring (3).
+  brigade::pool pool2(1);
+  auto futures = pool2.run([] {
+    std::vector<brigade::future<int>> fs;
+    fs.reserve(300);
+    for (int i = 0; i < 256; ++i) fs.push_back(brigade::submit([] { return 1; }));
+    fail_nth_allocation(3);
+    for (int i = 0; i < 44; ++i) fs.push_back(brigade::submit([] { return 1; }));
+    return fs;
+  });
+  EXPECT_TRUE(disarm_allocation_failure());
+  int sum = 0;
+  for (auto& f : futures) sum += f.get();  // off the pool: the worker runs them meanwhile
+  EXPECT_EQ(sum, 300);
+
+  // A task graph: one task precedes 300; when it ends they are all ready, and the worker
+  // queues all but one of them. Running them allocates nothing, so the first allocation after
+  // the first task is the deque's growth.
+  brigade::pool pool3(1);
+  std::atomic<int> ran{0};
+  brigade::task_graph graph;
+  bool arm = true;
+  auto first = graph.add([&] {
+    if (arm) fail_nth_allocation(1);
+  });
+  for (int i = 0; i < 300; ++i) first.precede(graph.add([&] { ran++; }));
+  graph.run(pool3);
+  EXPECT_TRUE(disarm_allocation_failure());
+  EXPECT_EQ(ran.load(), 300);
+  arm = false;
+  graph.run(pool3);  // and again, with room to grow
+  EXPECT_EQ(ran.load(), 600);
 }
 
 // ---- (d) sweeps: fail allocation N of a small program, for N = 1, 2, ... until a run makes

@@ -172,6 +172,21 @@ class future_job final : public job {
   std::shared_ptr<future_state<T>> st_;
 };
 
+/// Queues j on s: on the calling worker's deque when it is one of s's workers, else (or when
+/// that deque is full and cannot grow) on s's injection queue. When there is no memory for
+/// that either, deletes j and rethrows std::bad_alloc: nothing was queued.
+template <class Job>
+void queue_job(scheduler& s, Job* j) {
+  worker* w = current_worker();
+  if (w != nullptr && &w->sched() == &s && w->try_push(j)) return;
+  try {
+    s.inject(j);
+  } catch (...) {
+    delete j;
+    throw;
+  }
+}
+
 }  // namespace detail
 
 /// The eventual result of a function submitted to a pool.
@@ -258,12 +273,7 @@ future<std::invoke_result_t<std::decay_t<F>&>> submit(pool& p, F&& fn) {
   auto st = std::make_shared<detail::future_state<T>>();
   detail::trace_fork(*st);
   auto* j = new detail::future_job<T, F>(std::forward<F>(fn), st);
-  detail::worker* w = detail::current_worker();
-  if (w != nullptr && &w->sched() == &detail::pool_access::of(p)) {
-    w->push(j);
-  } else {
-    detail::pool_access::of(p).inject(j);
-  }
+  detail::queue_job(detail::pool_access::of(p), j);
   return future<T>(std::move(st));
 }
 
@@ -275,7 +285,7 @@ future<std::invoke_result_t<std::decay_t<F>&>> submit(F&& fn) {
   using T = std::invoke_result_t<std::decay_t<F>&>;
   auto st = std::make_shared<detail::future_state<T>>();
   detail::trace_fork(*st);
-  w->push(new detail::future_job<T, F>(std::forward<F>(fn), st));
+  detail::queue_job(w->sched(), new detail::future_job<T, F>(std::forward<F>(fn), st));
   return future<T>(std::move(st));
 }
 

@@ -41,9 +41,10 @@ class worker {
   std::size_t index() const noexcept { return index_; }
   chase_lev_deque& deque() noexcept { return deque_; }
 
-  /// Makes j available to thieves and wakes a sleeping worker if there is one.
-  inline void push(job* j) noexcept;
-  /// push, or false (nothing done) when the deque is full and cannot grow for want of memory.
+  /// Makes j available to thieves and wakes a sleeping worker if there is one; false (nothing
+  /// done) when the deque is full and cannot grow for want of memory. Every caller has a way
+  /// on without it (join runs both branches, a task goes to the injection queue, a graph node
+  /// or a woken coroutine runs here).
   [[nodiscard]] inline bool try_push(job* j) noexcept;
 
   /// The most recently pushed job still here, or nullptr.
@@ -169,11 +170,6 @@ class scheduler {
   alignas(cache_line) atomic<std::uint32_t> sleeping_{0};  // workers parked or parking
   alignas(cache_line) atomic<bool> stopping_{false};
 };
-
-inline void worker::push(job* j) noexcept {
-  deque_.push(j);
-  sched_.notify_work_from_worker();
-}
 
 inline bool worker::try_push(job* j) noexcept {
   if (!deque_.try_push(j)) return false;
