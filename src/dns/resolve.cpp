@@ -147,8 +147,7 @@ struct channel {
 };
 
 task<void> readable(event_loop& loop, int fd) {
-  co_await detail::transfer_awaiter(loop, detail::io_kind::poll_in, fd, nullptr, 0,
-                                    "brigade::resolve: waiting for the DNS sockets");
+  co_await detail::readiness_awaiter(loop, fd, "brigade::resolve: waiting for the DNS sockets");
 }
 
 task<void> nap(event_loop& loop, std::chrono::microseconds d) {

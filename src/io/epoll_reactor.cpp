@@ -76,8 +76,22 @@ std::int64_t neg_errno() noexcept {
   return -static_cast<std::int64_t>(errno);
 }
 
+// poll_in's attempt: 0 when fd is readable (after_ready: epoll just said so), else -EAGAIN.
+std::int64_t readable_now(int fd, bool after_ready) noexcept {
+  if (after_ready) return 0;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, 0);
+    if (n > 0) return 0;
+    if (n == 0) return -EAGAIN;
+    if (errno != EINTR) return neg_errno();
+  }
+}
+
 // One non-blocking attempt; -EAGAIN means "wait for readiness".
-std::int64_t attempt(fd_op& op, bool after_ready) noexcept {
+std::int64_t attempt(io_op& any, bool after_ready) noexcept {
+  if (any.kind == io_kind::poll_in) return readable_now(any.fd, after_ready);
+  fd_op& op = as_fd_op(any);
   for (;;) {
     ssize_t n = 0;
     switch (op.kind) {
@@ -114,14 +128,6 @@ std::int64_t attempt(fd_op& op, bool after_ready) noexcept {
         if (::getsockopt(op.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return neg_errno();
         return err == 0 ? 0 : -static_cast<std::int64_t>(err);
       }
-      case io_kind::poll_in: {
-        if (after_ready) return 0;
-        pollfd p{op.fd, POLLIN, 0};
-        n = ::poll(&p, 1, 0);
-        if (n == 0) return -EAGAIN;
-        if (n > 0) return 0;
-        break;
-      }
       default:
         return -EINVAL;
     }
@@ -151,8 +157,8 @@ class epoll_reactor final : public reactor {
 
   const char* name() const noexcept override { return "epoll"; }
 
-  void start(fd_op& op) noexcept override {
-    if (op.kind == io_kind::pread || op.kind == io_kind::pwrite) return start_file(op);
+  void start(io_op& op) noexcept override {
+    if (op.kind == io_kind::pread || op.kind == io_kind::pwrite) return start_file(as_fd_op(op));
     fd_entry& e = entry(op.fd);
     op_queue& q = is_writer(op.kind) ? e.writers : e.readers;
     // The caller emptied fd (a short read) and no readiness has come since: with edge
@@ -176,7 +182,7 @@ class epoll_reactor final : public reactor {
     q.push(op);
   }
 
-  void abort(fd_op& op) noexcept override {
+  void abort(io_op& op) noexcept override {
     if (op.kind == io_kind::pread || op.kind == io_kind::pwrite) return;  // finishes on its own
     fd_entry& e = entry(op.fd);
     if (e.readers.remove(op) || e.writers.remove(op)) core_.finish(op, -ECANCELED);
@@ -245,7 +251,7 @@ class epoll_reactor final : public reactor {
 
   void drain_queue(op_queue& q) noexcept {
     while (!q.empty()) {
-      fd_op& op = as_fd_op(*q.head);
+      io_op& op = *q.head;
       const std::int64_t r = attempt(op, true);
       if (r == -EAGAIN) break;
       q.pop();

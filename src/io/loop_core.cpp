@@ -246,7 +246,7 @@ void loop_core::start_on_loop(io_op& op) noexcept {
     timers_.push(as_timer_op(op));
     return;
   }
-  reactor_->start(as_fd_op(op));
+  reactor_->start(op);
 }
 
 void loop_core::finish(io_op& op, std::int64_t result) noexcept {
@@ -279,7 +279,7 @@ void loop_core::cancel_on_loop(io_op& op) noexcept {
     finish(op, -ECANCELED);
     return;
   }
-  reactor_->abort(as_fd_op(op));
+  reactor_->abort(op);
 }
 
 void loop_core::make_ready(io_op& op) noexcept {

@@ -332,8 +332,7 @@ task<exit_status> process::wait() {
   for (;;) {
     if (auto s = try_wait()) co_return *s;
     // The pidfd turns readable when the child ends (it stays readable: no edge is missed).
-    co_await detail::transfer_awaiter(*loop_, detail::io_kind::poll_in, pidfd_.native_handle(),
-                                      nullptr, 0, "brigade::process::wait");
+    co_await detail::readiness_awaiter(*loop_, pidfd_.native_handle(), "brigade::process::wait");
   }
 }
 

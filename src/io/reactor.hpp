@@ -17,10 +17,11 @@ class reactor {
  public:
   virtual ~reactor() = default;
   virtual const char* name() const noexcept = 0;
-  /// Starts op (any kind but timer: those are the loop's). May call finish() before returning.
-  virtual void start(fd_op& op) noexcept = 0;
+  /// Starts op (any kind but timer: those are the loop's; an fd_op unless it is a poll_in).
+  /// May call finish() before returning.
+  virtual void start(io_op& op) noexcept = 0;
   /// Stops a started, unfinished op; finish() follows (now or when the kernel lets go of it).
-  virtual void abort(fd_op& op) noexcept = 0;
+  virtual void abort(io_op& op) noexcept = 0;
   /// Waits for completions at most timeout_ns (negative: no limit; 0: poll) or until wake().
   virtual void wait(std::int64_t timeout_ns) noexcept = 0;
   /// Interrupts wait() from any thread.

@@ -72,7 +72,7 @@ struct message {
 // SQEs. Lives in the reactor's slots (48 bytes, at a fixed address while the reactor lives),
 // never in the op; its address is the SQE's user_data.
 struct op_slot {
-  fd_op* op = nullptr;  // nullptr: free (then `next_free` links it)
+  io_op* op = nullptr;  // nullptr: free (then `next_free` links it)
   step at = step::main;
   bool aborted = false;     // abort() ran: end with -ECANCELED instead of retrying
   bool queued = false;      // waiting in backlog_ for an SQE (no SQE refers to the op)
@@ -166,7 +166,7 @@ class uring_reactor final : public reactor {
 
   const char* name() const noexcept override { return "io_uring"; }
 
-  void start(fd_op& op) noexcept override {
+  void start(io_op& op) noexcept override {
     op_slot* s = nullptr;
     try {
       s = &acquire_slot(op);
@@ -176,7 +176,7 @@ class uring_reactor final : public reactor {
     arm(op, *s);
   }
 
-  void abort(fd_op& op) noexcept override {
+  void abort(io_op& op) noexcept override {
     op_slot* found = slot_of(op);
     if (found == nullptr || found->aborted) return;
     op_slot& s = *found;
@@ -257,7 +257,7 @@ class uring_reactor final : public reactor {
  private:
   struct backlog_entry {
     op_slot* slot;  // nullptr: the wake-up read
-    fd_op* op;      // the op the slot held when the entry was made (it may have ended since)
+    io_op* op;      // the op the slot held when the entry was made (it may have ended since)
     bool cancel;    // an ASYNC_CANCEL for op rather than op itself
   };
   static constexpr std::size_t chunk_slots = 256;
@@ -276,7 +276,7 @@ class uring_reactor final : public reactor {
 
   // A free slot for op (recvfrom and sendto with their message): recycled ones first, so the
   // steady state of a busy loop allocates nothing per operation. Throws std::bad_alloc.
-  op_slot& acquire_slot(fd_op& op) {
+  op_slot& acquire_slot(io_op& op) {
     if (free_ == nullptr) add_chunk();
     message* msg = nullptr;
     if (op.kind == io_kind::recvfrom || op.kind == io_kind::sendto) msg = take_message();
@@ -311,7 +311,7 @@ class uring_reactor final : public reactor {
   }
 
   // op's slot while it is started and unfinished here, else nullptr.
-  op_slot* slot_of(const fd_op& op) noexcept {
+  op_slot* slot_of(const io_op& op) noexcept {
     const std::uint32_t i = op.heap_index;
     if (i == no_slot || i / chunk_slots >= chunks_.size()) return nullptr;
     op_slot& s = chunks_[i / chunk_slots][i % chunk_slots];
@@ -337,7 +337,7 @@ class uring_reactor final : public reactor {
 
   // Ends the slot's op: nothing here refers to it afterwards (the slot is recycled first).
   void complete(op_slot& s, std::int64_t result) noexcept {
-    fd_op& op = *s.op;
+    io_op& op = *s.op;
     op.in_kernel = false;
     release_slot(s);
     core_.finish(op, result);
@@ -365,7 +365,7 @@ class uring_reactor final : public reactor {
 
   // Gives op's current step an SQE, or queues it behind earlier ones still waiting for an SQE
   // (so operations reach the kernel in the order they were started).
-  void arm(fd_op& op, op_slot& s) noexcept {
+  void arm(io_op& op, op_slot& s) noexcept {
     io_uring_sqe* sqe = backlog_.empty() ? next_sqe() : nullptr;
     if (sqe != nullptr) return prep(sqe, op, s);
     try {
@@ -377,11 +377,14 @@ class uring_reactor final : public reactor {
     op.in_kernel = false;
   }
 
-  void prep(io_uring_sqe* sqe, fd_op& op, op_slot& s) noexcept {
+  void prep(io_uring_sqe* sqe, io_op& any, op_slot& s) noexcept {
     if (s.at != step::main) {
-      const unsigned mask = s.at == step::connect_poll || is_writer(op.kind) ? POLLOUT : POLLIN;
-      io_uring_prep_poll_add(sqe, op.fd, mask);
+      const unsigned mask = s.at == step::connect_poll || is_writer(any.kind) ? POLLOUT : POLLIN;
+      io_uring_prep_poll_add(sqe, any.fd, mask);
+    } else if (any.kind == io_kind::poll_in) {  // a bare io_op
+      io_uring_prep_poll_add(sqe, any.fd, POLLIN);
     } else {
+      fd_op& op = as_fd_op(any);
       switch (op.kind) {
         case io_kind::read:
           // READ at offset -1 works on sockets, pipes, eventfds and signalfds alike, like read().
@@ -430,17 +433,15 @@ class uring_reactor final : public reactor {
         case io_kind::pwrite:
           io_uring_prep_write(sqe, op.fd, op.buf, clamp_len(op.len), op.offset);
           break;
-        case io_kind::poll_in:
-          io_uring_prep_poll_add(sqe, op.fd, POLLIN);
+        case io_kind::poll_in:  // above
+        case io_kind::timer:    // never started here
           break;
-        case io_kind::timer:
-          break;  // never started here
       }
     }
     io_uring_sqe_set_data64(sqe, tag_of(s));
     s.sqe = sqe;
     s.epoch = submit_epoch_;
-    op.in_kernel = true;
+    any.in_kernel = true;
   }
 
   void prep_cancel(io_uring_sqe* sqe, const op_slot& s) noexcept {
@@ -537,7 +538,7 @@ class uring_reactor final : public reactor {
     if (data == cancel_tag || data == nop_tag || data == LIBURING_UDATA_TIMEOUT) return;
     op_slot& s = *reinterpret_cast<op_slot*>(static_cast<std::uintptr_t>(data));
     if (s.op == nullptr) return;  // cannot happen: one SQE per op, and it ends the op
-    fd_op& op = *s.op;
+    io_op& op = *s.op;
     op.in_kernel = false;
 
     if (s.aborted) {
@@ -587,13 +588,14 @@ class uring_reactor final : public reactor {
   }
 
   // The user-visible result of a final CQE for op (same shape as the epoll backend's).
-  static std::int64_t settle(fd_op& op, op_slot& s, std::int32_t res) noexcept {
+  static std::int64_t settle(io_op& op, op_slot& s, std::int32_t res) noexcept {
     switch (op.kind) {
       case io_kind::poll_in:
         return res >= 0 ? 0 : res;  // a poll mask means "readable (or hung up)"
       case io_kind::recvfrom:
-        if (res >= 0 && op.addrlen != nullptr && s.msg->msg.msg_name != nullptr)
-          *op.addrlen = s.msg->msg.msg_namelen;
+        if (std::uint32_t* len = as_fd_op(op).addrlen;
+            res >= 0 && len != nullptr && s.msg->msg.msg_name != nullptr)
+          *len = s.msg->msg.msg_namelen;
         return res;
       case io_kind::connect:
         // A retried connect finds the first attempt's connection made.

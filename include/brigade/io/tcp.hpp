@@ -56,11 +56,8 @@ class tcp_stream : public detail::fd_owner {
   /// reading it: an idle connection can wait here holding no buffer at all. Right after a
   /// try_read that came back short (it emptied the socket), the epoll backend waits without
   /// first polling the socket: one system call less per request on a keep-alive connection.
-  detail::transfer_awaiter wait_readable() noexcept {
-    return {*loop_, detail::io_kind::poll_in,
-            fd_,    nullptr,
-            0,      "brigade::tcp_stream::wait_readable",
-            0,      std::exchange(read_drained_, false)};
+  detail::readiness_awaiter wait_readable() noexcept {
+    return {*loop_, fd_, "brigade::tcp_stream::wait_readable", std::exchange(read_drained_, false)};
   }
   /// Writes some of buf (at least one byte unless buf is empty); returns how many.
   detail::transfer_awaiter write_some(std::span<const std::byte> buf) noexcept {

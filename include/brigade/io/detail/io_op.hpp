@@ -46,8 +46,9 @@ struct post_node {
 /// still pending, else by whichever of finish() and the cancel handler comes second, so the frame
 /// outlives every reference the loop holds to it and no completed I/O result is dropped.
 ///
-/// This is what every operation has, and all the loop itself reads: an I/O operation is an
-/// `fd_op` (this plus its buffer and address), a timer a `timer_op` (this plus its deadline).
+/// This is what every operation has, and all the loop itself reads: an operation that moves
+/// bytes or makes a connection is an `fd_op` (this plus its buffer and address), a timer a
+/// `timer_op` (this plus its deadline), and a readiness wait (poll_in) just this.
 /// Layout: the small fields share the first 16 bytes, and what other threads hand to the loop
 /// (a submission, a cancellation) travels through the op's own links, so this part is 72 bytes;
 /// a timer's awaiter is mostly a timer_op, and it sits in every sleeping coroutine's frame.
@@ -95,7 +96,7 @@ struct io_op {
   io_op* next = nullptr;
 };
 
-/// An operation on a file descriptor (every kind but timer): what the backends run.
+/// An operation that moves bytes or makes a connection (every kind but timer and poll_in).
 struct fd_op : io_op {
   void* buf = nullptr;
   std::size_t len = 0;
@@ -114,7 +115,7 @@ struct timer_op : io_op {
   std::int64_t deadline_ns = 0;
 };
 
-/// The fd_op behind op, whose kind is not timer.
+/// The fd_op behind op, whose kind is neither timer nor poll_in.
 inline fd_op& as_fd_op(io_op& op) noexcept {
   return static_cast<fd_op&>(op);
 }
