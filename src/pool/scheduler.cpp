@@ -112,20 +112,19 @@ scheduler::~scheduler() {
   while (injecting_.load(memory_order_acquire) != 0) std::this_thread::yield();
 }
 
-void scheduler::inject(job* j) {
+void scheduler::inject(job* j) noexcept {
   injecting_.fetch_add(1, memory_order_relaxed);
-  struct done_injecting {
-    atomic<std::uint32_t>& n;
-    ~done_injecting() { n.fetch_sub(1, memory_order_release); }
-  } done{injecting_};  // also when push_back throws
   {
     std::lock_guard lock(inject_mu_);
-    injected_.push_back(j);
+    j->injected_next_ = nullptr;
+    (injected_tail_ != nullptr ? injected_tail_->injected_next_ : injected_head_) = j;
+    injected_tail_ = j;
     // Written under the lock, read without it as a hint; seq_cst so that notify_work()'s
     // barrier orders it before the read of sleeping_.
-    injected_count_.store(injected_.size(), memory_order_seq_cst);
+    injected_count_.store(++injected_size_, memory_order_seq_cst);
   }
   notify_work();
+  injecting_.fetch_sub(1, memory_order_release);  // see injecting_: the last access to *this
 }
 
 job* scheduler::take_injected() noexcept {
@@ -134,11 +133,12 @@ job* scheduler::take_injected() noexcept {
   bool more = false;
   {
     std::lock_guard lock(inject_mu_);
-    if (injected_.empty()) return nullptr;
-    j = injected_.front();
-    injected_.pop_front();
-    injected_count_.store(injected_.size(), memory_order_seq_cst);
-    more = !injected_.empty();
+    j = injected_head_;
+    if (j == nullptr) return nullptr;
+    injected_head_ = j->injected_next_;
+    if (injected_head_ == nullptr) injected_tail_ = nullptr;
+    injected_count_.store(--injected_size_, memory_order_seq_cst);
+    more = injected_head_ != nullptr;
   }
   if (more) notify_work();  // chain: let another sleeper take the next one
   return j;

@@ -30,6 +30,7 @@
 namespace {
 
 using brigade::testing::allocation_failure_fired;
+using brigade::testing::allocations;
 using brigade::testing::disarm_allocation_failure;
 using brigade::testing::fail_nth_allocation;
 using brigade::testing::fail_nth_allocation_scope;
@@ -301,6 +302,21 @@ TEST(alloc_fault, tasks_futures_and_graph_tasks_whose_deque_cannot_grow_still_ru
   arm = false;
   graph.run(pool3);  // and again, with room to grow
   EXPECT_EQ(ran.load(), 600);
+}
+
+// (c4) The pool's injection queue links jobs through themselves: queueing from outside the
+// pool allocates nothing beyond the task itself (a std::deque took a block per 64 jobs, so a
+// noexcept caller such as `co_await pool.schedule()` could end the process there).
+TEST(alloc_fault, queueing_from_outside_a_pool_allocates_only_the_task) {
+  brigade::pool pool(1);
+  brigade::task_group g(pool);
+  std::atomic<int> ran{0};
+  const std::int64_t before = allocations();
+  for (int i = 0; i < 1000; ++i) g.run([&] { ran++; });
+  const std::int64_t made = allocations() - before;
+  g.wait();
+  EXPECT_EQ(ran.load(), 1000);
+  EXPECT_EQ(made, 1000);  // one job each
 }
 
 // ---- (d) sweeps: fail allocation N of a small program, for N = 1, 2, ... until a run makes

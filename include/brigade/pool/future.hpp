@@ -173,18 +173,11 @@ class future_job final : public job {
 };
 
 /// Queues j on s: on the calling worker's deque when it is one of s's workers, else (or when
-/// that deque is full and cannot grow) on s's injection queue. When there is no memory for
-/// that either, deletes j and rethrows std::bad_alloc: nothing was queued.
-template <class Job>
-void queue_job(scheduler& s, Job* j) {
+/// that deque is full and cannot grow) on s's injection queue, which allocates nothing.
+inline void queue_job(scheduler& s, job* j) noexcept {
   worker* w = current_worker();
   if (w != nullptr && &w->sched() == &s && w->try_push(j)) return;
-  try {
-    s.inject(j);
-  } catch (...) {
-    delete j;
-    throw;
-  }
+  s.inject(j);
 }
 
 }  // namespace detail

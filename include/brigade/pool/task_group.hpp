@@ -89,17 +89,6 @@ class group_job final : public job {
     st.release();
   }
 
- public:
-  /// Ends a job that was never queued (no memory to queue it): as if it had run and been
-  /// skipped, so the group's count stays right.
-  static void discard(group_job* self) noexcept {
-    group_state& st = self->st_;
-    delete self;
-    st.task_finished();
-    st.release();
-  }
-
- private:
   std::decay_t<F> f_;
   group_state& st_;
 
@@ -142,15 +131,10 @@ class task_group {
     }
     state_->task_started();
     // On a worker of the group's pool, its deque. Elsewhere, or when that deque is full and
-    // cannot grow (no memory for a bigger ring), the pool's injection queue.
+    // cannot grow (no memory for a bigger ring), the pool's injection queue (no allocation).
     detail::worker* w = detail::current_worker();
     if (w != nullptr && &w->sched() == &state_->sched() && w->try_push(j)) return;
-    try {
-      state_->sched().inject(j);
-    } catch (...) {  // no memory for that queue either: the task never existed
-      detail::group_job<F>::discard(j);
-      throw;
-    }
+    state_->sched().inject(j);
   }
 
   /// Skips the tasks that have not started yet. Running tasks finish normally.

@@ -11,6 +11,8 @@
 
 namespace brigade::detail {
 
+class scheduler;
+
 /// A unit of work. Derived types embed it and supply the function that runs them; the pool
 /// stores only `job*`, so a job may live on a stack frame that waits for it, or on the heap.
 class job {
@@ -28,7 +30,11 @@ class job {
   ~job() = default;
 
  private:
+  friend class scheduler;
   run_fn run_;
+  // The link in a pool's injection queue, written by scheduler::inject (so that queueing a job
+  // allocates nothing); left uninitialized otherwise: a fork does not pay a store for it.
+  job* injected_next_;
 };
 
 /// The result type of calling F with no arguments, with void mapped to std::monostate so that

@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -110,8 +109,9 @@ class scheduler {
 
   std::size_t size() const noexcept { return workers_.size(); }
 
-  /// Queues a job from outside the pool (any thread). Thread-safe.
-  void inject(job* j);
+  /// Queues a job from outside the pool (any thread), through the job's own link: allocates
+  /// nothing. Thread-safe.
+  void inject(job* j) noexcept;
 
   /// After publishing work from outside the pool: wakes a sleeping worker if any might be
   /// asleep. The fence orders the publication (injection count) before the read of sleeping_,
@@ -157,8 +157,12 @@ class scheduler {
   std::vector<std::thread> threads_;
 
   std::mutex inject_mu_;
-  std::deque<job*> injected_;                                  // guarded by inject_mu_
-  alignas(cache_line) atomic<std::size_t> injected_count_{0};  // mirror of injected_.size()
+  // The injection queue, first in, first out through job::injected_next_; guarded by
+  // inject_mu_.
+  job* injected_head_ = nullptr;
+  job* injected_tail_ = nullptr;
+  std::size_t injected_size_ = 0;
+  alignas(cache_line) atomic<std::size_t> injected_count_{0};  // mirror of injected_size_
   // inject() calls still running. A thread outside the pool (an MPI progress agent, a timer)
   // may inject the job that lets the pool's owner finish and destroy the pool while that
   // thread is still in notify_work(): the destructor waits until this is 0. Incremented
