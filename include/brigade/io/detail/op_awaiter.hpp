@@ -20,9 +20,9 @@ namespace brigade::detail {
 /// loop. Any thread. No effect if the op already completed.
 void cancel_op(io_op& op) noexcept;
 
-/// Base of every I/O awaitable and of the loop's timers (Op: fd_op or timer_op). Not movable:
-/// the loop holds a pointer to op_ while suspended (awaitables are created and awaited in place:
-/// `co_await sock.read(buf)`).
+/// Base of every I/O awaitable and of the loop's timers (Op: fd_op, timer_op, or io_op for a
+/// readiness wait). Not movable: the loop holds a pointer to op_ while suspended (awaitables
+/// are created and awaited in place: `co_await sock.read(buf)`).
 template <class Op>
 class basic_op_awaiter {
  public:
