@@ -12,7 +12,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <mutex>
-#include <optional>
+#include <new>
 #include <stop_token>
 
 namespace brigade::detail {
@@ -129,10 +129,21 @@ class waiter_list {
 /// std::stop_callback's destructor waits for a callback running on another thread.
 class queued_cancel {
  public:
+  queued_cancel() noexcept = default;
+  queued_cancel(const queued_cancel&) = delete;
+  queued_cancel& operator=(const queued_cancel&) = delete;
+  ~queued_cancel() { disarm(); }
+
   void arm(std::stop_token token, waiter& w, waiter_list& list, std::mutex& mu) {
-    if (token.stop_possible()) cb_.emplace(std::move(token), fn{&w, &list, &mu});
+    if (!token.stop_possible()) return;
+    ::new (static_cast<void*>(cb_)) callback(std::move(token), fn{&w, &list, &mu});
+    armed_ = true;
   }
-  void disarm() noexcept { cb_.reset(); }
+  void disarm() noexcept {
+    if (!armed_) return;
+    std::launder(reinterpret_cast<callback*>(cb_))->~callback();
+    armed_ = false;
+  }
 
  private:
   struct fn {
@@ -141,7 +152,12 @@ class queued_cancel {
     std::mutex* mu;
     void operator()() const noexcept;
   };
-  std::optional<std::stop_callback<fn>> cb_;
+  using callback = std::stop_callback<fn>;
+  // The callback, alive while armed_ says so. Not an std::optional: g++ -O3 mistook its
+  // disengaged payload for a read of uninitialized memory (-Wmaybe-uninitialized) where a
+  // queued_cancel lives on the stack (wait_until_or_unqueue).
+  alignas(callback) unsigned char cb_[sizeof(callback)];
+  bool armed_ = false;
 };
 
 /// Wakes a chain returned by take_all() (or built by the caller through `next`).
