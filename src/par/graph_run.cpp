@@ -229,12 +229,9 @@ void graph_state::start_async(scheduler& s, std::coroutine_handle<> h,
   reset_for_run();
   if (tracing::on()) trace_prepare(tracing::end_segment());
   completion_.arm_coroutine(h, where);
-  worker* w = current_worker();
   // The last access to the graph in await_suspend: the run may finish, and resume the
   // coroutine, as soon as the starter is visible.
-  // A worker's deque that cannot grow sends it to the injection queue, as from outside.
-  if (w != nullptr && &w->sched() == &s && w->try_push(&starter_)) return;
-  s.inject(&starter_);
+  queue_job(s, &starter_);
 }
 
 void graph_state::end_run() {

@@ -162,11 +162,7 @@ void pipeline_core::fail(std::exception_ptr e) noexcept {
 }
 
 void pipeline_core::schedule(pipeline_token& t) noexcept {
-  // A worker's deque that cannot grow (no memory for a bigger ring) sends the token to the
-  // injection queue, as from outside the pool.
-  worker* w = current_worker();
-  if (w != nullptr && &w->sched() == sched_ && w->try_push(&t)) return;
-  sched_->inject(&t);
+  queue_job(*sched_, &t);
 }
 
 void pipeline_core::resume_token(pipeline_token& t) noexcept {

@@ -172,14 +172,6 @@ class future_job final : public job {
   std::shared_ptr<future_state<T>> st_;
 };
 
-/// Queues j on s: on the calling worker's deque when it is one of s's workers, else (or when
-/// that deque is full and cannot grow) on s's injection queue, which allocates nothing.
-inline void queue_job(scheduler& s, job* j) noexcept {
-  worker* w = current_worker();
-  if (w != nullptr && &w->sched() == &s && w->try_push(j)) return;
-  s.inject(j);
-}
-
 }  // namespace detail
 
 /// The eventual result of a function submitted to a pool.

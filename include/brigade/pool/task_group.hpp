@@ -130,11 +130,7 @@ class task_group {
       detail::tracing::begin_segment(nullptr, j->trace_parent);
     }
     state_->task_started();
-    // On a worker of the group's pool, its deque. Elsewhere, or when that deque is full and
-    // cannot grow (no memory for a bigger ring), the pool's injection queue (no allocation).
-    detail::worker* w = detail::current_worker();
-    if (w != nullptr && &w->sched() == &state_->sched() && w->try_push(j)) return;
-    state_->sched().inject(j);
+    detail::queue_job(state_->sched(), j);
   }
 
   /// Skips the tasks that have not started yet. Running tasks finish normally.

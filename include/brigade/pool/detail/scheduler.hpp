@@ -181,4 +181,13 @@ inline bool worker::try_push(job* j) noexcept {
   return true;
 }
 
+/// Queues j on s: on the calling worker's deque when it is one of s's workers, else (or when
+/// that deque is full and cannot grow for want of memory) on s's injection queue, which
+/// allocates nothing.
+inline void queue_job(scheduler& s, job* j) noexcept {
+  worker* w = current_worker();
+  if (w != nullptr && &w->sched() == &s && w->try_push(j)) return;
+  s.inject(j);
+}
+
 }  // namespace brigade::detail
