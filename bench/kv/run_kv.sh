@@ -10,6 +10,8 @@
 #   bench/kv/run_kv.sh [--servers "brigade brigade-epoll redis"] [--requests 200000] [--clients 50]
 #                      [--keys 2000000] [--hybrid-requests 100000] [--raw FILE]
 #
+# Servers: brigade, brigade-epoll, brigade-base (kv_server from BASE_BUILD, for before/after
+# comparisons in one run) and redis.
 # Environment: BUILD (directory holding kv_server; default build/bench, then build/release),
 # SERVER_CPU (0), CLIENT_CPU (1), QUIET_WAIT. stdout: one JSON line per result, then Markdown.
 set -euo pipefail
@@ -32,7 +34,7 @@ while [[ $# -gt 0 ]]; do
     --keys) keys=$2; shift 2 ;;
     --hybrid-requests) hybrid_requests=$2; shift 2 ;;
     --raw) raw=$2; shift 2 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done

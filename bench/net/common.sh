@@ -180,15 +180,21 @@ start_server() {
 
 # Starts a RESP server pinned to $SERVER_CPU and waits until it answers PING: brigade
 # (examples/kv_server, one loop, one pool thread; io_uring where the kernel allows it),
-# brigade-epoll (the same with BRIGADE_IO=epoll) or redis (redis-server, no persistence).
+# brigade-epoll (the same with BRIGADE_IO=epoll), brigade-base (kv_server from $BASE_BUILD, a
+# build of another commit) or redis (redis-server, no persistence).
 # Sets KV_PORT, KV_PID and KV_LOG (its output).
 start_kv() {
   KV_PORT=$(free_port 16379)
   KV_LOG="$WORK/kv-$1.log"
   case "$1" in
-    brigade | brigade-epoll)
+    brigade | brigade-epoll | brigade-base)
       local bin io=(env -u BRIGADE_IO)
-      find_bin kv_server bin
+      if [[ $1 == brigade-base ]]; then
+        [[ -n ${BASE_BUILD:-} ]] || die "brigade-base needs BASE_BUILD (a build directory of the commit to compare with)"
+        BUILD=$BASE_BUILD find_bin kv_server bin
+      else
+        find_bin kv_server bin
+      fi
       if [[ $1 == brigade-epoll ]]; then io=(env BRIGADE_IO=epoll); fi
       # taskset and env exec the server: $! is its own pid. Without BRIGADE_IO the loop picks
       # io_uring where the kernel allows it (the server's log names its backend).
@@ -199,7 +205,7 @@ start_kv() {
       taskset -c "$SERVER_CPU" redis-server --port "$KV_PORT" --save '' --appendonly no \
         --daemonize no --logfile "$KV_LOG" >/dev/null 2>&1 &
       ;;
-    *) die "unknown server '$1' (brigade, brigade-epoll, redis)" ;;
+    *) die "unknown server '$1' (brigade, brigade-epoll, brigade-base, redis)" ;;
   esac
   KV_PID=$!
   STARTED_PIDS+=("$KV_PID")

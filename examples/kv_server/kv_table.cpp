@@ -86,9 +86,9 @@ bool glob_match(std::string_view p, std::string_view s) noexcept {
 
 kv_table::kv_table() : shards_(new shard[shard_count]) {}
 
-kv_table::shard& kv_table::shard_of(std::string_view key) noexcept {
-  // The top bits pick the shard; the map's buckets use the low ones.
-  return shards_[(string_hash{}(key) >> 32) % shard_count];
+kv_table::shard& kv_table::shard_of(std::uint64_t hash) noexcept {
+  // Bits 32 and up pick the shard; the shard's table uses the low ones.
+  return shards_[(hash >> 32) % shard_count];
 }
 
 void kv_table::publish(shard& s) noexcept {
@@ -101,88 +101,101 @@ void kv_table::set_deadline(shard& s, entry& e, std::int64_t expire_at) noexcept
   e.expire_at = expire_at;
 }
 
-void kv_table::erase_at(shard& s, map::iterator it) {
-  if (it->second.expire_at != 0) --s.with_deadline;
-  s.items.erase(it);
+void kv_table::erase_at(shard& s, map::slot& e) {
+  if (e.value.expire_at != 0) --s.with_deadline;
+  s.items.erase(e);
   publish(s);
 }
 
-kv_table::entry* kv_table::find(shard& s, std::string_view key) {
-  const auto it = s.items.find(key);
-  if (it == s.items.end()) return nullptr;
-  if (it->second.expire_at != 0 && it->second.expire_at <= now_ms()) {
-    erase_at(s, it);  // the lazy half of expiry
+kv_table::map::slot* kv_table::find(shard& s, std::string_view key, std::uint64_t hash) {
+  map::slot* e = s.items.find(key, hash);
+  if (e == nullptr) return nullptr;
+  if (e->value.expire_at != 0 && e->value.expire_at <= now_ms()) {
+    erase_at(s, *e);  // the lazy half of expiry
     return nullptr;
   }
-  return &it->second;
+  return e;
 }
 
 bool kv_table::set(std::string_view key, std::string_view value, set_if when,
                    std::int64_t expire_at, bool keep_ttl) {
-  shard& s = shard_of(key);
+  const std::uint64_t h = hash_of(key);
+  shard& s = shard_of(h);
   std::lock_guard lock(s.mutex);
-  entry* e = find(s, key);
+  map::slot* e = find(s, key, h);
   if ((when == set_if::absent && e != nullptr) || (when == set_if::present && e == nullptr))
     return false;
-  if (e == nullptr) e = &s.items.try_emplace(std::string(key)).first->second;
-  e->value.assign(value);
-  if (!keep_ttl) set_deadline(s, *e, expire_at);
+  if (e == nullptr) {
+    // Value first: if its allocation fails, no empty key is left behind.
+    compact_string v(value);
+    e = &s.items.insert(key, h);
+    e->value.value = std::move(v);
+  } else {
+    e->value.value.assign(value);
+  }
+  if (!keep_ttl) set_deadline(s, e->value, expire_at);
   publish(s);
   return true;
 }
 
 bool kv_table::erase(std::string_view key) {
-  shard& s = shard_of(key);
+  const std::uint64_t h = hash_of(key);
+  shard& s = shard_of(h);
   std::lock_guard lock(s.mutex);
-  if (find(s, key) == nullptr) return false;
-  erase_at(s, s.items.find(key));
+  map::slot* e = find(s, key, h);
+  if (e == nullptr) return false;
+  erase_at(s, *e);
   return true;
 }
 
 bool kv_table::contains(std::string_view key) {
-  shard& s = shard_of(key);
+  const std::uint64_t h = hash_of(key);
+  shard& s = shard_of(h);
   std::lock_guard lock(s.mutex);
-  return find(s, key) != nullptr;
+  return find(s, key, h) != nullptr;
 }
 
 kv_table::incr_result kv_table::incr_by(std::string_view key, std::int64_t delta) {
-  shard& s = shard_of(key);
+  const std::uint64_t h = hash_of(key);
+  shard& s = shard_of(h);
   std::lock_guard lock(s.mutex);
-  entry* e = find(s, key);
+  map::slot* e = find(s, key, h);
   std::int64_t v = 0;
-  if (e != nullptr && !parse_int(e->value, v)) return {incr_status::not_integer, 0};
+  if (e != nullptr && !parse_int(e->value.value.view(), v)) return {incr_status::not_integer, 0};
   if (__builtin_add_overflow(v, delta, &v)) return {incr_status::overflow, 0};
   if (e == nullptr) {
-    e = &s.items.try_emplace(std::string(key)).first->second;
+    e = &s.items.insert(key, h);
     publish(s);
   }
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  e->value.assign(buf, r.ptr);
+  e->value.value.assign(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
   return {incr_status::ok, v};
 }
 
 bool kv_table::expire(std::string_view key, std::int64_t expire_at) {
-  shard& s = shard_of(key);
+  const std::uint64_t h = hash_of(key);
+  shard& s = shard_of(h);
   std::lock_guard lock(s.mutex);
-  entry* e = find(s, key);
+  map::slot* e = find(s, key, h);
   if (e == nullptr) return false;
   if (expire_at <= now_ms()) {
-    erase_at(s, s.items.find(key));
+    erase_at(s, *e);
   } else {
-    set_deadline(s, *e, expire_at);
+    set_deadline(s, e->value, expire_at);
     publish(s);
   }
   return true;
 }
 
 std::int64_t kv_table::ttl_ms(std::string_view key) {
-  shard& s = shard_of(key);
+  const std::uint64_t h = hash_of(key);
+  shard& s = shard_of(h);
   std::lock_guard lock(s.mutex);
-  const entry* e = find(s, key);
+  const map::slot* e = find(s, key, h);
   if (e == nullptr) return -2;
-  if (e->expire_at == 0) return -1;
-  return e->expire_at - now_ms();
+  if (e->value.expire_at == 0) return -1;
+  return e->value.expire_at - now_ms();
 }
 
 std::size_t kv_table::size() const noexcept {
@@ -210,10 +223,11 @@ std::optional<std::vector<std::string>> kv_table::keys(std::string_view pattern,
                           shard& s = shards_[i];
                           std::lock_guard lock(s.mutex);
                           found[i].reserve(s.items.size());
-                          for (const auto& [k, e] : s.items) {
-                            if (e.expire_at != 0 && e.expire_at <= now) continue;
-                            if (all || glob_match(pattern, k)) found[i].push_back(k);
-                          }
+                          s.items.for_each([&](const map::slot& e) {
+                            if (e.value.expire_at != 0 && e.value.expire_at <= now) return;
+                            const std::string_view k = e.key.view();
+                            if (all || glob_match(pattern, k)) found[i].emplace_back(k);
+                          });
                         },
                         {.grain = 8});
   if (stop.stop_requested()) return std::nullopt;
@@ -234,23 +248,24 @@ std::optional<kv_table::prefix_sum> kv_table::sum_prefix(std::string_view prefix
     a.count += b.count;
     return a;
   };
-  const prefix_sum total = brigade::parallel_reduce(
-      std::size_t{0}, shard_count, prefix_sum{},
-      [&](std::size_t b, std::size_t e, prefix_sum acc) {
-        for (std::size_t i = b; i < e && !stop.stop_requested(); ++i) {
-          shard& s = shards_[i];
-          std::lock_guard lock(s.mutex);
-          for (const auto& [k, en] : s.items) {
-            std::int64_t v = 0;
-            if (!k.starts_with(prefix) || (en.expire_at != 0 && en.expire_at <= now) ||
-                !parse_int(en.value, v))
-              continue;
-            acc = add(acc, prefix_sum{v, 1, false});
-          }
-        }
-        return acc;
-      },
-      add, {.grain = 8});
+  const prefix_sum total =
+      brigade::parallel_reduce(std::size_t{0}, shard_count, prefix_sum{},
+                               [&](std::size_t b, std::size_t e, prefix_sum acc) {
+                                 for (std::size_t i = b; i < e && !stop.stop_requested(); ++i) {
+                                   shard& s = shards_[i];
+                                   std::lock_guard lock(s.mutex);
+                                   s.items.for_each([&](const map::slot& en) {
+                                     std::int64_t v = 0;
+                                     if (!en.key.view().starts_with(prefix) ||
+                                         (en.value.expire_at != 0 && en.value.expire_at <= now) ||
+                                         !parse_int(en.value.value.view(), v))
+                                       return;
+                                     acc = add(acc, prefix_sum{v, 1, false});
+                                   });
+                                 }
+                                 return acc;
+                               },
+                               add, {.grain = 8});
   if (stop.stop_requested()) return std::nullopt;
   return total;
 }
@@ -276,11 +291,12 @@ std::size_t kv_table::scan(std::size_t cursor, std::string_view pattern, std::si
   while (cursor < shard_count && looked < count) {
     shard& s = shards_[cursor++];
     std::lock_guard lock(s.mutex);
-    for (const auto& [k, e] : s.items) {
+    s.items.for_each([&](const map::slot& e) {
       ++looked;
-      if (e.expire_at != 0 && e.expire_at <= now) continue;
-      if (glob_match(pattern, k)) out.push_back(k);
-    }
+      if (e.value.expire_at != 0 && e.value.expire_at <= now) return;
+      const std::string_view k = e.key.view();
+      if (glob_match(pattern, k)) out.emplace_back(k);
+    });
   }
   return cursor < shard_count ? cursor : 0;
 }
@@ -292,15 +308,10 @@ std::size_t kv_table::sweep(std::size_t from, std::size_t n) {
     shard& s = shards_[(from + j) % shard_count];
     std::lock_guard lock(s.mutex);
     if (s.with_deadline == 0) continue;
-    for (auto it = s.items.begin(); it != s.items.end();) {
-      if (it->second.expire_at != 0 && it->second.expire_at <= now) {
-        --s.with_deadline;
-        it = s.items.erase(it);
-        ++removed;
-      } else {
-        ++it;
-      }
-    }
+    const std::size_t n_expired = s.items.erase_if(
+        [now](const map::slot& e) { return e.value.expire_at != 0 && e.value.expire_at <= now; });
+    s.with_deadline -= n_expired;
+    removed += n_expired;
     publish(s);
   }
   return removed;

@@ -2,6 +2,8 @@
 // an incremental sweep), and the whole-table operations that run on the pool shard by shard.
 #pragma once
 
+#include "flat_table.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -12,7 +14,6 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace kv {
@@ -44,11 +45,12 @@ class kv_table {
   /// Calls f(value) under the shard's lock when key exists; false when it does not.
   template <class F>
   bool visit(std::string_view key, F&& f) {
-    shard& s = shard_of(key);
+    const std::uint64_t h = hash_of(key);
+    shard& s = shard_of(h);
     std::lock_guard lock(s.mutex);
-    const entry* e = find(s, key);
+    const map::slot* e = find(s, key, h);
     if (e == nullptr) return false;
-    std::invoke(f, std::string_view(e->value));
+    std::invoke(f, e->value.value.view());
     return true;
   }
   /// expire_at: a deadline in now_ms() terms, 0 for none. keep_ttl keeps an existing one.
@@ -88,16 +90,11 @@ class kv_table {
 
  private:
   struct entry {
-    std::string value;
+    compact_string value;
     std::int64_t expire_at = 0;  // 0: none
   };
-  struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-  using map = std::unordered_map<std::string, entry, string_hash, std::equal_to<>>;
+  // 64 bytes a slot: the hash, a key of up to 22 bytes and a value of up to 22 inline.
+  using map = flat_table<entry>;
   struct alignas(64) shard {
     std::mutex mutex;
     map items;
@@ -107,10 +104,13 @@ class kv_table {
     std::atomic<std::size_t> expiring{0};
   };
 
-  shard& shard_of(std::string_view key) noexcept;
-  // The live entry for key, erasing it first when it has expired. Caller holds s.mutex.
-  entry* find(shard& s, std::string_view key);
-  void erase_at(shard& s, map::iterator it);
+  static std::uint64_t hash_of(std::string_view key) noexcept {
+    return std::hash<std::string_view>{}(key);
+  }
+  shard& shard_of(std::uint64_t hash) noexcept;
+  // The live slot for key, erasing it first when it has expired. Caller holds s.mutex.
+  map::slot* find(shard& s, std::string_view key, std::uint64_t hash);
+  void erase_at(shard& s, map::slot& e);
   void publish(shard& s) noexcept;
   void set_deadline(shard& s, entry& e, std::int64_t expire_at) noexcept;
 
