@@ -3,9 +3,10 @@
 # threads and all) with redis-benchmark on CLIENT_CPU:
 #  1. throughput: redis-benchmark -c CLIENTS -t get,set,incr,mset and a 10-key MGET, with -P 1
 #     and -P 16: req/s and the server's CPU per request (its utime + stime over the requests);
-#  2. the hybrid: GET p99 and max from redis-benchmark, first alone, then while another client
-#     runs KEYS over KEYS_TABLE keys back to back (a pattern that scans them all and matches
-#     ~20). Redis runs KEYS on its one thread, so every GET waits; kv_server runs it on its pool.
+#  2. the hybrid: the server's resident memory with --keys keys loaded; GET p99 and max from
+#     redis-benchmark, first alone, then while another client runs KEYS over them back to
+#     back (a pattern that scans them all and matches ~100). Redis runs KEYS on its one
+#     thread, so every GET waits; kv_server runs it on its pool.
 #
 #   bench/kv/run_kv.sh [--servers "brigade brigade-epoll redis"] [--requests 200000] [--clients 50]
 #                      [--keys 2000000] [--hybrid-requests 100000] [--raw FILE]
@@ -110,9 +111,10 @@ for server in $servers; do
   load_table
   size=$(redis-cli -p "$PORT" DBSIZE)
   ((size == keys)) || die "$server holds $size keys, not $keys"
+  rss_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status")
   bg=$(QUIET_WAIT=${QUIET_WAIT:-5} wait_quiet)
   read -r rps p50 p99 max < <(bench -n "$hybrid_requests" -r "$keys" -t get)
-  json "{\"part\":\"hybrid\",\"server\":\"$server\",\"keys_running\":false,\"rps\":$rps,\"p50_ms\":$p50,\"p99_ms\":$p99,\"max_ms\":$max,\"background_pct\":$bg}"
+  json "{\"part\":\"hybrid\",\"server\":\"$server\",\"keys_running\":false,\"rss_kib\":$rss_kib,\"rps\":$rps,\"p50_ms\":$p50,\"p99_ms\":$p99,\"max_ms\":$max,\"background_pct\":$bg}"
   # KEYS back to back from another client (on the client core), during the whole GET run.
   (
     while :; do

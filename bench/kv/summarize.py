@@ -30,12 +30,13 @@ def main(path):
         print()
     if hyb:
         print("| server | KEYS running | KEYS runs (median ms) | GET req/s | p50 ms | p99 ms "
-              "| max ms |")
-        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+              "| max ms | RSS MiB (loaded) |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for r in hyb:
             keys = (f"{r['keys_runs']} ({r['keys_ms_median']})" if r["keys_running"] else "—")
+            rss = f"{r['rss_kib'] / 1024:.0f}" if "rss_kib" in r else ""
             print(f"| {r['server']} | {'yes' if r['keys_running'] else 'no'} | {keys} | "
-                  f"{r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} |")
+                  f"{r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} | {rss} |")
 
 
 if __name__ == "__main__":

@@ -96,13 +96,13 @@ void kv_table::publish(shard& s) noexcept {
   s.expiring.store(s.with_deadline, std::memory_order_relaxed);
 }
 
-void kv_table::set_deadline(shard& s, entry& e, std::int64_t expire_at) noexcept {
-  s.with_deadline += (expire_at != 0 ? 1 : 0) - (e.expire_at != 0 ? 1 : 0);
-  e.expire_at = expire_at;
+void kv_table::set_deadline(shard& s, map::slot& e, std::int64_t expire_at) noexcept {
+  s.with_deadline += (expire_at != 0 ? 1 : 0) - (e.extra != 0 ? 1 : 0);
+  e.extra = expire_at;
 }
 
 void kv_table::erase_at(shard& s, map::slot& e) {
-  if (e.value.expire_at != 0) --s.with_deadline;
+  if (e.extra != 0) --s.with_deadline;
   s.items.erase(e);
   publish(s);
 }
@@ -110,7 +110,7 @@ void kv_table::erase_at(shard& s, map::slot& e) {
 kv_table::map::slot* kv_table::find(shard& s, std::string_view key, std::uint64_t hash) {
   map::slot* e = s.items.find(key, hash);
   if (e == nullptr) return nullptr;
-  if (e->value.expire_at != 0 && e->value.expire_at <= now_ms()) {
+  if (e->extra != 0 && e->extra <= now_ms()) {
     erase_at(s, *e);  // the lazy half of expiry
     return nullptr;
   }
@@ -125,15 +125,11 @@ bool kv_table::set(std::string_view key, std::string_view value, set_if when,
   map::slot* e = find(s, key, h);
   if ((when == set_if::absent && e != nullptr) || (when == set_if::present && e == nullptr))
     return false;
-  if (e == nullptr) {
-    // Value first: if its allocation fails, no empty key is left behind.
-    compact_string v(value);
-    e = &s.items.insert(key, h);
-    e->value.value = std::move(v);
-  } else {
-    e->value.value.assign(value);
-  }
-  if (!keep_ttl) set_deadline(s, e->value, expire_at);
+  if (e == nullptr)
+    e = &s.items.insert(key, value, h);
+  else
+    e->pair.set_value(value);
+  if (!keep_ttl) set_deadline(s, *e, expire_at);
   publish(s);
   return true;
 }
@@ -161,15 +157,17 @@ kv_table::incr_result kv_table::incr_by(std::string_view key, std::int64_t delta
   std::lock_guard lock(s.mutex);
   map::slot* e = find(s, key, h);
   std::int64_t v = 0;
-  if (e != nullptr && !parse_int(e->value.value.view(), v)) return {incr_status::not_integer, 0};
+  if (e != nullptr && !parse_int(e->pair.value(), v)) return {incr_status::not_integer, 0};
   if (__builtin_add_overflow(v, delta, &v)) return {incr_status::overflow, 0};
-  if (e == nullptr) {
-    e = &s.items.insert(key, h);
-    publish(s);
-  }
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  e->value.value.assign(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+  const std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
+  if (e == nullptr) {
+    s.items.insert(key, text, h);
+    publish(s);
+  } else {
+    e->pair.set_value(text);
+  }
   return {incr_status::ok, v};
 }
 
@@ -182,7 +180,7 @@ bool kv_table::expire(std::string_view key, std::int64_t expire_at) {
   if (expire_at <= now_ms()) {
     erase_at(s, *e);
   } else {
-    set_deadline(s, e->value, expire_at);
+    set_deadline(s, *e, expire_at);
     publish(s);
   }
   return true;
@@ -194,8 +192,8 @@ std::int64_t kv_table::ttl_ms(std::string_view key) {
   std::lock_guard lock(s.mutex);
   const map::slot* e = find(s, key, h);
   if (e == nullptr) return -2;
-  if (e->value.expire_at == 0) return -1;
-  return e->value.expire_at - now_ms();
+  if (e->extra == 0) return -1;
+  return e->extra - now_ms();
 }
 
 std::size_t kv_table::size() const noexcept {
@@ -224,8 +222,8 @@ std::optional<std::vector<std::string>> kv_table::keys(std::string_view pattern,
                           std::lock_guard lock(s.mutex);
                           found[i].reserve(s.items.size());
                           s.items.for_each([&](const map::slot& e) {
-                            if (e.value.expire_at != 0 && e.value.expire_at <= now) return;
-                            const std::string_view k = e.key.view();
+                            if (e.extra != 0 && e.extra <= now) return;
+                            const std::string_view k = e.pair.key();
                             if (all || glob_match(pattern, k)) found[i].emplace_back(k);
                           });
                         },
@@ -248,24 +246,23 @@ std::optional<kv_table::prefix_sum> kv_table::sum_prefix(std::string_view prefix
     a.count += b.count;
     return a;
   };
-  const prefix_sum total =
-      brigade::parallel_reduce(std::size_t{0}, shard_count, prefix_sum{},
-                               [&](std::size_t b, std::size_t e, prefix_sum acc) {
-                                 for (std::size_t i = b; i < e && !stop.stop_requested(); ++i) {
-                                   shard& s = shards_[i];
-                                   std::lock_guard lock(s.mutex);
-                                   s.items.for_each([&](const map::slot& en) {
-                                     std::int64_t v = 0;
-                                     if (!en.key.view().starts_with(prefix) ||
-                                         (en.value.expire_at != 0 && en.value.expire_at <= now) ||
-                                         !parse_int(en.value.value.view(), v))
-                                       return;
-                                     acc = add(acc, prefix_sum{v, 1, false});
-                                   });
-                                 }
-                                 return acc;
-                               },
-                               add, {.grain = 8});
+  const prefix_sum total = brigade::parallel_reduce(
+      std::size_t{0}, shard_count, prefix_sum{},
+      [&](std::size_t b, std::size_t e, prefix_sum acc) {
+        for (std::size_t i = b; i < e && !stop.stop_requested(); ++i) {
+          shard& s = shards_[i];
+          std::lock_guard lock(s.mutex);
+          s.items.for_each([&](const map::slot& en) {
+            std::int64_t v = 0;
+            if (!en.pair.key().starts_with(prefix) || (en.extra != 0 && en.extra <= now) ||
+                !parse_int(en.pair.value(), v))
+              return;
+            acc = add(acc, prefix_sum{v, 1, false});
+          });
+        }
+        return acc;
+      },
+      add, {.grain = 8});
   if (stop.stop_requested()) return std::nullopt;
   return total;
 }
@@ -293,8 +290,8 @@ std::size_t kv_table::scan(std::size_t cursor, std::string_view pattern, std::si
     std::lock_guard lock(s.mutex);
     s.items.for_each([&](const map::slot& e) {
       ++looked;
-      if (e.value.expire_at != 0 && e.value.expire_at <= now) return;
-      const std::string_view k = e.key.view();
+      if (e.extra != 0 && e.extra <= now) return;
+      const std::string_view k = e.pair.key();
       if (glob_match(pattern, k)) out.emplace_back(k);
     });
   }
@@ -308,8 +305,8 @@ std::size_t kv_table::sweep(std::size_t from, std::size_t n) {
     shard& s = shards_[(from + j) % shard_count];
     std::lock_guard lock(s.mutex);
     if (s.with_deadline == 0) continue;
-    const std::size_t n_expired = s.items.erase_if(
-        [now](const map::slot& e) { return e.value.expire_at != 0 && e.value.expire_at <= now; });
+    const std::size_t n_expired =
+        s.items.erase_if([now](const map::slot& e) { return e.extra != 0 && e.extra <= now; });
     s.with_deadline -= n_expired;
     removed += n_expired;
     publish(s);

@@ -50,7 +50,7 @@ class kv_table {
     std::lock_guard lock(s.mutex);
     const map::slot* e = find(s, key, h);
     if (e == nullptr) return false;
-    std::invoke(f, e->value.value.view());
+    std::invoke(f, e->pair.value());
     return true;
   }
   /// expire_at: a deadline in now_ms() terms, 0 for none. keep_ttl keeps an existing one.
@@ -89,12 +89,10 @@ class kv_table {
   std::size_t sweep(std::size_t from, std::size_t n);
 
  private:
-  struct entry {
-    compact_string value;
-    std::int64_t expire_at = 0;  // 0: none
-  };
-  // 64 bytes a slot: the hash, a key of up to 22 bytes and a value of up to 22 inline.
-  using map = flat_table<entry>;
+  // A slot of 48 bytes: the hash, the expiry deadline (0: none), and the key with its value
+  // (inline while the two take at most 30 bytes).
+  using map = flat_table<std::int64_t>;
+  static_assert(sizeof(map::slot) == 48);
   struct alignas(64) shard {
     std::mutex mutex;
     map items;
@@ -112,7 +110,7 @@ class kv_table {
   map::slot* find(shard& s, std::string_view key, std::uint64_t hash);
   void erase_at(shard& s, map::slot& e);
   void publish(shard& s) noexcept;
-  void set_deadline(shard& s, entry& e, std::int64_t expire_at) noexcept;
+  void set_deadline(shard& s, map::slot& e, std::int64_t expire_at) noexcept;
 
   std::unique_ptr<shard[]> shards_;
 };

@@ -1,7 +1,7 @@
 // Unit tests of kv_server's storage, without a server: the inline string, the open-addressing
 // table against std::unordered_map as a model (with hashes chosen to collide, so clusters are
 // long and wrap around the array's end), and the sharded table's expiry sweep.
-#include "compact_string.hpp"
+#include "compact_pair.hpp"
 #include "flat_table.hpp"
 #include "kv_table.hpp"
 
@@ -16,67 +16,82 @@
 
 namespace {
 
-using kv::compact_string;
+using kv::compact_pair;
 using kv::flat_table;
 
-TEST(compact_string, keeps_up_to_22_bytes_inline_and_longer_ones_on_the_heap) {
-  compact_string s;
-  EXPECT_EQ(s.view(), "");
-  EXPECT_FALSE(s.on_heap());
-  const std::string k22(22, 'k'), k23(23, 'k');
-  s.assign(k22);
-  EXPECT_EQ(s.view(), k22);
-  EXPECT_FALSE(s.on_heap());
-  s.assign(k23);
-  EXPECT_EQ(s.view(), k23);
-  EXPECT_TRUE(s.on_heap());
-  EXPECT_EQ(s.heap_capacity(), 23u);
-  s.assign("key:000000012345");  // redis-benchmark's keys
-  EXPECT_FALSE(s.on_heap());
-  EXPECT_EQ(s.view(), "key:000000012345");
+TEST(compact_pair, keeps_up_to_30_bytes_inline_and_more_on_the_heap) {
+  compact_pair p;
+  EXPECT_EQ(p.key(), "");
+  EXPECT_EQ(p.value(), "");
+  EXPECT_FALSE(p.on_heap());
+  compact_pair q("key:000000012345", "xxx");  // redis-benchmark's key and value
+  EXPECT_FALSE(q.on_heap());
+  EXPECT_EQ(q.key(), "key:000000012345");
+  EXPECT_EQ(q.value(), "xxx");
+  const std::string k(20, 'k');
+  q = compact_pair(k, std::string(10, 'v'));  // 30 bytes
+  EXPECT_FALSE(q.on_heap());
+  EXPECT_EQ(q.key(), k);
+  EXPECT_EQ(q.value(), std::string(10, 'v'));
+  q.set_value(std::string(11, 'w'));  // 31 bytes
+  EXPECT_TRUE(q.on_heap());
+  EXPECT_EQ(q.heap_capacity(), 31u);
+  EXPECT_EQ(q.key(), k);
+  EXPECT_EQ(q.value(), std::string(11, 'w'));
+  q.set_value("");
+  EXPECT_FALSE(q.on_heap());
+  EXPECT_EQ(q.key(), k);
+  EXPECT_EQ(q.value(), "");
+  const std::string long_key(100, 'L');
+  compact_pair r(long_key, "");
+  EXPECT_TRUE(r.on_heap());
+  EXPECT_EQ(r.key(), long_key);
+  EXPECT_EQ(r.value(), "");
 }
 
-TEST(compact_string, reuses_its_block_only_while_it_is_at_most_twice_the_need) {
-  compact_string s(std::string(100, 'a'));
-  ASSERT_EQ(s.heap_capacity(), 100u);
-  s.assign(std::string(60, 'b'));
-  EXPECT_EQ(s.heap_capacity(), 100u);
-  EXPECT_EQ(s.view(), std::string(60, 'b'));
-  s.assign(std::string(40, 'c'));  // less than half: a block of its own size
-  EXPECT_EQ(s.heap_capacity(), 40u);
-  EXPECT_EQ(s.view(), std::string(40, 'c'));
-  s.assign(std::string(1000, 'd'));
-  EXPECT_EQ(s.heap_capacity(), 1000u);
-  EXPECT_EQ(s.view(), std::string(1000, 'd'));
+TEST(compact_pair, reuses_its_block_only_while_it_is_at_most_twice_the_need) {
+  compact_pair p("key", std::string(97, 'a'));
+  ASSERT_EQ(p.heap_capacity(), 100u);
+  p.set_value(std::string(57, 'b'));  // 60 bytes
+  EXPECT_EQ(p.heap_capacity(), 100u);
+  EXPECT_EQ(p.value(), std::string(57, 'b'));
+  p.set_value(std::string(37, 'c'));  // 40 bytes: less than half, a block of its own size
+  EXPECT_EQ(p.heap_capacity(), 40u);
+  EXPECT_EQ(p.value(), std::string(37, 'c'));
+  p.set_value(std::string(997, 'd'));
+  EXPECT_EQ(p.heap_capacity(), 1000u);
+  EXPECT_EQ(p.key(), "key");
+  EXPECT_EQ(p.value(), std::string(997, 'd'));
 }
 
-TEST(compact_string, assigns_a_part_of_itself) {
-  compact_string s("0123456789abcdefghijklmnopqrstuvwxyz");
-  s.assign(s.view().substr(2, 30));  // heap to heap, overlapping
-  EXPECT_EQ(s.view(), "23456789abcdefghijklmnopqrstuv");
-  s.assign(s.view().substr(1, 5));  // heap to inline: the block is freed after the copy
-  EXPECT_EQ(s.view(), "34567");
-  EXPECT_FALSE(s.on_heap());
-  s.assign(s.view().substr(1));  // inline to inline
-  EXPECT_EQ(s.view(), "4567");
+TEST(compact_pair, sets_a_part_of_its_own_value) {
+  compact_pair p("k", "0123456789abcdefghijklmnopqrstuvwxyz");
+  p.set_value(p.value().substr(2, 30));  // heap to heap, overlapping
+  EXPECT_EQ(p.value(), "23456789abcdefghijklmnopqrstuv");
+  p.set_value(p.value().substr(1, 5));  // heap to inline: the block is freed after the copy
+  EXPECT_EQ(p.value(), "34567");
+  EXPECT_FALSE(p.on_heap());
+  p.set_value(p.value().substr(1));  // inline to inline
+  EXPECT_EQ(p.value(), "4567");
+  p.set_value(p.key());
+  EXPECT_EQ(p.value(), "k");
+  EXPECT_EQ(p.key(), "k");
 }
 
-TEST(compact_string, a_move_leaves_the_source_empty) {
-  compact_string a(std::string(50, 'x'));
-  compact_string b(std::move(a));
-  EXPECT_EQ(b.view(), std::string(50, 'x'));
-  EXPECT_EQ(a.view(), "");  // NOLINT(bugprone-use-after-move): the documented state
-  compact_string c("short");
+TEST(compact_pair, a_move_leaves_the_source_empty) {
+  compact_pair a("key", std::string(50, 'x'));
+  compact_pair b(std::move(a));
+  EXPECT_EQ(b.value(), std::string(50, 'x'));
+  EXPECT_EQ(a.key(), "");  // NOLINT(bugprone-use-after-move): the documented state
+  EXPECT_EQ(a.value(), "");
+  compact_pair c("short", "pair");
   c = std::move(b);
-  EXPECT_EQ(c.view(), std::string(50, 'x'));
-  EXPECT_EQ(b.view(), "");  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.key(), "key");
+  EXPECT_EQ(c.value(), std::string(50, 'x'));
+  EXPECT_EQ(b.key(), "");  // NOLINT(bugprone-use-after-move)
 }
 
-struct value {
-  compact_string text;
-  std::int64_t n = 0;
-};
-using table = flat_table<value>;
+using table = flat_table<std::int64_t>;
 
 // Checks that t holds exactly the model's keys and values.
 void expect_same(table& t, const std::unordered_map<std::string, std::string>& model,
@@ -85,14 +100,15 @@ void expect_same(table& t, const std::unordered_map<std::string, std::string>& m
   for (const auto& [k, v] : model) {
     const table::slot* s = t.find(k, hash(k));
     ASSERT_NE(s, nullptr) << "lost key " << k;
-    ASSERT_EQ(s->value.text.view(), v) << "key " << k;
+    ASSERT_EQ(s->pair.value(), v) << "key " << k;
+    ASSERT_EQ(s->extra, static_cast<std::int64_t>(v.size())) << "key " << k;
   }
   std::size_t seen = 0;
   t.for_each([&](const table::slot& s) {
     ++seen;
-    const auto it = model.find(std::string(s.key.view()));
-    ASSERT_NE(it, model.end()) << "a key the model does not have: " << s.key.view();
-    EXPECT_EQ(s.value.text.view(), it->second);
+    const auto it = model.find(std::string(s.pair.key()));
+    ASSERT_NE(it, model.end()) << "a key the model does not have: " << s.pair.key();
+    EXPECT_EQ(s.pair.value(), it->second);
   });
   EXPECT_EQ(seen, model.size());
 }
@@ -123,8 +139,11 @@ void run_model(std::uint32_t seed, std::uint64_t (*hash)(const std::string&)) {
     if (op < 5) {  // set
       const std::string v = std::to_string(rng()) + (rng() % 4 == 0 ? std::string(40, 'v') : "");
       table::slot* s = t.find(k, hash(k));
-      if (s == nullptr) s = &t.insert(k, hash(k));
-      s->value.text.assign(v);
+      if (s == nullptr)
+        s = &t.insert(k, v, hash(k));
+      else
+        s->pair.set_value(v);
+      s->extra = static_cast<std::int64_t>(v.size());  // must move with its key
       model[k] = v;
     } else if (op < 9) {  // erase
       table::slot* s = t.find(k, hash(k));
@@ -142,8 +161,7 @@ void run_model(std::uint32_t seed, std::uint64_t (*hash)(const std::string&)) {
           ++it;
         }
       }
-      EXPECT_EQ(t.erase_if([&](const table::slot& s) { return doomed(s.value.text.view()); }),
-                expected);
+      EXPECT_EQ(t.erase_if([&](const table::slot& s) { return doomed(s.pair.value()); }), expected);
     }
     if (step % 50 == 0) expect_same(t, model, hash);
   }
@@ -163,8 +181,8 @@ TEST(flat_table, erasing_at_the_end_pulls_back_a_cluster_that_wrapped_around) {
   // Capacity 8 (the first growth), four keys whose home is the last slot: they sit in 7, 0, 1
   // and 2. Erasing the one in 7 must move the others back, or the later ones get lost.
   table t;
-  const std::uint64_t home7 = 7;
-  for (const char* k : {"a", "b", "c", "d"}) t.insert(k, home7).value.n = 1;
+  const std::uint64_t home7 = 7ull << 29;  // the low 32 bits scaled to 8 slots: 7
+  for (const char* k : {"a", "b", "c", "d"}) t.insert(k, "v", home7);
   ASSERT_EQ(t.capacity(), 8u);
   t.erase(*t.find("a", home7));
   for (const char* k : {"b", "c", "d"}) EXPECT_NE(t.find(k, home7), nullptr) << k;
@@ -177,12 +195,12 @@ TEST(flat_table, erasing_at_the_end_pulls_back_a_cluster_that_wrapped_around) {
 
 TEST(flat_table, a_moved_from_table_is_empty_and_usable) {
   table a;
-  a.insert("x", 1);
+  a.insert("x", "1", 1);
   table b(std::move(a));
   EXPECT_EQ(b.size(), 1u);
   EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): the documented state
   EXPECT_EQ(a.find("x", 1), nullptr);
-  a.insert("y", 2);
+  a.insert("y", "2", 2);
   EXPECT_NE(a.find("y", 2), nullptr);
 }
 
