@@ -8,11 +8,11 @@
 #     back (a pattern that scans them all and matches ~100). Redis runs KEYS on its one
 #     thread, so every GET waits; kv_server runs it on its pool.
 #
-#   bench/kv/run_kv.sh [--servers "brigade brigade-epoll redis"] [--requests 200000] [--clients 50]
+#   bench/kv/run_kv.sh [--servers "brigade brigade-uring redis"] [--requests 200000] [--clients 50]
 #                      [--keys 2000000] [--hybrid-requests 100000] [--raw FILE]
 #
-# Servers: brigade, brigade-epoll, brigade-base (kv_server from BASE_BUILD, for before/after
-# comparisons in one run) and redis.
+# Servers: brigade (its default backend), brigade-epoll, brigade-uring, brigade-base (kv_server
+# from BASE_BUILD, for before/after comparisons in one run) and redis.
 # Environment: BUILD (directory holding kv_server; default build/bench, then build/release),
 # SERVER_CPU (0), CLIENT_CPU (1), QUIET_WAIT. stdout: one JSON line per result, then Markdown.
 set -euo pipefail

@@ -179,15 +179,16 @@ start_server() {
 }
 
 # Starts a RESP server pinned to $SERVER_CPU and waits until it answers PING: brigade
-# (examples/kv_server, one loop, one pool thread; io_uring where the kernel allows it),
-# brigade-epoll (the same with BRIGADE_IO=epoll), brigade-base (kv_server from $BASE_BUILD, a
-# build of another commit) or redis (redis-server, no persistence).
+# (examples/kv_server, one loop, one pool thread, its default backend: epoll unless BRIGADE_IO
+# is set; builds before 2026-12-07 default to io_uring), brigade-epoll and brigade-uring (the
+# same with BRIGADE_IO set), brigade-base (kv_server from $BASE_BUILD, a build of another commit)
+# or redis (redis-server, no persistence).
 # Sets KV_PORT, KV_PID and KV_LOG (its output).
 start_kv() {
   KV_PORT=$(free_port 16379)
   KV_LOG="$WORK/kv-$1.log"
   case "$1" in
-    brigade | brigade-epoll | brigade-base)
+    brigade | brigade-epoll | brigade-uring | brigade-base)
       local bin io=(env -u BRIGADE_IO)
       if [[ $1 == brigade-base ]]; then
         [[ -n ${BASE_BUILD:-} ]] || die "brigade-base needs BASE_BUILD (a build directory of the commit to compare with)"
@@ -196,8 +197,8 @@ start_kv() {
         find_bin kv_server bin
       fi
       if [[ $1 == brigade-epoll ]]; then io=(env BRIGADE_IO=epoll); fi
-      # taskset and env exec the server: $! is its own pid. Without BRIGADE_IO the loop picks
-      # io_uring where the kernel allows it (the server's log names its backend).
+      if [[ $1 == brigade-uring ]]; then io=(env BRIGADE_IO=uring); fi
+      # taskset and env exec the server: $! is its own pid (the server's log names its backend).
       taskset -c "$SERVER_CPU" "${io[@]}" "$bin" --port "$KV_PORT" --loops 1 --threads 1 \
         >"$KV_LOG" 2>&1 &
       ;;
@@ -205,7 +206,7 @@ start_kv() {
       taskset -c "$SERVER_CPU" redis-server --port "$KV_PORT" --save '' --appendonly no \
         --daemonize no --logfile "$KV_LOG" >/dev/null 2>&1 &
       ;;
-    *) die "unknown server '$1' (brigade, brigade-epoll, brigade-base, redis)" ;;
+    *) die "unknown server '$1' (brigade, brigade-epoll, brigade-uring, brigade-base, redis)" ;;
   esac
   KV_PID=$!
   STARTED_PIDS+=("$KV_PID")

@@ -12,10 +12,28 @@
 namespace kv_test {
 namespace {
 
-class kv_commands : public kv_server_test {};
+class kv_commands : public kv_server_test {
+ protected:
+  void every_command_as_redis_cli_shows_it();
+};
 
+// Both backends: epoll (the default) and io_uring.
 TEST_F(kv_commands, every_command_as_redis_cli_shows_it) {
-  start();
+  start({"--io", "epoll"});
+  // The line comes on stderr just after the port on stdout: polled.
+  EXPECT_TRUE(eventually([&] { return server().log().find("(epoll)") != std::string::npos; }))
+      << server().log();
+  every_command_as_redis_cli_shows_it();
+}
+
+TEST_F(kv_commands, every_command_as_redis_cli_shows_it_on_io_uring) {
+  start({"--io", "uring"});
+  EXPECT_TRUE(eventually([&] { return server().log().find("(io_uring)") != std::string::npos; }))
+      << server().log();
+  every_command_as_redis_cli_shows_it();
+}
+
+void kv_commands::every_command_as_redis_cli_shows_it() {
   // redis-cli without a terminal: one line per value, an error followed by an empty line,
   // (nil) as an empty line.
   const std::vector<std::pair<std::vector<std::string>, std::string>> script = {

@@ -88,10 +88,13 @@ TEST(kv_flags, help_lists_every_flag_and_a_bad_flag_is_one_line) {
   const run_result help = run_program({web_test::server_binary(), "--help"}, 30s);
   EXPECT_EQ(help.code, 0) << help.err;
   for (const char* flag : {"--port", "--bind", "--loops", "--threads", "--maxclients", "--timeout",
-                           "--trace", "--max-bulk", "--max-output"})
+                           "--trace", "--max-bulk", "--max-output", "--io"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"--port", "abc"}, {"--loops", "0"}, {"--bind", "nowhere"}, {"--bogus"}}) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{{"--port", "abc"},
+                                                                             {"--loops", "0"},
+                                                                             {"--bind", "nowhere"},
+                                                                             {"--bogus"},
+                                                                             {"--io", "kqueue"}}) {
     args.insert(args.begin(), web_test::server_binary());
     const run_result r = run_program(args, 30s);
     EXPECT_EQ(r.code, 2) << r.err;
