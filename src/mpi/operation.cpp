@@ -82,19 +82,6 @@ const char* call_name(op_kind k) noexcept {
   return "MPI";
 }
 
-// A coroutine resumed on a pool: a job of its own, freed as it runs.
-struct resume_job final : brigade::detail::job {
-  explicit resume_job(std::coroutine_handle<> to_resume) noexcept
-      : job([](job& j) noexcept {
-          auto* me = static_cast<resume_job*>(&j);
-          const std::coroutine_handle<> h = me->waiter;
-          delete me;
-          h.resume();
-        }),
-        waiter(to_resume) {}
-  std::coroutine_handle<> waiter;
-};
-
 }  // namespace
 
 std::string error_text(int code) {
@@ -165,18 +152,19 @@ void finish(op_state& s) noexcept {
     pool_home = s.pool_home;
     s.cv.notify_all();
   }
-  if (h) resume_waiter(h, home, pool_home);
+  if (h) resume_waiter(s, h, home, pool_home);
 }
 
-void resume_waiter(std::coroutine_handle<> h, brigade::detail::resume_context* home,
-                   void* pool_home) {
+void resume_waiter(op_state& s, std::coroutine_handle<> h, brigade::detail::resume_context* home,
+                   void* pool_home) noexcept {
   if (home != nullptr) {
     home->resume_later(h);
     return;
   }
   auto* sched = static_cast<brigade::detail::scheduler*>(pool_home);
   if (sched == nullptr) sched = &brigade::detail::pool_access::of(brigade::pool::global());
-  sched->inject(new resume_job(h));  // a failed allocation ends the program (noexcept path)
+  s.resumer.to_resume = h;
+  sched->inject(&s.resumer);  // intrusive: no allocation
 }
 
 bool suspend_on(op_state& s, std::coroutine_handle<> h) {

@@ -5,6 +5,8 @@
 #include <brigade/sim/sim.hpp>
 #include <brigade/sync/check.hpp>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <new>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -36,7 +39,7 @@ class simulator final : public resume_context {
 
   void resume_later(std::coroutine_handle<> h, std::uint64_t) noexcept override {
     check_thread();
-    runnable_.push_back(h);
+    enqueue(h);
   }
 
   std::int64_t now_ns() const noexcept override { return now_; }
@@ -58,8 +61,12 @@ class simulator final : public resume_context {
 
   void start_detached(std::coroutine_handle<> h) override {
     check_thread();
+    // Room first: if live_ kept h and the push then failed, spawn would destroy h while live_
+    // still held it.
+    if (runnable_.size() == runnable_.capacity())
+      runnable_.reserve(std::max<std::size_t>(16, 2 * runnable_.capacity()));
     live_.insert(h);
-    runnable_.push_back(h);
+    runnable_.push_back(h);  // cannot throw: reserved
   }
 
   void detached_done(std::coroutine_handle<> h, std::exception_ptr error) noexcept override {
@@ -70,29 +77,40 @@ class simulator final : public resume_context {
 
   sim::run_result run() {
     while (!live_.empty()) {
-      if (runnable_.empty()) {
+      if (runnable_.empty() && spilled_ == 0) {
         if (timers_.empty()) break;  // deadlock: reported below
         // Virtual time jumps to the next timer; all timers due then become runnable.
         now_ = timers_.begin()->first.first;
         mix(static_cast<std::uint64_t>(now_));
         while (!timers_.empty() && timers_.begin()->first.first == now_) {
-          runnable_.push_back(timers_.begin()->second->waiter);
+          enqueue(timers_.begin()->second->waiter);
           timers_.erase(timers_.begin());
         }
       }
-      const std::size_t n = runnable_.size();
+      // The runnable coroutines are runnable_ followed by the spilled ones.
+      const std::size_t queued = runnable_.size(), n = queued + spilled_;
       const std::size_t pick = n == 1 ? 0 : static_cast<std::size_t>(rng_() % n);
       mix(pick * 0x100000001b3ULL + n);
-      std::coroutine_handle<> h = runnable_[pick];
-      runnable_[pick] = runnable_.back();
-      runnable_.pop_back();
+      std::coroutine_handle<> h;
+      if (pick < queued) {
+        h = runnable_[pick];
+        runnable_[pick] = runnable_.back();
+        runnable_.pop_back();
+      } else {
+        h = spill_[pick - queued];
+        spill_[pick - queued] = spill_[--spilled_];
+      }
       ++steps_;
       h.resume();
     }
     const std::size_t stuck = live_.size();
-    // Destroying a stuck task destroys the chain of tasks it awaits.
-    for (auto h : std::vector(live_.begin(), live_.end())) h.destroy();
-    live_.clear();
+    // Destroying a stuck task destroys the chain of tasks it awaits. Taken out one at a time
+    // (a copy of the set could fail to allocate and leave them all).
+    while (!live_.empty()) {
+      const std::coroutine_handle<> h = *live_.begin();
+      live_.erase(live_.begin());
+      h.destroy();
+    }
     tls_last_run = {hash_, steps_, std::chrono::nanoseconds(now_)};
     if (error_) std::rethrow_exception(error_);
     if (stuck != 0)
@@ -103,6 +121,23 @@ class simulator final : public resume_context {
   }
 
  private:
+  // Makes h runnable. A wake-up cannot be refused (resume_later is noexcept) and a lost one
+  // would read as a deadlock, so when runnable_ cannot grow, h goes to a small array kept with
+  // the simulator; only with that full too does the process end, saying so.
+  void enqueue(std::coroutine_handle<> h) noexcept {
+    try {
+      runnable_.push_back(h);
+      return;
+    } catch (const std::bad_alloc&) {
+    }
+    if (spilled_ == spill_.size()) {
+      std::fputs("brigade::sim: out of memory for a wake-up (and the 64 spare places are in use)\n",
+                 stderr);
+      std::abort();
+    }
+    spill_[spilled_++] = h;
+  }
+
   void check_thread() const noexcept {
     if (std::this_thread::get_id() == thread_) return;
     std::fputs(
@@ -133,6 +168,8 @@ class simulator final : public resume_context {
   };
   std::set<std::coroutine_handle<>, handle_less> live_;  // spawned tasks (the root is one)
   std::int64_t now_ = 0;
+  std::array<std::coroutine_handle<>, 64> spill_{};  // wake-ups runnable_ had no room for
+  std::size_t spilled_ = 0;
   std::uint64_t steps_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
   std::exception_ptr error_;

@@ -3,15 +3,18 @@
 // goes on running what comes after. The sweeps fail each allocation of a small program in turn.
 #include "fail_alloc.hpp"
 
+#include <brigade/core/context.hpp>
 #include <brigade/core/scope.hpp>
 #include <brigade/core/sync_wait.hpp>
 #include <brigade/io/event_loop.hpp>
+#include <brigade/io/timer.hpp>
 #include <brigade/par/parallel_for.hpp>
 #include <brigade/par/task_graph.hpp>
 #include <brigade/pool/future.hpp>
 #include <brigade/pool/join.hpp>
 #include <brigade/pool/pool.hpp>
 #include <brigade/pool/task_group.hpp>
+#include <brigade/sim/sim.hpp>
 #include <brigade/sync/channel.hpp>
 
 #include <gtest/gtest.h>
@@ -25,6 +28,7 @@
 #include <memory>
 #include <new>
 #include <numeric>
+#include <string>
 #include <vector>
 
 namespace {
@@ -415,6 +419,56 @@ TEST(alloc_fault_sweep, a_pool_made_and_destroyed_around_its_work) {
         pool_program(pool);
       },
       2000);
+}
+
+// A simulation: spawned tasks that yield and sleep, and a channel between two of them. Every
+// wake-up goes through the simulator's queue of runnable coroutines, which grows as it fills.
+brigade::task<void> sim_stepper(std::string& order, char name) {
+  for (int i = 0; i < 6; ++i) {
+    order += name;
+    co_await brigade::yield();
+  }
+  co_await brigade::sleep_for(std::chrono::milliseconds(name));
+  order += name;
+}
+
+brigade::task<void> sim_yielder() {
+  for (int i = 0; i < 3; ++i) co_await brigade::yield();
+}
+
+brigade::task<void> sim_sender(brigade::channel<int>& ch) {
+  for (int i = 1; i <= 5; ++i) co_await ch.send(i);
+  ch.close();
+}
+
+std::string sim_program() {
+  std::string order;
+  brigade::channel<int> ch(1);
+  brigade::sim::run(7, [&]() -> brigade::task<void> {
+    for (char name : {'a', 'b', 'c', 'd', 'e'}) brigade::spawn(sim_stepper(order, name));
+    brigade::spawn(sim_sender(ch));
+    int sum = 0;
+    while (auto v = co_await ch.receive()) sum += *v;
+    order += std::to_string(sum);
+    // More runnable coroutines than tasks the simulator keeps: a scope's children are not its
+    // own, so waking them grows its queue of runnable coroutines from resume_later.
+    brigade::scope children;
+    std::exception_ptr failed;
+    try {
+      for (int i = 0; i < 40; ++i) children.spawn(sim_yielder());
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    co_await children.join();  // a scope is always joined
+    if (failed) std::rethrow_exception(failed);
+  });
+  return order;
+}
+
+TEST(alloc_fault_sweep, a_simulation_with_spawned_tasks_and_a_channel) {
+  const std::string clean = sim_program();
+  EXPECT_EQ(clean.size(), 5u * 7u + 2u) << clean;  // 7 steps of 5 tasks, and "15"
+  sweep([] { (void)sim_program(); }, 2000);
 }
 
 }  // namespace

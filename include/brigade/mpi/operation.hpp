@@ -15,6 +15,7 @@
 #include <brigade/core/detail/resume_context.hpp>
 #include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/mpi/context.hpp>
+#include <brigade/pool/detail/job.hpp>
 
 #include <condition_variable>
 #include <coroutine>
@@ -113,15 +114,27 @@ struct op_state {
   brigade::detail::resume_context* home = nullptr;  // resume there, else on a pool
   void* pool_home = nullptr;  // the awaiting worker's scheduler (detail::scheduler*), if any
   std::uint64_t trace_wait = 0;
+
+  // The pool job that resumes the waiter when it has no home context. It lives here, so the
+  // resumption allocates nothing and cannot fail: the waiter holds the operation, so the state
+  // outlives the job until the job resumes it (and touches nothing of itself after that).
+  struct resume_job final : brigade::detail::job {
+    resume_job() noexcept
+        : job([](job& j) noexcept {
+            const std::coroutine_handle<> h = static_cast<resume_job&>(j).to_resume;
+            h.resume();  // may free the state, and this job with it
+          }) {}
+    std::coroutine_handle<> to_resume;
+  } resumer;
 };
 
 /// Hands a described operation to the context (starts it now in multiple mode, through the
 /// agent in funneled mode). Errors are stored in the state, never thrown.
 void start(const std::shared_ptr<op_state>& s);
-/// Resumes a coroutine suspended on s (on its home context, its worker's pool, or the global
-/// pool), after s is done. Called by the agent.
-void resume_waiter(std::coroutine_handle<> h, brigade::detail::resume_context* home,
-                   void* pool_home);
+/// Resumes h, the coroutine suspended on s (on its home context, its worker's pool, or the
+/// global pool, through s.resumer), after s is done. Called by the agent.
+void resume_waiter(op_state& s, std::coroutine_handle<> h, brigade::detail::resume_context* home,
+                   void* pool_home) noexcept;
 /// Registers h to be resumed when s is done: false when it is done already (do not suspend).
 bool suspend_on(op_state& s, std::coroutine_handle<> h);
 /// Blocks until s is done.
