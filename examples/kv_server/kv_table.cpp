@@ -8,6 +8,7 @@
 #include <charconv>
 #include <chrono>
 #include <limits>
+#include <random>
 
 namespace kv {
 
@@ -84,7 +85,11 @@ bool glob_match(std::string_view p, std::string_view s) noexcept {
   return pi == p.size();
 }
 
-kv_table::kv_table() : shards_(new shard[shard_count]) {}
+kv_table::kv_table() : shards_(new shard[shard_count]) {
+  std::random_device entropy;  // the kernel's (getrandom), read once per table
+  auto word = [&] { return (std::uint64_t{entropy()} << 32) | entropy(); };
+  key_ = {word(), word()};
+}
 
 kv_table::shard& kv_table::shard_of(std::uint64_t hash) noexcept {
   // Bits 32 and up pick the shard; the shard's table uses the low ones.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "flat_table.hpp"
+#include "siphash.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -102,9 +103,9 @@ class kv_table {
     std::atomic<std::size_t> expiring{0};
   };
 
-  static std::uint64_t hash_of(std::string_view key) noexcept {
-    return std::hash<std::string_view>{}(key);
-  }
+  // Keyed with key_, drawn at random when the table is made: which keys collide cannot be
+  // known outside the process, so a client cannot pile its keys into one run of slots.
+  std::uint64_t hash_of(std::string_view key) const noexcept { return siphash(key_, key); }
   shard& shard_of(std::uint64_t hash) noexcept;
   // The live slot for key, erasing it first when it has expired. Caller holds s.mutex.
   map::slot* find(shard& s, std::string_view key, std::uint64_t hash);
@@ -112,6 +113,7 @@ class kv_table {
   void publish(shard& s) noexcept;
   void set_deadline(shard& s, map::slot& e, std::int64_t expire_at) noexcept;
 
+  sip_key key_;
   std::unique_ptr<shard[]> shards_;
 };
 

@@ -4,6 +4,7 @@
 #include "compact_pair.hpp"
 #include "flat_table.hpp"
 #include "kv_table.hpp"
+#include "siphash.hpp"
 
 #include <gtest/gtest.h>
 
@@ -202,6 +203,26 @@ TEST(flat_table, a_moved_from_table_is_empty_and_usable) {
   EXPECT_EQ(a.find("x", 1), nullptr);
   a.insert("y", "2", 2);
   EXPECT_NE(a.find("y", 2), nullptr);
+}
+
+TEST(siphash, gives_the_reference_values) {
+  // The SipHash paper's key (bytes 00..0f) and its test vectors: the empty message and the
+  // 15 bytes 00..0e.
+  const kv::sip_key k{0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
+  EXPECT_EQ(kv::siphash(k, ""), 0x726fdb47dd0e0e31ull);
+  std::string m;
+  for (char c = 0; c < 15; ++c) m += c;
+  EXPECT_EQ(kv::siphash(k, m), 0xa129ca6149be45e5ull);
+}
+
+TEST(siphash, another_key_gives_other_hashes) {
+  const kv::sip_key a{1, 2}, b{1, 3};
+  int same = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string key = "key:" + std::to_string(i);
+    same += kv::siphash(a, key) == kv::siphash(b, key) ? 1 : 0;
+  }
+  EXPECT_EQ(same, 0);
 }
 
 TEST(kv_table, the_sweep_removes_exactly_the_expired_keys) {
