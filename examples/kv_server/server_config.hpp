@@ -21,7 +21,7 @@ struct server_config {
   std::size_t loops = 1;      ///< event loops, each with its own SO_REUSEPORT listener
   std::size_t threads = 0;    ///< pool workers for heavy commands; 0: one per core
   int pool_nice = 10;         ///< the workers' niceness: a loop woken by a client preempts them
-  /// The loops' backend. epoll by default (unless BRIGADE_IO is set): 20-25% less CPU per
+  /// The loops' backend. epoll by default (unless BRIGADE_IO is set): 20-35% less CPU per
   /// unpipelined request than io_uring here (bench/RESULTS.md, kv_server vs redis-server).
   brigade::io_backend backend = brigade::io_backend::epoll;
   std::size_t max_clients = 10'000;                 ///< more: "-ERR max number of clients reached"
