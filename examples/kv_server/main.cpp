@@ -1,6 +1,7 @@
 // kv_server: an in-memory key-value server speaking RESP2 (redis-cli and redis-benchmark are
 // its clients). Here: the flags, the runtime (event loops and the pool for heavy commands),
 // one SO_REUSEPORT listener per loop, and the drain on SIGTERM or SIGINT.
+#include "backend_flag.hpp"
 #include "loop_server.hpp"
 #include "server_config.hpp"
 
@@ -15,7 +16,6 @@
 #include <sys/resource.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,11 +67,7 @@ std::optional<int> parse_flags(int argc, char** argv, kv::server_config& cfg,
       ->capture_default_str();
   app.add_option("--trace", cfg.trace, "record a brigade trace and write it to FILE at exit");
   std::string io;
-  app.add_option("--io", io,
-                 "the event loops' backend: epoll, uring, or auto (BRIGADE_IO, else io_uring where "
-                 "the kernel allows it); default: BRIGADE_IO if set, else epoll (less CPU per "
-                 "request here than io_uring)")
-      ->check(CLI::IsMember({"auto", "epoll", "uring"}));
+  examples::add_backend_flag(app, io);
   try {
     app.parse(argc, argv);
     const std::string port = std::to_string(cfg.port);
@@ -86,10 +82,7 @@ std::optional<int> parse_flags(int argc, char** argv, kv::server_config& cfg,
     std::fprintf(stderr, "kv_server: --bind: %s\n", e.what());
     return 2;
   }
-  if (io == "uring")
-    cfg.backend = brigade::io_backend::uring;
-  else if (io == "auto" || (io.empty() && std::getenv("BRIGADE_IO") != nullptr))
-    cfg.backend = brigade::io_backend::automatic;
+  cfg.backend = examples::backend_from_flag(io);
   cfg.timeout = from_seconds(timeout);
   cfg.write_timeout = from_seconds(write_timeout);
   cfg.drain_timeout = from_seconds(drain);

@@ -1,5 +1,6 @@
 // web_server: an HTTP/1.1 server on brigade. Here: the flags, the runtime (event loops and a
 // pool), one SO_REUSEPORT listener per loop, and the graceful drain on SIGTERM or SIGINT.
+#include "backend_flag.hpp"
 #include "loop_server.hpp"
 #include "server_config.hpp"
 
@@ -15,7 +16,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -52,11 +52,7 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   std::string io;
-  app.add_option("--io", io,
-                 "the event loops' backend: epoll, uring, or auto (BRIGADE_IO, else io_uring where "
-                 "the kernel allows it); default: BRIGADE_IO if set, else epoll (less CPU per "
-                 "request here than io_uring)")
-      ->check(CLI::IsMember({"auto", "epoll", "uring"}));
+  examples::add_backend_flag(app, io);
   app.add_option("--pool-nice", cfg.pool_nice,
                  "niceness of the /compute pool's workers, so that it never delays the loops")
       ->check(CLI::Range(0, 19))
@@ -107,10 +103,7 @@ std::optional<int> parse_flags(int argc, char** argv, web::server_config& cfg,
     return 2;
   }
 #endif
-  if (io == "uring")
-    cfg.backend = brigade::io_backend::uring;
-  else if (io == "auto" || (io.empty() && std::getenv("BRIGADE_IO") != nullptr))
-    cfg.backend = brigade::io_backend::automatic;
+  cfg.backend = examples::backend_from_flag(io);
   if (!root.empty()) cfg.root = std::filesystem::canonical(root);
   cfg.idle_timeout = from_seconds(idle);
   cfg.header_timeout = from_seconds(header);
