@@ -50,6 +50,17 @@ find_bin() {
   printf -v "$2" '%s' "$hit"
 }
 
+# find_server_bin SERVER BINARY VAR: find_bin BINARY VAR, under $BASE_BUILD when SERVER is
+# brigade-base (a build of another commit, for before/after comparisons in one run).
+find_server_bin() {
+  if [[ $1 == brigade-base ]]; then
+    [[ -n ${BASE_BUILD:-} ]] || die "brigade-base needs BASE_BUILD (a build directory of the commit to compare with)"
+    BUILD=$BASE_BUILD find_bin "$2" "$3"
+  else
+    find_bin "$2" "$3"
+  fi
+}
+
 # A TCP port on 127.0.0.1 that nothing listens on, from `from` upwards.
 free_port() {
   local p=${1:-18080}
@@ -114,12 +125,7 @@ start_server() {
   local name=$1 log="$WORK/$1.log" cmd=() port="" bin
   case "$name" in
     brigade | brigade-epoll | brigade-uring | brigade-nice | brigade-traced | brigade-base)
-      if [[ $name == brigade-base ]]; then
-        [[ -n ${BASE_BUILD:-} ]] || die "brigade-base needs BASE_BUILD (a build directory of the commit to compare with)"
-        BUILD=$BASE_BUILD find_bin web_server bin
-      else
-        find_bin web_server bin
-      fi
+      find_server_bin "$name" web_server bin
       cmd=("$bin" --port 0 --loops 1 --threads 1 --idle-timeout 600
            --max-connections 100000)
       if [[ $name == brigade-epoll ]]; then cmd=(env BRIGADE_IO=epoll "${cmd[@]}"); fi
@@ -190,12 +196,7 @@ start_kv() {
   case "$1" in
     brigade | brigade-epoll | brigade-uring | brigade-base)
       local bin io=(env -u BRIGADE_IO)
-      if [[ $1 == brigade-base ]]; then
-        [[ -n ${BASE_BUILD:-} ]] || die "brigade-base needs BASE_BUILD (a build directory of the commit to compare with)"
-        BUILD=$BASE_BUILD find_bin kv_server bin
-      else
-        find_bin kv_server bin
-      fi
+      find_server_bin "$1" kv_server bin
       if [[ $1 == brigade-epoll ]]; then io=(env BRIGADE_IO=epoll); fi
       if [[ $1 == brigade-uring ]]; then io=(env BRIGADE_IO=uring); fi
       # taskset and env exec the server: $! is its own pid (the server's log names its backend).
