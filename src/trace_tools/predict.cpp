@@ -19,14 +19,20 @@
 namespace brigade::trace {
 namespace {
 
+// The median delay between a segment becoming ready on one thread and starting on another. A
+// segment is ready when its last predecessor ends, so only the edge from that one counts: the
+// gap after an earlier predecessor is waiting for the others, not the cost of the move.
 std::int64_t measured_burden(const trace_file& t, const detail::segment_graph& g) {
   std::vector<std::int64_t> gaps;
-  for (std::size_t from = 0; from < t.segments.size(); ++from) {
-    for (std::size_t k = g.succ.begin[from]; k < g.succ.begin[from + 1]; ++k) {
-      const trace_segment& a = t.segments[from];
-      const trace_segment& b = t.segments[g.succ.at[k]];
-      if (a.lane != b.lane) gaps.push_back(std::max<std::int64_t>(0, b.begin_ns - a.end_ns));
-    }
+  for (std::size_t to = 0; to < t.segments.size(); ++to) {
+    const std::size_t first = g.preds.begin[to], past = g.preds.begin[to + 1];
+    if (first == past) continue;
+    std::size_t last = g.preds.at[first];
+    for (std::size_t k = first + 1; k < past; ++k)
+      if (t.segments[g.preds.at[k]].end_ns > t.segments[last].end_ns) last = g.preds.at[k];
+    const trace_segment& a = t.segments[last];
+    const trace_segment& b = t.segments[to];
+    if (a.lane != b.lane) gaps.push_back(std::max<std::int64_t>(0, b.begin_ns - a.end_ns));
   }
   if (gaps.empty()) return 0;
   auto mid = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2);

@@ -30,8 +30,8 @@ struct builder {
     t.labels = {"a", "b"};
   }
   builder& seg(std::uint64_t id, std::uint32_t label, std::int64_t begin, std::int64_t end,
-               std::uint64_t units = 1) {
-    t.segments.push_back({id, 0, label, begin, end, units});
+               std::uint64_t units = 1, std::uint32_t lane = 0) {
+    t.segments.push_back({id, lane, label, begin, end, units});
     return *this;
   }
   builder& edge(std::uint64_t from, std::uint64_t to) {
@@ -61,6 +61,15 @@ TEST(trace_predict, moving_work_to_another_worker_costs_the_burden) {
   EXPECT_EQ(p.burden_ns, 5);
   // One of b1, b2 moves (+5); the join waits for it: 10 + 5 + 50 + 20 when b2 moves.
   EXPECT_EQ(p.at[0].predicted_ns, 85);
+}
+
+// a (main) forks b1 onto worker 0 (1 ns later) and runs b2 itself; c joins them on main. The
+// edge b1 -> c crosses threads with a gap of 90, but that is c waiting for b2, not a move.
+TEST(trace_predict, the_measured_burden_counts_only_the_edge_that_made_a_segment_ready) {
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 1, 11, 20, 1, 1).seg(3, 1, 10, 110).seg(4, 0, 110, 120);
+  b.edge(1, 2).edge(1, 3).edge(2, 4).edge(3, 4);
+  EXPECT_EQ(tr::predict(b.t, {2}).burden_ns, 1);
 }
 
 TEST(trace_predict, a_divisible_piece_splits_over_the_workers) {

@@ -30,7 +30,8 @@ struct prediction_options {
   std::vector<what_if> what_ifs{};
   /// The delay before a segment starts on a worker other than the one that made it ready.
   /// Negative (the default): measured from the trace, as the median gap along the edges that
-  /// cross threads (0 when none does).
+  /// cross threads, each segment's edge from its last predecessor only (the one that made it
+  /// ready; the gap after an earlier one includes waiting for the rest). 0 when none crosses.
   std::int64_t burden_ns = -1;
 };
 
