@@ -19,18 +19,30 @@
 namespace brigade::trace {
 namespace {
 
+constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+// Each segment's predecessor that ended last in the recording (the one that made it ready);
+// none for a segment without one.
+std::vector<std::size_t> recorded_last(const trace_file& t, const detail::segment_graph& g) {
+  std::vector<std::size_t> last(t.segments.size(), none);
+  for (std::size_t to = 0; to < t.segments.size(); ++to) {
+    for (std::size_t k = g.preds.begin[to]; k < g.preds.begin[to + 1]; ++k) {
+      const std::size_t from = g.preds.at[k];
+      if (last[to] == none || t.segments[from].end_ns > t.segments[last[to]].end_ns)
+        last[to] = from;
+    }
+  }
+  return last;
+}
+
 // The median delay between a segment becoming ready on one thread and starting on another. A
 // segment is ready when its last predecessor ends, so only the edge from that one counts: the
 // gap after an earlier predecessor is waiting for the others, not the cost of the move.
-std::int64_t measured_burden(const trace_file& t, const detail::segment_graph& g) {
+std::int64_t measured_burden(const trace_file& t, const std::vector<std::size_t>& last) {
   std::vector<std::int64_t> gaps;
   for (std::size_t to = 0; to < t.segments.size(); ++to) {
-    const std::size_t first = g.preds.begin[to], past = g.preds.begin[to + 1];
-    if (first == past) continue;
-    std::size_t last = g.preds.at[first];
-    for (std::size_t k = first + 1; k < past; ++k)
-      if (t.segments[g.preds.at[k]].end_ns > t.segments[last].end_ns) last = g.preds.at[k];
-    const trace_segment& a = t.segments[last];
+    if (last[to] == none) continue;
+    const trace_segment& a = t.segments[last[to]];
     const trace_segment& b = t.segments[to];
     if (a.lane != b.lane) gaps.push_back(std::max<std::int64_t>(0, b.begin_ns - a.end_ns));
   }
@@ -38,6 +50,70 @@ std::int64_t measured_burden(const trace_file& t, const detail::segment_graph& g
   auto mid = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2);
   std::nth_element(gaps.begin(), mid, gaps.end());
   return *mid;
+}
+
+// When each lane waited for communication, and also for I/O (a loop blocked in epoll or
+// io_uring) when `io` is set, as disjoint stretches in time order.
+class lane_waits {
+ public:
+  lane_waits(const trace_file& t, bool io) : by_lane_(t.lanes.size()) {
+    for (const trace_slice& s : t.slices) {
+      const bool wait =
+          s.what == trace_slice::kind::comm_wait || (io && s.what == trace_slice::kind::io_wait);
+      if (wait && s.lane < by_lane_.size() && s.end_ns > s.begin_ns)
+        by_lane_[s.lane].push_back({s.begin_ns, s.end_ns});
+    }
+    for (std::vector<stretch>& v : by_lane_) {
+      std::sort(v.begin(), v.end(),
+                [](const stretch& a, const stretch& b) { return a.begin < b.begin; });
+      std::size_t kept = 0;  // merge overlaps (comm waits may run side by side)
+      for (const stretch& x : v) {
+        if (kept > 0 && x.begin <= v[kept - 1].end)
+          v[kept - 1].end = std::max(v[kept - 1].end, x.end);
+        else
+          v[kept++] = x;
+      }
+      v.resize(kept);
+    }
+  }
+
+  /// How long after `from` the last wait of `lane` that overlaps (from, to) ended (at most
+  /// `to`): when the event that ended it came. 0 when the lane did not wait in between.
+  std::int64_t last_end(std::uint32_t lane, std::int64_t from, std::int64_t to) const {
+    if (lane >= by_lane_.size() || to <= from) return 0;
+    const std::vector<stretch>& v = by_lane_[lane];
+    // The last stretch that begins before `to`; it overlaps when it ends after `from`.
+    auto after = std::lower_bound(v.begin(), v.end(), to,
+                                  [](const stretch& s, std::int64_t x) { return s.begin < x; });
+    if (after == v.begin()) return 0;
+    const stretch& s = *(after - 1);
+    return s.end > from ? std::min(s.end, to) - from : 0;
+  }
+
+ private:
+  struct stretch {
+    std::int64_t begin, end;
+  };
+  std::vector<std::vector<stretch>> by_lane_;
+};
+
+// The latency each segment keeps in the replay after its last predecessor. A segment that
+// started after its thread waited for I/O or communication was waiting for what ended that wait;
+// so was one whose predecessor's thread waited for communication in between (such a wait sits
+// where it began, and the coroutine may resume on another thread). The time from the
+// predecessor's end to the end of the last such wait stays, whatever the schedule. (A loop that
+// blocks after its segment ended is only idle: that is no latency of a segment elsewhere.)
+std::vector<std::int64_t> waits_before(const trace_file& t, const std::vector<std::size_t>& last) {
+  const lane_waits any(t, true), comm(t, false);
+  std::vector<std::int64_t> w(t.segments.size(), 0);
+  for (std::size_t to = 0; to < t.segments.size(); ++to) {
+    if (last[to] == none) continue;
+    const trace_segment& a = t.segments[last[to]];
+    const trace_segment& b = t.segments[to];
+    w[to] = std::max(any.last_end(b.lane, a.end_ns, b.begin_ns),
+                     comm.last_end(a.lane, a.end_ns, b.begin_ns));
+  }
+  return w;
 }
 
 // Each segment's duration in the replay, what-ifs applied.
@@ -69,9 +145,15 @@ std::vector<std::int64_t> durations(const trace_file& t, const prediction_option
   return d;
 }
 
+// What the replay keeps from the recording, beside the durations.
+struct recorded {
+  std::vector<std::size_t> last;   // each segment's last predecessor (none: a root)
+  std::vector<std::int64_t> wait;  // the waiting on that edge (I/O, communication)
+};
+
 std::int64_t replay(const trace_file& t, const detail::segment_graph& g,
-                    const std::vector<std::int64_t>& duration, unsigned workers,
-                    std::int64_t burden) {
+                    const std::vector<std::int64_t>& duration, const recorded& rec,
+                    unsigned workers, std::int64_t burden) {
   const std::size_t n = t.segments.size();
   std::int64_t origin = INT64_MAX;
   for (const trace_segment& s : t.segments) origin = std::min(origin, s.begin_ns);
@@ -149,6 +231,8 @@ std::int64_t replay(const trace_file& t, const detail::segment_graph& g,
             last = g.preds.at[q];
           }
         }
+        // A wait the recording shows on the edge that made it ready is latency: it stays.
+        if (rec.wait[s] > 0) at = std::max(at, done_at[rec.last[s]] + rec.wait[s]);
         release(s, at, ran_on[last]);
       }
     }
@@ -167,9 +251,12 @@ predictions predict(const trace_file& t, const std::vector<unsigned>& workers,
       throw std::invalid_argument("trace::predict: 0 workers: expected a worker count >= 1");
   const std::vector<std::int64_t> duration = durations(t, options);
   const detail::segment_graph g = detail::build_segment_graph(t);
+  recorded rec{recorded_last(t, g), {}};
+  rec.wait = waits_before(t, rec.last);
   predictions out;
-  out.burden_ns = options.burden_ns >= 0 ? options.burden_ns : measured_burden(t, g);
-  for (unsigned p : workers) out.at.push_back({p, replay(t, g, duration, p, out.burden_ns)});
+  out.burden_ns = options.burden_ns >= 0 ? options.burden_ns : measured_burden(t, rec.last);
+  for (std::int64_t w : rec.wait) out.waits_ns += w;
+  for (unsigned p : workers) out.at.push_back({p, replay(t, g, duration, rec, p, out.burden_ns)});
   return out;
 }
 

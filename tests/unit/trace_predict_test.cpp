@@ -38,6 +38,11 @@ struct builder {
     t.edges.push_back({0, from, to});
     return *this;
   }
+  builder& wait(tr::trace_slice::kind what, std::uint32_t lane, std::int64_t begin,
+                std::int64_t end) {
+    t.slices.push_back({what, lane, 0, begin, end});
+    return *this;
+  }
 };
 
 // a (10) -> {b1 (30), b2 (50)} -> c (20): work 110, span 80.
@@ -70,6 +75,36 @@ TEST(trace_predict, the_measured_burden_counts_only_the_edge_that_made_a_segment
   b.seg(1, 0, 0, 10).seg(2, 1, 11, 20, 1, 1).seg(3, 1, 10, 110).seg(4, 0, 110, 120);
   b.edge(1, 2).edge(1, 3).edge(2, 4).edge(3, 4);
   EXPECT_EQ(tr::predict(b.t, {2}).burden_ns, 1);
+}
+
+// Two dishes: each is prepared (10), waits 100 for the oven with its loop blocked, and is
+// served (10). A wait is latency: more workers do not shorten it, and it holds no worker.
+TEST(trace_predict, a_wait_for_io_stays_in_the_replay_as_latency) {
+  using kind = tr::trace_slice::kind;
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 1, 110, 120).seg(3, 0, 0, 10, 1, 1).seg(4, 1, 110, 120, 1, 1);
+  b.edge(1, 2).edge(3, 4);
+  b.wait(kind::io_wait, 0, 10, 110).wait(kind::io_wait, 1, 10, 110);
+  const auto p = tr::predict(b.t, {1, 2});
+  EXPECT_EQ(p.at[0].predicted_ns, 130);  // 0-10, 10-20; served at 110-120 and 120-130
+  EXPECT_EQ(p.at[1].predicted_ns, 120);
+  EXPECT_EQ(p.waits_ns, 200);
+}
+
+// a wakes b on another thread, then its own loop blocks (idle, not waiting for b's sake).
+TEST(trace_predict, a_loop_idle_after_handing_work_on_adds_no_latency) {
+  using kind = tr::trace_slice::kind;
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 1, 20, 120, 1, 1).wait(kind::io_wait, 0, 10, 500).edge(1, 2);
+  EXPECT_EQ(tr::predict(b.t, {1}).at[0].predicted_ns, 110);
+}
+
+// A receive that began where a ran ends on another thread, where b resumes: the 50 stays.
+TEST(trace_predict, a_wait_for_communication_on_the_predecessors_thread_stays) {
+  using kind = tr::trace_slice::kind;
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 1, 60, 70, 1, 1).wait(kind::comm_wait, 0, 10, 60).edge(1, 2);
+  EXPECT_EQ(tr::predict(b.t, {1}).at[0].predicted_ns, 70);
 }
 
 TEST(trace_predict, a_divisible_piece_splits_over_the_workers) {

@@ -44,6 +44,10 @@ std::string predictions_table(const trace::predictions& p, const trace::analysis
   std::string out = what_if ? "predicted with the what-ifs (greedy replay, burden "
                             : "predicted (greedy replay of the DAG, burden ";
   out += trace::format_duration(p.burden_ns) + " per move):\n";
+  if (p.waits_ns > 0 && !what_if)
+    out += "  keeps " + trace::format_duration(p.waits_ns) +
+           " of recorded waits for I/O and communication, as latency that no worker shortens;\n"
+           "  the Brent bounds count the computation only\n";
   out += what_if ? "  workers  predicted    speedup (over the recorded work)\n"
                  : "  workers  predicted    speedup   Brent bounds\n";
   const double t1 = static_cast<double>(a.work_ns);

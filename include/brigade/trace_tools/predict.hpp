@@ -10,6 +10,15 @@
 // A loop piece that ran its iterations in a row (args.units) is split over up to P workers in
 // the replay, as the loop would at P. Replays the recorded durations: a program whose parts
 // slow down when run together (memory bandwidth, a shared lock) is predicted too fast.
+//
+// Waits are latency, not work. Where the recording shows a thread waiting for I/O (a loop
+// blocked in epoll or io_uring: a timer, a socket) or for communication between a segment's
+// last predecessor and the segment, on either one's thread, the segment was waiting for what
+// ended the last such wait: it becomes ready that long after the predecessor ends, whatever P
+// is, and the wait holds no worker (a coroutine that waits frees its thread). The event may have
+// come earlier, while the thread was busy with something else and not waiting: such waits are
+// kept shorter than they were, and a thread that blocked in a system call without telling the
+// trace shows no wait at all, so programs that wait are predicted somewhat too fast.
 #pragma once
 
 #include <brigade/trace_tools/trace_file.hpp>
@@ -43,6 +52,7 @@ struct prediction {
 
 struct predictions {
   std::int64_t burden_ns = 0;  ///< the burden used (measured or given)
+  std::int64_t waits_ns = 0;   ///< the recorded waits kept on edges, summed (0: none)
   std::vector<prediction> at;  ///< one per requested worker count, in the order asked
 };
 
@@ -57,7 +67,8 @@ struct predictions {
 /// Errors: std::invalid_argument naming the value for a worker count of 0, a what-if factor
 /// that is negative or not finite, or a what-if label that no segment has; trace_error as
 /// analyse() for a malformed DAG (a cycle, a repeated segment id).
-/// Complexity: O((S + E) log S + S log P) per worker count, for S segments and E edges.
+/// Complexity: O((S + E) log S + S log P) per worker count, for S segments and E edges, and
+/// O(W log W + S log W) once for the W recorded waits.
 predictions predict(const trace_file& t, const std::vector<unsigned>& workers,
                     const prediction_options& options = {});
 
