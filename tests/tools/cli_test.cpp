@@ -161,6 +161,7 @@ TEST(cli, trace_predicts_and_answers_what_if) {
   const outcome text = run_brigade({"trace", trace, "--predict", "2", "--width", "70"});
   EXPECT_EQ(text.status, 0) << text.err;
   EXPECT_NE(text.out.find("predicted (greedy replay"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("1.73x"), std::string::npos) << text.out;  // over 1 worker: 380 / 220
 
   const outcome bad = run_brigade({"trace", trace, "--what-if", "no-such-label=0.5"});
   EXPECT_EQ(bad.status, 1);

@@ -40,7 +40,10 @@ struct trace_settings {
   std::vector<std::string> what_if_texts;  // LABEL=FACTOR
 };
 
-std::string predictions_table(const trace::predictions& p, const trace::analysis& a, bool what_if) {
+// `one_worker`: the plain replay on one worker, which the speedups are over (the recorded work
+// when nothing waits).
+std::string predictions_table(const trace::predictions& p, const trace::analysis& a, bool what_if,
+                              std::int64_t one_worker) {
   std::string out = what_if ? "predicted with the what-ifs (greedy replay, burden "
                             : "predicted (greedy replay of the DAG, burden ";
   out += trace::format_duration(p.burden_ns) + " per move):\n";
@@ -48,13 +51,14 @@ std::string predictions_table(const trace::predictions& p, const trace::analysis
     out += "  keeps " + trace::format_duration(p.waits_ns) +
            " of recorded waits for I/O and communication, as latency that no worker shortens;\n"
            "  the Brent bounds count the computation only\n";
-  out += what_if ? "  workers  predicted    speedup (over the recorded work)\n"
+  out += what_if ? "  workers  predicted    speedup (over 1 worker without the what-ifs)\n"
                  : "  workers  predicted    speedup   Brent bounds\n";
   const double t1 = static_cast<double>(a.work_ns);
+  const double base = static_cast<double>(one_worker);
   const double t_inf = static_cast<double>(a.span_ns);
   for (const trace::prediction& q : p.at) {
     char line[160];
-    const double speedup = q.predicted_ns > 0 ? t1 / static_cast<double>(q.predicted_ns) : 0.0;
+    const double speedup = q.predicted_ns > 0 ? base / static_cast<double>(q.predicted_ns) : 0.0;
     std::snprintf(line, sizeof line, "  %7u  %-11s  %7.2fx", q.workers,
                   trace::format_duration(q.predicted_ns).c_str(), speedup);
     out += line;
@@ -271,6 +275,7 @@ int run_trace(const trace_settings& s) {
       throw std::runtime_error(e.what());
     }
   };
+  const auto plain_at_one = [&] { return trace::predict(t, {1}); };
   std::optional<trace::predictions> predicted, changed;
   if (!counts.empty()) predicted = plain({});
   if (!what_ifs.what_ifs.empty()) changed = plain(what_ifs);
@@ -299,8 +304,11 @@ int run_trace(const trace_settings& s) {
   const unsigned width = s.width != 0 ? s.width : trace::terminal_width(1);
   std::cout << trace::draw_timeline(t, {.width = width, .color = s.color}) << '\n'
             << trace::describe(a, t);
-  if (predicted) std::cout << predictions_table(*predicted, a, false);
-  if (changed) std::cout << predictions_table(*changed, a, true);
+  if (predicted || changed) {
+    const std::int64_t one = plain_at_one().at.front().predicted_ns;
+    if (predicted) std::cout << predictions_table(*predicted, a, false, one);
+    if (changed) std::cout << predictions_table(*changed, a, true, one);
+  }
   if (!s.html.empty()) std::cout << "wrote " << s.html << '\n';
   return 0;
 }
