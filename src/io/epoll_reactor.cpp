@@ -2,6 +2,7 @@
 // waits in its descriptor's reader or writer queue (edge-triggered registration, made once per
 // descriptor) and is retried when epoll reports the descriptor ready. Regular files are never
 // "ready" for epoll, so pread/pwrite run on the global pool and post their completion back.
+#include "intrusive_fifo.hpp"
 #include "loop_core.hpp"
 #include "reactor.hpp"
 
@@ -26,38 +27,7 @@
 namespace brigade::detail {
 namespace {
 
-struct op_queue {
-  io_op* head = nullptr;
-  io_op* tail = nullptr;
-  bool empty() const noexcept { return head == nullptr; }
-  void push(io_op& op) noexcept {
-    op.next = nullptr;
-    if (tail != nullptr) {
-      tail->next = &op;
-    } else {
-      head = &op;
-    }
-    tail = &op;
-  }
-  void pop() noexcept {
-    head = head->next;
-    if (head == nullptr) tail = nullptr;
-  }
-  bool remove(io_op& op) noexcept {
-    io_op* prev = nullptr;
-    for (io_op* p = head; p != nullptr; prev = p, p = p->next) {
-      if (p != &op) continue;
-      if (prev != nullptr) {
-        prev->next = p->next;
-      } else {
-        head = p->next;
-      }
-      if (tail == p) tail = prev;
-      return true;
-    }
-    return false;
-  }
-};
+using op_queue = intrusive_fifo<io_op, &io_op::next>;
 
 struct fd_entry {
   bool registered = false;
@@ -236,8 +206,8 @@ class epoll_reactor final : public reactor {
   std::vector<io_op*> pending() const override {
     std::vector<io_op*> out;
     for (const fd_entry& e : fds_) {
-      for (io_op* p = e.readers.head; p != nullptr; p = p->next) out.push_back(p);
-      for (io_op* p = e.writers.head; p != nullptr; p = p->next) out.push_back(p);
+      for (io_op* p = e.readers.front(); p != nullptr; p = p->next) out.push_back(p);
+      for (io_op* p = e.writers.front(); p != nullptr; p = p->next) out.push_back(p);
     }
     return out;
   }
@@ -251,7 +221,7 @@ class epoll_reactor final : public reactor {
 
   void drain_queue(op_queue& q) noexcept {
     while (!q.empty()) {
-      io_op& op = *q.head;
+      io_op& op = *q.front();
       const std::int64_t r = attempt(op, true);
       if (r == -EAGAIN) break;
       q.pop();

@@ -5,6 +5,7 @@
 #include <brigade/core/detail/resume_context.hpp>
 #include <brigade/io/event_loop.hpp>
 
+#include "intrusive_fifo.hpp"
 #include "reactor.hpp"
 #include "timer_wheel.hpp"
 
@@ -15,29 +16,6 @@
 #include <vector>
 
 namespace brigade::detail {
-
-/// An intrusive first-in, first-out list linked through T's member Link; allocates nothing.
-/// Not synchronized: loop_core guards its queues with post_mu_.
-template <class T, T* T::*Link>
-class intrusive_fifo {
- public:
-  bool empty() const noexcept { return head_ == nullptr; }
-  void push(T& n) noexcept {
-    n.*Link = nullptr;
-    (tail_ != nullptr ? tail_->*Link : head_) = &n;
-    tail_ = &n;
-  }
-  /// Empties the list and returns its first node (the rest follow through Link).
-  T* take_all() noexcept {
-    T* first = head_;
-    head_ = tail_ = nullptr;
-    return first;
-  }
-
- private:
-  T* head_ = nullptr;
-  T* tail_ = nullptr;
-};
 
 class loop_core final : public resume_context {
  public:
