@@ -24,6 +24,13 @@ bool async_mutex::enqueue(detail::waiter& w) noexcept {
   return true;
 }
 
+std::uint64_t async_mutex::trace_wait_begin() const noexcept {
+  const std::uint64_t id = detail::tracing::new_segment_id();
+  detail::tracing::record(detail::tracing::kind::coro_lock_wait_begin, id, 0,
+                          name_ != nullptr ? detail::tracing::intern_label(name_) : nullptr);
+  return id;
+}
+
 void async_mutex::unlock() noexcept {
   detail::waiter* next = nullptr;
   {

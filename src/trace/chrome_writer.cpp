@@ -122,11 +122,13 @@ class writer {
     out_ << ",\"args\":{\"from\":" << from << ",\"to\":" << to << "}}";
   }
 
-  // One wait for communication: an async slice that begins on one thread and may end on another
-  // (Perfetto draws it on a track of the process, keyed by cat and id).
-  void comm(char phase, std::uint64_t id, std::uint32_t tid, std::uint64_t at, const char* name) {
+  // One wait for communication (cat "comm") or for a lock by a coroutine (cat "lock"): an async
+  // slice that begins on one thread and may end on another (Perfetto draws it on a track of the
+  // process, keyed by cat and id).
+  void async_wait(char phase, const char* cat, std::uint64_t id, std::uint32_t tid,
+                  std::uint64_t at, const char* name) {
     sep();
-    out_ << "{\"ph\":\"" << phase << "\",\"cat\":\"comm\",\"name\":";
+    out_ << "{\"ph\":\"" << phase << "\",\"cat\":\"" << cat << "\",\"name\":";
     put_string(out_, name);
     out_ << ",\"id\":" << id << ",\"pid\":" << pid_ << ",\"tid\":" << tid << ",\"ts\":";
     put_time(out_, at, origin_);
@@ -203,12 +205,14 @@ std::size_t write_trace(const std::string& given_path) {
   std::unordered_map<std::uint64_t, where> segments;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> edges;
   std::uint64_t dropped = 0;
-  // Waits for communication by id: the begin's thread, time and label, and the end's.
+  // Waits for communication or (by coroutines) for a lock, by id: the begin's thread, time and
+  // label, and the end's.
   struct comm_wait {
     std::uint32_t tid = 0, end_tid = 0;
     std::uint64_t begin = 0, end = 0;
     const char* label = nullptr;
     bool begun = false, ended = false;
+    bool lock = false;  // a coroutine's wait for a lock, not for communication
   };
   std::map<std::uint64_t, comm_wait> comm_waits;
 
@@ -330,18 +334,21 @@ std::size_t write_trace(const std::string& given_path) {
         case kind::loop_lag:
           w.instant("loop lag", tid, e.time_ns, "ns", e.b);
           break;
-        case kind::comm_wait_begin: {
+        case kind::comm_wait_begin:
+        case kind::coro_lock_wait_begin: {
           comm_wait& c = comm_waits[e.a];
           c.tid = tid;
           c.begin = e.time_ns;
           c.label = e.label;
           c.begun = true;
+          c.lock = e.k == kind::coro_lock_wait_begin;
           break;
         }
         case kind::segment_switch:
         case kind::segment_next:
           break;  // copy() expanded them
-        case kind::comm_wait_end: {
+        case kind::comm_wait_end:
+        case kind::coro_lock_wait_end: {
           comm_wait& c = comm_waits[e.a];
           c.end_tid = tid;
           c.end = e.time_ns;
@@ -385,9 +392,10 @@ std::size_t write_trace(const std::string& given_path) {
   // A wait still open (or whose begin fell outside a ring) is left out, as an open segment is.
   for (const auto& [id, c] : comm_waits) {
     if (!c.begun || !c.ended || c.end < c.begin) continue;
-    const char* name = c.label != nullptr ? c.label : "communication";
-    w.comm('b', id, c.tid, c.begin, name);
-    w.comm('e', id, c.end_tid, c.end, name);
+    const char* name = c.label != nullptr ? c.label : c.lock ? "lock wait" : "communication";
+    const char* cat = c.lock ? "lock" : "comm";
+    w.async_wait('b', cat, id, c.tid, c.begin, name);
+    w.async_wait('e', cat, id, c.end_tid, c.end, name);
   }
   const std::size_t events = w.count();
   file << "\n],\"otherData\":{\"producer\":\"brigade\",\"version\":1,\"dropped_events\":" << dropped

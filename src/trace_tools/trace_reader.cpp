@@ -81,15 +81,17 @@ class builder {
         t_.slices.push_back({what, lane, label(name), begin, begin + dur});
       }
       last_ = std::max(last_, begin + dur);
-    } else if ((phase == "b" || phase == "e") && cat == "comm") {
-      // A wait for communication: begin and end may sit on different threads of the process.
+    } else if ((phase == "b" || phase == "e") && (cat == "comm" || cat == "lock")) {
+      // A wait for communication, or a coroutine's for a lock: begin and end may sit on
+      // different threads of the process.
       const std::int64_t pid = pid_of(e);
       const std::uint64_t id = arg_id(e, "wait");
       const std::int64_t at_ns = time_of(e, "ts");
-      comm_wait& c = comm_[{pid, id}];
+      const bool lock = cat == "lock";
+      comm_wait& c = (lock ? lock_ : comm_)[{pid, id}];
       if (phase == "b") {
         c.lane = lane_of(e);
-        c.label = label(name.empty() ? "communication" : name);
+        c.label = label(name.empty() ? (lock ? "lock wait" : "communication") : name);
         c.begin = at_ns;
         c.begun = true;
       } else {
@@ -149,6 +151,12 @@ class builder {
       if (c.end < c.begin)
         not_brigade("comm wait " + std::to_string(key.second) + " ends before it begins");
       t_.slices.push_back({trace_slice::kind::comm_wait, c.lane, c.label, c.begin, c.end});
+    }
+    for (const auto& [key, c] : lock_) {
+      if (!c.begun || !c.ended) continue;
+      if (c.end < c.begin)
+        not_brigade("lock wait " + std::to_string(key.second) + " ends before it begins");
+      t_.slices.push_back({trace_slice::kind::lock_wait, c.lane, c.label, c.begin, c.end});
     }
 
     // Processes are numbered in pid order.
@@ -283,6 +291,7 @@ class builder {
     bool begun = false, ended = false;
   };
   std::map<std::pair<std::int64_t, std::uint64_t>, comm_wait> comm_;  // by pid and wait id
+  std::map<std::pair<std::int64_t, std::uint64_t>, comm_wait> lock_;  // coroutines' lock waits
   std::int64_t last_ = 0;
   std::size_t index_ = 0;
   std::size_t at_ = 0;

@@ -5,6 +5,8 @@
 // next slice to begin).
 #include <brigade/brigade.hpp>
 #include <brigade/trace/trace.hpp>
+#include <brigade/trace_tools/analysis.hpp>
+#include <brigade/trace_tools/trace_file.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -258,6 +260,17 @@ TEST(trace_format, every_recorded_event_follows_the_trace_event_format) {
     other.join();
   }
   {
+    // A coroutine's wait for an async_mutex: an async slice of category "lock".
+    brigade::async_mutex pantry("the pantry");
+    brigade::event_loop loop;
+    auto hold = [&]() -> brigade::task<void> {
+      auto g = co_await pantry.lock();
+      co_await brigade::sleep_for(std::chrono::milliseconds(2));
+    };
+    auto wait = [&]() -> brigade::task<void> { auto g = co_await pantry.lock(); };
+    loop.run_until(brigade::when_all(hold(), wait()));
+  }
+  {
     // A wait for communication (as brigade::mpi records one) that ends on another thread.
     namespace hooks = brigade::detail::tracing;
     const std::uint64_t wait = hooks::new_segment_id();
@@ -279,6 +292,36 @@ TEST(trace_format, every_recorded_event_follows_the_trace_event_format) {
   c.check(t);
   expect_no_problems(c);
   std::remove(path.c_str());
+}
+
+// Two coroutines on one loop want one async_mutex; the second waits while the first sleeps 5 ms
+// holding it. The trace has that wait, named after the lock, as analyse() counts lock waits.
+TEST(trace_format, a_coroutine_waiting_for_an_async_mutex_is_a_lock_wait) {
+  const std::string path = ::testing::TempDir() + "async_lock_trace.json";
+  brigade::trace::start();
+  {
+    brigade::async_mutex m("the pantry");
+    brigade::event_loop loop;
+    auto hold = [&]() -> brigade::task<void> {
+      auto g = co_await m.lock();
+      co_await brigade::sleep_for(std::chrono::milliseconds(5));
+    };
+    auto wait = [&]() -> brigade::task<void> { auto g = co_await m.lock(); };
+    auto free_lock = [&]() -> brigade::task<void> { auto g = co_await m.lock(); };
+    loop.run_until(brigade::when_all(hold(), wait()));
+    loop.run_until(free_lock());  // not held: no wait
+  }
+  brigade::trace::stop(path);
+  const brigade::trace::trace_file t = brigade::trace::read_trace_file(path);
+  std::remove(path.c_str());
+  std::vector<brigade::trace::trace_slice> waits;
+  for (const auto& s : t.slices)
+    if (s.what == brigade::trace::trace_slice::kind::lock_wait) waits.push_back(s);
+  ASSERT_EQ(waits.size(), 1U);
+  EXPECT_EQ(t.labels.at(waits[0].label), "the pantry");
+  EXPECT_GE(waits[0].end_ns - waits[0].begin_ns, 4'000'000);  // the 5 ms sleep, less a timer tick
+  const brigade::trace::analysis a = brigade::trace::analyse(t);
+  EXPECT_EQ(a.lock_waits, 1U);
 }
 
 TEST(trace_format, the_checker_finds_deviations) {

@@ -5,6 +5,7 @@
 //   // g's destructor unlocks (or g.unlock() earlier)
 #pragma once
 
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/core/errors.hpp>
 #include <brigade/core/task.hpp>
 #include <brigade/sync/detail/lock_check.hpp>
@@ -12,6 +13,7 @@
 #include <brigade/sync/detail/waiter.hpp>
 
 #include <coroutine>
+#include <cstdint>
 #include <mutex>
 #include <utility>
 
@@ -25,6 +27,9 @@ namespace brigade {
 /// Thread safety: all members may be called concurrently; unlock() only by the holder.
 /// Memory ordering: unlock() happens-before the acquisition it hands over to (or the next
 /// lock() or try_lock() that succeeds). A cancelled lock() is ordered with nothing.
+/// Tracing: a lock() that suspends is recorded as a wait for the lock (named after the mutex)
+/// from the suspension to the resumption, on the thread where it began; `brigade trace` counts
+/// it among the lock waits (the thread may run other coroutines meanwhile).
 /// Waking: the next holder resumes on its resume context (the event loop or simulation it
 /// waited on); without one, on the unlocking pool worker's pool as a queued job; from any other
 /// thread, inline inside unlock().
@@ -98,9 +103,18 @@ class async_mutex {
       }
       w_.set_coroutine(h);
       cancel_.arm(detail::stop_token_of(h), w_, m_.waiters_, m_.mu_);
-      return m_.enqueue(w_);
+      // Begun before queueing: once queued, the coroutine may resume on another thread at once.
+      if (detail::tracing::on()) [[unlikely]]
+        trace_wait_ = m_.trace_wait_begin();
+      const bool queued = m_.enqueue(w_);
+      if (!queued && trace_wait_ != 0) [[unlikely]]
+        detail::tracing::record(detail::tracing::kind::coro_lock_wait_end,
+                                std::exchange(trace_wait_, 0), 0, nullptr);
+      return queued;
     }
     guard await_resume() {
+      if (trace_wait_ != 0) [[unlikely]]
+        detail::tracing::record(detail::tracing::kind::coro_lock_wait_end, trace_wait_, 0, nullptr);
       cancel_.disarm();
       if (w_.cancelled) throw operation_cancelled("brigade::async_mutex::lock: cancelled");
       if (owner_ != nullptr) [[unlikely]]
@@ -111,7 +125,8 @@ class async_mutex {
    private:
     async_mutex& m_;
     detail::source_site where_;
-    const void* owner_ = nullptr;  // the holder checked mode records (the awaiting frame)
+    const void* owner_ = nullptr;   // the holder checked mode records (the awaiting frame)
+    std::uint64_t trace_wait_ = 0;  // tracing: the wait's id while suspended (0: not traced)
     detail::waiter w_;
     detail::queued_cancel cancel_;
   };
@@ -134,6 +149,8 @@ class async_mutex {
   // Takes the lock (false), refuses w if its cancellation came first (false, w.cancelled), or
   // queues w (true).
   bool enqueue(detail::waiter& w) noexcept;
+  // Tracing: records the start of a coroutine's wait for this lock; returns the wait's id.
+  std::uint64_t trace_wait_begin() const noexcept;
 
   const char* name_;
   std::mutex mu_;  // guards locked_ and waiters_

@@ -56,8 +56,9 @@ struct trace_edge {
 };
 
 /// A stretch of time a thread spent not computing. A comm_wait (waiting for communication, e.g.
-/// an MPI receive) sits on the lane where the wait began; a coroutine's wait may end on another
-/// thread, and the thread may run other segments meanwhile.
+/// an MPI receive), and a coroutine's lock_wait (async_mutex), sit on the lane where the wait
+/// began; a coroutine's wait may end on another thread, and the thread may run other segments
+/// meanwhile.
 struct trace_slice {
   enum class kind : std::uint8_t { parked, io_wait, lock_wait, comm_wait };
   kind what = kind::parked;

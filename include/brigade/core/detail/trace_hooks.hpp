@@ -48,6 +48,11 @@ enum class kind : std::uint16_t {
   // event (a fork inside a that was not recorded, whose branch a thief began as b). The writer
   // splits a there.
   fork_edge,  // a: the forking segment, b: the branch's segment
+  // A coroutine suspends for a lock (async_mutex) and resumes holding it (or cancelled). As
+  // comm waits: begin and end may be on different threads; ids from new_segment_id(); the
+  // label is interned or static (the lock's name).
+  coro_lock_wait_begin,  // a: wait id (unique in the process), label: the lock's name
+  coro_lock_wait_end,    // a: wait id
 };
 
 /// Whether recording is on. Relaxed: turning tracing on or off races benignly with threads
