@@ -401,15 +401,19 @@ void loop_core::run_root(std::coroutine_handle<> root, const bool& finished,
 void loop_core::turn_until(const bool* finished, bool cancelling) {
   outer_loop_ = tls_loop;
   tls_loop = &owner_;
-  if (!named_) {
+  if (name_ == nullptr) {
     // Nothing may throw out of here: run_root has queued a node on its own stack, and the
     // loop would stay claimed. A name that cannot be allocated is tried again next run.
     try {
-      tracing::name_thread(tracing::intern("loop " + std::to_string(number_)));
-      named_ = true;
+      name_ = tracing::intern("loop " + std::to_string(number_));
     } catch (const std::bad_alloc&) {
     }
   }
+  // The thread is "loop N" in traces while it runs the loop, and itself again afterwards (a
+  // main thread that ran a loop once is "main" in a later recording). Restored without an
+  // event: a recording that saw the loop run keeps that name for the thread's lane.
+  const char* const outer_name = tracing::this_thread.name;
+  if (name_ != nullptr && outer_name != name_) tracing::name_thread(name_);
   outer_context_ = set_current_resume_context(this);
   // A stop() that came before run() counts (a runtime may stop a loop whose thread has not
   // reached run() yet); the request is used up when run() returns. While cancelling, stop
@@ -441,6 +445,7 @@ void loop_core::turn_until(const bool* finished, bool cancelling) {
   stop_.store(false, std::memory_order_relaxed);  // the loop's own thread: nothing to order
   set_current_resume_context(outer_context_);
   tls_loop = outer_loop_;
+  tracing::this_thread.name = outer_name;
 }
 
 bool loop_core::cancel_all_pending() noexcept {

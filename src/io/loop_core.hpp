@@ -112,7 +112,7 @@ class loop_core final : public resume_context {
   bool inline_done_ = false;
   event_loop* outer_loop_ = nullptr;  // the thread's loop before run() (restored after)
   resume_context* outer_context_ = nullptr;
-  bool named_ = false;
+  const char* name_ = nullptr;  // "loop N", interned: the thread's name in traces while it runs
   std::int64_t step_start_ = 0;
   std::uint64_t last_step_ = 0;  // tracing: the loop's previous step (its steps form a chain)
   std::vector<const void*> blocking_reported_;

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -279,13 +280,17 @@ std::size_t write_trace(const std::string& given_path) {
     const std::vector<event>& events = copies[bi];
     dropped += b->dropped();
     open_slice seg, idle, wait, lock;
+    const char* named = nullptr;  // the thread's name last written (a loop run renames it)
     for (const event& e : events) {
       if (e.time_ns > last) last = e.time_ns;
       const std::uint32_t tid = b->index();
       switch (e.k) {
-        case kind::thread_name:
-          w.thread_name(tid, e.label != nullptr ? e.label : "thread");
+        case kind::thread_name: {
+          const char* name = e.label != nullptr ? e.label : "thread";
+          if (named == nullptr || std::strcmp(named, name) != 0) w.thread_name(tid, name);
+          named = name;
           break;
+        }
         case kind::segment_begin:
           seg = {e.time_ns, e.label, e.a};
           break;

@@ -324,6 +324,22 @@ TEST(trace_format, a_coroutine_waiting_for_an_async_mutex_is_a_lock_wait) {
   EXPECT_EQ(a.lock_waits, 1U);
 }
 
+// A thread is "loop N" in a trace while it runs an event loop, itself again afterwards.
+TEST(trace_format, a_thread_that_ran_a_loop_is_named_as_before_in_a_later_recording) {
+  {
+    brigade::event_loop loop;
+    loop.run_until([]() -> brigade::task<void> { co_return; }());
+  }
+  const std::string path = ::testing::TempDir() + "after_a_loop.json";
+  brigade::trace::start();
+  spin_for(std::chrono::milliseconds(1));
+  brigade::trace::stop(path);
+  const brigade::trace::trace_file t = brigade::trace::read_trace_file(path);
+  std::remove(path.c_str());
+  ASSERT_FALSE(t.segments.empty());
+  EXPECT_EQ(t.lanes.at(t.segments.front().lane).name, "main");
+}
+
 TEST(trace_format, the_checker_finds_deviations) {
   // Without this, a checker that accepts everything would pass the test above.
   const json bad = {
