@@ -330,7 +330,7 @@ void loop_core::fire_timers() noexcept {
   const std::int64_t now = event_loop::now_ns();
   while (timer_op* op = timers_.pop_due(now)) {
     if (tracing::on())
-      tracing::record(tracing::kind::timer_fire, 0,
+      tracing::record(tracing::kind::timer_fire, op->trace_after,
                       static_cast<std::uint64_t>(now - op->deadline_ns), nullptr);
     finish(*op, 0);
   }

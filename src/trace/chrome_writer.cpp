@@ -104,13 +104,16 @@ class writer {
     out_ << "}";
   }
 
+  // `after`: a second argument, written when not 0.
   void instant(const char* name, std::uint32_t tid, std::uint64_t at, const char* arg_name,
-               std::uint64_t arg) {
+               std::uint64_t arg, const char* after_name = nullptr, std::uint64_t after = 0) {
     sep();
     out_ << "{\"ph\":\"i\",\"s\":\"t\",\"cat\":\"event\",\"name\":\"" << name
          << "\",\"pid\":" << pid_ << ",\"tid\":" << tid << ",\"ts\":";
     put_time(out_, at, origin_);
-    out_ << ",\"args\":{\"" << arg_name << "\":" << arg << "}}";
+    out_ << ",\"args\":{\"" << arg_name << "\":" << arg;
+    if (after_name != nullptr && after != 0) out_ << ",\"" << after_name << "\":" << after;
+    out_ << "}}";
   }
 
   void flow(char phase, std::uint64_t edge_id, std::uint32_t tid, std::uint64_t at,
@@ -334,7 +337,7 @@ std::size_t write_trace(const std::string& given_path) {
           w.instant("steal", tid, e.time_ns, "victim", e.a);
           break;
         case kind::timer_fire:
-          w.instant("timer", tid, e.time_ns, "late_ns", e.b);
+          w.instant("timer", tid, e.time_ns, "late_ns", e.b, "after", e.a);
           break;
         case kind::loop_lag:
           w.instant("loop lag", tid, e.time_ns, "ns", e.b);

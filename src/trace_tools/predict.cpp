@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <queue>
 #include <set>
 #include <stdexcept>
@@ -97,23 +98,60 @@ class lane_waits {
   std::vector<std::vector<stretch>> by_lane_;
 };
 
-// The latency each segment keeps in the replay after its last predecessor. A segment that
-// started after its thread waited for I/O or communication was waiting for what ended that wait;
-// so was one whose predecessor's thread waited for communication in between (such a wait sits
-// where it began, and the coroutine may resume on another thread). The time from the
-// predecessor's end to the end of the last such wait stays, whatever the schedule. (A loop that
-// blocks after its segment ended is only idle: that is no latency of a segment elsewhere.)
-std::vector<std::int64_t> waits_before(const trace_file& t, const std::vector<std::size_t>& last) {
+// The index in g.preds of the edge from -> to (to's predecessors are few).
+std::size_t edge_index(const detail::segment_graph& g, std::size_t from, std::size_t to) {
+  for (std::size_t k = g.preds.begin[to]; k < g.preds.begin[to + 1]; ++k)
+    if (g.preds.at[k] == from) return k;
+  return none;
+}
+
+// The latency each edge keeps in the replay, aligned with g.preds. A segment that started after
+// its thread waited for I/O or communication was waiting for what ended that wait; so was one
+// whose predecessor's thread waited for communication in between (such a wait sits where it
+// began, and the coroutine may resume on another thread). On the edge from its last predecessor,
+// the time from that one's end to the end of the last such wait stays, whatever the schedule.
+// (A loop that blocks after its segment ended is only idle: no latency of a segment elsewhere.)
+// A timer that names the segment its sleeper slept after gives the latency of that edge
+// exactly: from the segment's end to the deadline, even when the loop was busy, not waiting,
+// when it came, and even when another predecessor ended later in the recording.
+std::vector<std::int64_t> edge_latencies(const trace_file& t, const detail::segment_graph& g,
+                                         const std::vector<std::size_t>& last) {
   const lane_waits any(t, true), comm(t, false);
-  std::vector<std::int64_t> w(t.segments.size(), 0);
+  std::vector<std::int64_t> lat(g.preds.at.size(), 0);
   for (std::size_t to = 0; to < t.segments.size(); ++to) {
     if (last[to] == none) continue;
     const trace_segment& a = t.segments[last[to]];
     const trace_segment& b = t.segments[to];
-    w[to] = std::max(any.last_end(b.lane, a.end_ns, b.begin_ns),
-                     comm.last_end(a.lane, a.end_ns, b.begin_ns));
+    const std::int64_t w = std::max(any.last_end(b.lane, a.end_ns, b.begin_ns),
+                                    comm.last_end(a.lane, a.end_ns, b.begin_ns));
+    if (const std::size_t k = edge_index(g, last[to], to); w > 0 && k != none) lat[k] = w;
   }
-  return w;
+  // Timers: the sleeper's segment by (process, id), then the edges to its continuation.
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::size_t> slept_after;
+  for (const trace_mark& m : t.marks)
+    if (m.what == trace_mark::kind::timer && m.after != 0 && m.lane < t.lanes.size())
+      slept_after.emplace(std::pair{t.lanes[m.lane].process, m.after}, none);
+  if (slept_after.empty()) return lat;
+  for (std::size_t i = 0; i < t.segments.size(); ++i) {
+    const trace_segment& s = t.segments[i];
+    if (s.lane >= t.lanes.size()) continue;
+    const auto it = slept_after.find({t.lanes[s.lane].process, s.id});
+    if (it != slept_after.end()) it->second = i;
+  }
+  for (const trace_mark& m : t.marks) {
+    if (m.what != trace_mark::kind::timer || m.after == 0 || m.lane >= t.lanes.size()) continue;
+    const std::size_t a = slept_after.at({t.lanes[m.lane].process, m.after});
+    if (a == none) continue;  // its segment fell outside the recording
+    const std::int64_t deadline = m.time_ns - static_cast<std::int64_t>(m.value);
+    const std::int64_t slept = deadline - t.segments[a].end_ns;
+    for (std::size_t k = g.succ.begin[a]; k < g.succ.begin[a + 1]; ++k) {
+      const std::size_t s = g.succ.at[k];
+      const std::size_t e = edge_index(g, a, s);
+      // Not what the sleeper went on with when it began before the deadline.
+      if (e != none && t.segments[s].begin_ns >= deadline) lat[e] = std::max(lat[e], slept);
+    }
+  }
+  return lat;
 }
 
 // Each segment's duration in the replay, what-ifs applied.
@@ -145,10 +183,10 @@ std::vector<std::int64_t> durations(const trace_file& t, const prediction_option
   return d;
 }
 
-// What the replay keeps from the recording, beside the durations.
+// What the replay keeps from the recording, beside the durations: the latency of each edge
+// (aligned with g.preds: waits for I/O, communication and timers).
 struct recorded {
-  std::vector<std::size_t> last;   // each segment's last predecessor (none: a root)
-  std::vector<std::int64_t> wait;  // the waiting on that edge (I/O, communication)
+  std::vector<std::int64_t> latency;
 };
 
 std::int64_t replay(const trace_file& t, const detail::segment_graph& g,
@@ -222,17 +260,17 @@ std::int64_t replay(const trace_file& t, const detail::segment_graph& g,
     for (std::size_t k = g.succ.begin[v]; k < g.succ.begin[v + 1]; ++k) {
       const std::size_t s = g.succ.at[k];
       if (--waiting[s] == 0) {
-        // Ready when its last predecessor is done; it prefers that predecessor's worker.
+        // Ready when its last predecessor is done, plus the latency the recording shows on that
+        // edge (a wait: it stays); it prefers that predecessor's worker.
         std::int64_t at = 0;
         std::size_t last = v;
         for (std::size_t q = g.preds.begin[s]; q < g.preds.begin[s + 1]; ++q) {
-          if (done_at[g.preds.at[q]] >= at) {
-            at = done_at[g.preds.at[q]];
+          const std::int64_t due = done_at[g.preds.at[q]] + rec.latency[q];
+          if (due >= at) {
+            at = due;
             last = g.preds.at[q];
           }
         }
-        // A wait the recording shows on the edge that made it ready is latency: it stays.
-        if (rec.wait[s] > 0) at = std::max(at, done_at[rec.last[s]] + rec.wait[s]);
         release(s, at, ran_on[last]);
       }
     }
@@ -251,11 +289,11 @@ predictions predict(const trace_file& t, const std::vector<unsigned>& workers,
       throw std::invalid_argument("trace::predict: 0 workers: expected a worker count >= 1");
   const std::vector<std::int64_t> duration = durations(t, options);
   const detail::segment_graph g = detail::build_segment_graph(t);
-  recorded rec{recorded_last(t, g), {}};
-  rec.wait = waits_before(t, rec.last);
+  const std::vector<std::size_t> last = recorded_last(t, g);
+  const recorded rec{edge_latencies(t, g, last)};
   predictions out;
-  out.burden_ns = options.burden_ns >= 0 ? options.burden_ns : measured_burden(t, rec.last);
-  for (std::int64_t w : rec.wait) out.waits_ns += w;
+  out.burden_ns = options.burden_ns >= 0 ? options.burden_ns : measured_burden(t, last);
+  for (std::int64_t w : rec.latency) out.waits_ns += w;
   for (unsigned p : workers) out.at.push_back({p, replay(t, g, duration, rec, p, out.burden_ns)});
   return out;
 }

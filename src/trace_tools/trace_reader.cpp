@@ -114,8 +114,11 @@ class builder {
         t_.marks.push_back({k::steal, lane, at_ns, victim});
       } else {
         const bool timer = name == "timer";
-        t_.marks.push_back(
-            {timer ? k::timer : k::loop_lag, lane, at_ns, arg_id(e, timer ? "late_ns" : "ns")});
+        std::uint64_t after = 0;  // optional: older traces do not have it
+        if (const scalar* a = timer ? args.find("after") : nullptr)
+          if (!a->to_uint64(after)) not_brigade("a timer's args.after is not a segment id");
+        t_.marks.push_back({timer ? k::timer : k::loop_lag, lane, at_ns,
+                            arg_id(e, timer ? "late_ns" : "ns"), after});
       }
       last_ = std::max(last_, at_ns);
     }

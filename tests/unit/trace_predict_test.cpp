@@ -91,6 +91,34 @@ TEST(trace_predict, a_wait_for_io_stays_in_the_replay_as_latency) {
   EXPECT_EQ(p.waits_ns, 200);
 }
 
+// One loop: a1 and a2 each sleep 100; the loop blocks until a1's timer (110), then b1 keeps it
+// busy past a2's deadline (120), so a2's timer fires 5 late and the loop never blocked for it.
+// The timer names the segment its waiter slept after: b2's latency is the whole 100, not the
+// 90 that the last blocked stretch (ending at 110) would give.
+TEST(trace_predict, a_timer_gives_its_sleepers_latency_even_when_its_loop_was_busy) {
+  using kind = tr::trace_slice::kind;
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 0, 10, 20).seg(3, 1, 110, 125).seg(4, 1, 125, 145);
+  b.edge(1, 2).edge(1, 3).edge(2, 4).wait(kind::io_wait, 0, 20, 110);
+  b.t.marks.push_back({tr::trace_mark::kind::timer, 0, 110, 0, 1});
+  b.t.marks.push_back({tr::trace_mark::kind::timer, 0, 125, 5, 2});
+  const auto p = tr::predict(b.t, {2});
+  EXPECT_EQ(p.burden_ns, 0);
+  EXPECT_EQ(p.at[0].predicted_ns, 140);  // b2 from 120 (not 110) on the free worker
+}
+
+// c joins a, which then slept 100 (a timer), and x, which ended later in the recording. With x
+// twice as fast, c still waits for a's timer: the latency is on a's edge, not on x's.
+TEST(trace_predict, a_timer_keeps_its_latency_on_the_edge_of_the_sleeper) {
+  using kind = tr::trace_slice::kind;
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 1, 10, 50).seg(3, 0, 110, 120);
+  b.edge(1, 2).edge(1, 3).edge(2, 3).wait(kind::io_wait, 0, 50, 110);
+  b.t.marks.push_back({tr::trace_mark::kind::timer, 0, 110, 0, 1});
+  EXPECT_EQ(tr::predict(b.t, {1}).at[0].predicted_ns, 120);
+  EXPECT_EQ(tr::predict(b.t, {1}, {.what_ifs = {{"b", 0.5}}}).at[0].predicted_ns, 120);
+}
+
 // a wakes b on another thread, then its own loop blocks (idle, not waiting for b's sake).
 TEST(trace_predict, a_loop_idle_after_handing_work_on_adds_no_latency) {
   using kind = tr::trace_slice::kind;

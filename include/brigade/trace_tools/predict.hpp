@@ -15,10 +15,11 @@
 // blocked in epoll or io_uring: a timer, a socket) or for communication between a segment's
 // last predecessor and the segment, on either one's thread, the segment was waiting for what
 // ended the last such wait: it becomes ready that long after the predecessor ends, whatever P
-// is, and the wait holds no worker (a coroutine that waits frees its thread). The event may have
-// come earlier, while the thread was busy with something else and not waiting: such waits are
-// kept shorter than they were, and a thread that blocked in a system call without telling the
-// trace shows no wait at all, so programs that wait are predicted somewhat too fast.
+// is, and the wait holds no worker (a coroutine that waits frees its thread). A timer is exact:
+// the trace names the segment its sleeper ran before it slept, so the deadline stays even when
+// the loop was busy, not waiting, when it came. Another event (a socket, a message) that came
+// while the thread was busy leaves a shorter wait than it was, and a thread that blocked in a
+// system call without telling the trace shows none, so such programs are predicted too fast.
 #pragma once
 
 #include <brigade/trace_tools/trace_file.hpp>

@@ -76,6 +76,9 @@ struct trace_mark {
   std::uint32_t lane = 0;
   std::int64_t time_ns = 0;
   std::uint64_t value = 0;  // steal: the victim's index; timer: lateness ns; loop lag: ns
+  /// timer: the segment its waiter ran before it went to sleep (an id of the mark's process; 0:
+  /// not recorded). The timer's deadline was time_ns - value.
+  std::uint64_t after = 0;
 };
 
 /// One recorded process (one file, usually): what its otherData says about it.

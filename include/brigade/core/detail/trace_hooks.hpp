@@ -28,7 +28,7 @@ enum class kind : std::uint16_t {
   unpark,             // ... and wakes up
   loop_wait_begin,    // an event loop blocks in its backend
   loop_wait_end,      // ... and returns: b = events handled (if known)
-  timer_fire,         // a timer expired: b = lateness in ns
+  timer_fire,         // a timer expired: a = its waiter's segment before it slept, b = lateness ns
   loop_lag,           // a loop step ran long: b = duration in ns, label: what ran
   lock_wait_begin,    // a: lock id, label: lock name
   lock_wait_end,      // a: lock id
