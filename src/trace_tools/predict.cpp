@@ -183,15 +183,10 @@ std::vector<std::int64_t> durations(const trace_file& t, const prediction_option
   return d;
 }
 
-// What the replay keeps from the recording, beside the durations: the latency of each edge
-// (aligned with g.preds: waits for I/O, communication and timers).
-struct recorded {
-  std::vector<std::int64_t> latency;
-};
-
 std::int64_t replay(const trace_file& t, const detail::segment_graph& g,
-                    const std::vector<std::int64_t>& duration, const recorded& rec,
-                    unsigned workers, std::int64_t burden) {
+                    const std::vector<std::int64_t>& duration,
+                    const std::vector<std::int64_t>& latency, unsigned workers,
+                    std::int64_t burden) {
   const std::size_t n = t.segments.size();
   std::int64_t origin = INT64_MAX;
   for (const trace_segment& s : t.segments) origin = std::min(origin, s.begin_ns);
@@ -265,7 +260,7 @@ std::int64_t replay(const trace_file& t, const detail::segment_graph& g,
         std::int64_t at = 0;
         std::size_t last = v;
         for (std::size_t q = g.preds.begin[s]; q < g.preds.begin[s + 1]; ++q) {
-          const std::int64_t due = done_at[g.preds.at[q]] + rec.latency[q];
+          const std::int64_t due = done_at[g.preds.at[q]] + latency[q];
           if (due >= at) {
             at = due;
             last = g.preds.at[q];
@@ -290,11 +285,13 @@ predictions predict(const trace_file& t, const std::vector<unsigned>& workers,
   const std::vector<std::int64_t> duration = durations(t, options);
   const detail::segment_graph g = detail::build_segment_graph(t);
   const std::vector<std::size_t> last = recorded_last(t, g);
-  const recorded rec{edge_latencies(t, g, last)};
+  // The latency of each edge, aligned with g.preds (waits for I/O, communication and timers).
+  const std::vector<std::int64_t> latency = edge_latencies(t, g, last);
   predictions out;
   out.burden_ns = options.burden_ns >= 0 ? options.burden_ns : measured_burden(t, last);
-  for (std::int64_t w : rec.latency) out.waits_ns += w;
-  for (unsigned p : workers) out.at.push_back({p, replay(t, g, duration, rec, p, out.burden_ns)});
+  for (std::int64_t w : latency) out.waits_ns += w;
+  for (unsigned p : workers)
+    out.at.push_back({p, replay(t, g, duration, latency, p, out.burden_ns)});
   return out;
 }
 

@@ -149,17 +149,16 @@ class builder {
       if (!d->to_uint64(duration) || duration > (1ULL << 62))
         not_brigade("otherData.duration_ns is not a non-negative integer");
     t_.duration_ns = std::max(static_cast<std::int64_t>(duration), last_);
-    for (const auto& [key, c] : comm_) {
-      if (!c.begun || !c.ended) continue;  // a half of a wait: not written by brigade, ignored
-      if (c.end < c.begin)
-        not_brigade("comm wait " + std::to_string(key.second) + " ends before it begins");
-      t_.slices.push_back({trace_slice::kind::comm_wait, c.lane, c.label, c.begin, c.end});
-    }
-    for (const auto& [key, c] : lock_) {
-      if (!c.begun || !c.ended) continue;
-      if (c.end < c.begin)
-        not_brigade("lock wait " + std::to_string(key.second) + " ends before it begins");
-      t_.slices.push_back({trace_slice::kind::lock_wait, c.lane, c.label, c.begin, c.end});
+    for (const auto& [waits, what, word] :
+         {std::tuple{&comm_, trace_slice::kind::comm_wait, "comm"},
+          std::tuple{&lock_, trace_slice::kind::lock_wait, "lock"}}) {
+      for (const auto& [key, c] : *waits) {
+        if (!c.begun || !c.ended) continue;  // a half of a wait: not written by brigade, ignored
+        if (c.end < c.begin)
+          not_brigade(std::string(word) + " wait " + std::to_string(key.second) +
+                      " ends before it begins");
+        t_.slices.push_back({what, c.lane, c.label, c.begin, c.end});
+      }
     }
 
     // Processes are numbered in pid order.

@@ -116,22 +116,17 @@ fs::path two_cooks_trace(const fs::path& dir) {
   int id = 0;
   for (auto [from, to] : edges) {
     ++id;
-    events.push_back({{"ph", "s"},
-                      {"cat", "edge"},
-                      {"name", "edge"},
-                      {"pid", 1},
-                      {"tid", tid_of[from]},
-                      {"ts", end_of[from]},
-                      {"id", id},
-                      {"args", {{"from", from}, {"to", to}}}});
-    events.push_back({{"ph", "f"},
-                      {"cat", "edge"},
-                      {"name", "edge"},
-                      {"pid", 1},
-                      {"tid", tid_of[to]},
-                      {"ts", begin_of[to]},
-                      {"id", id},
-                      {"args", {{"from", from}, {"to", to}}}});
+    for (const char* ph : {"s", "f"}) {  // at the end of `from`, at the start of `to`
+      const bool start = ph[0] == 's';
+      events.push_back({{"ph", ph},
+                        {"cat", "edge"},
+                        {"name", "edge"},
+                        {"pid", 1},
+                        {"tid", tid_of[start ? from : to]},
+                        {"ts", start ? end_of[from] : begin_of[to]},
+                        {"id", id},
+                        {"args", {{"from", from}, {"to", to}}}});
+    }
   }
   const fs::path p = dir / "two_cooks.json";
   std::ofstream(p) << json{{"traceEvents", events},

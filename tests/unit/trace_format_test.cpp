@@ -29,6 +29,17 @@ namespace {
 
 using json = nlohmann::json;
 
+// Two coroutines on `loop` take m: the first holds it for `hold` (asleep), the second waits.
+void two_coroutines_take(brigade::event_loop& loop, brigade::async_mutex& m,
+                         std::chrono::milliseconds hold) {
+  auto holder = [&]() -> brigade::task<void> {
+    auto g = co_await m.lock();
+    co_await brigade::sleep_for(hold);
+  };
+  auto waiter = [&]() -> brigade::task<void> { auto g = co_await m.lock(); };
+  loop.run_until(brigade::when_all(holder(), waiter()));
+}
+
 void spin_for(std::chrono::microseconds d) {
   const auto end = std::chrono::steady_clock::now() + d;
   while (std::chrono::steady_clock::now() < end) {
@@ -263,12 +274,7 @@ TEST(trace_format, every_recorded_event_follows_the_trace_event_format) {
     // A coroutine's wait for an async_mutex: an async slice of category "lock".
     brigade::async_mutex pantry("the pantry");
     brigade::event_loop loop;
-    auto hold = [&]() -> brigade::task<void> {
-      auto g = co_await pantry.lock();
-      co_await brigade::sleep_for(std::chrono::milliseconds(2));
-    };
-    auto wait = [&]() -> brigade::task<void> { auto g = co_await pantry.lock(); };
-    loop.run_until(brigade::when_all(hold(), wait()));
+    two_coroutines_take(loop, pantry, std::chrono::milliseconds(2));
   }
   {
     // A wait for communication (as brigade::mpi records one) that ends on another thread.
@@ -302,13 +308,8 @@ TEST(trace_format, a_coroutine_waiting_for_an_async_mutex_is_a_lock_wait) {
   {
     brigade::async_mutex m("the pantry");
     brigade::event_loop loop;
-    auto hold = [&]() -> brigade::task<void> {
-      auto g = co_await m.lock();
-      co_await brigade::sleep_for(std::chrono::milliseconds(5));
-    };
-    auto wait = [&]() -> brigade::task<void> { auto g = co_await m.lock(); };
+    two_coroutines_take(loop, m, std::chrono::milliseconds(5));
     auto free_lock = [&]() -> brigade::task<void> { auto g = co_await m.lock(); };
-    loop.run_until(brigade::when_all(hold(), wait()));
     loop.run_until(free_lock());  // not held: no wait
   }
   brigade::trace::stop(path);

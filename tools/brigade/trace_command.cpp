@@ -275,7 +275,6 @@ int run_trace(const trace_settings& s) {
       throw std::runtime_error(e.what());
     }
   };
-  const auto plain_at_one = [&] { return trace::predict(t, {1}); };
   std::optional<trace::predictions> predicted, changed;
   if (!counts.empty()) predicted = plain({});
   if (!what_ifs.what_ifs.empty()) changed = plain(what_ifs);
@@ -304,9 +303,13 @@ int run_trace(const trace_settings& s) {
   const unsigned width = s.width != 0 ? s.width : trace::terminal_width(1);
   std::cout << trace::draw_timeline(t, {.width = width, .color = s.color}) << '\n'
             << trace::describe(a, t);
-  if (predicted || changed) {
-    const std::int64_t one = plain_at_one().at.front().predicted_ns;
-    if (predicted) std::cout << predictions_table(*predicted, a, false, one);
+  if (predicted) {  // a what-if comes with the plain prediction
+    // The plain replay on one worker, the speedups' base: replayed again only when not asked.
+    std::int64_t one = -1;
+    for (const trace::prediction& q : predicted->at)
+      if (q.workers == 1) one = q.predicted_ns;
+    if (one < 0) one = trace::predict(t, {1}).at.front().predicted_ns;
+    std::cout << predictions_table(*predicted, a, false, one);
     if (changed) std::cout << predictions_table(*changed, a, true, one);
   }
   if (!s.html.empty()) std::cout << "wrote " << s.html << '\n';
