@@ -48,6 +48,7 @@ bool latch::enqueue(detail::waiter& w) const noexcept {
     w.cancelled = true;
     return false;
   }
+  w.trace.begin("latch");
   waiters_.push_back(w);
   return true;
 }
@@ -134,6 +135,7 @@ std::uint64_t barrier::arrive_and_wait() {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
+  w.trace.begin("barrier");
   waiters_.push_back(w);
   lock.unlock();
   p.wait("brigade::barrier", nullptr, this);
@@ -155,6 +157,7 @@ bool barrier::arrive_and_wait_impl(std::chrono::steady_clock::time_point deadlin
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
+  w.trace.begin("barrier");
   waiters_.push_back(w);
   lock.unlock();
   // A waiter no longer queued was released by complete_phase (take_all) or cancelled.

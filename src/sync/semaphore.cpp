@@ -49,6 +49,7 @@ bool semaphore::enqueue(detail::waiter& w) noexcept {
     w.cancelled = true;
     return false;
   }
+  w.trace.begin("semaphore");
   waiters_.push_back(w);
   return true;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace brigade::detail {
 
@@ -50,6 +51,15 @@ void parker::notify() noexcept {
   // Release: pairs with the waiter's acquire loads. After the exchange the waiter may be gone;
   // the wake below only names the address.
   if (state_.exchange(notified, memory_order_release) == sleeping) futex_wake(state_, 1);
+}
+
+void sync_wait_trace::begin_recorded(const char* what) noexcept {
+  id_ = tracing::new_segment_id();
+  tracing::record(tracing::kind::sync_wait_begin, id_, 0, what);
+}
+
+void sync_wait_trace::end_recorded() noexcept {
+  tracing::record(tracing::kind::sync_wait_end, std::exchange(id_, 0), 0, nullptr);
 }
 
 void queued_cancel::fn::operator()() const noexcept {

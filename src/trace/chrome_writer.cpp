@@ -209,16 +209,16 @@ std::size_t write_trace(const std::string& given_path) {
   std::unordered_map<std::uint64_t, where> segments;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> edges;
   std::uint64_t dropped = 0;
-  // Waits for communication or (by coroutines) for a lock, by id: the begin's thread, time and
-  // label, and the end's.
-  struct comm_wait {
+  // Waits that may end on another thread (for communication, a coroutine's for a lock, and
+  // waits for another strand's signal), by id: the begin's thread, time and label, and the end's.
+  struct wait_record {
     std::uint32_t tid = 0, end_tid = 0;
     std::uint64_t begin = 0, end = 0;
     const char* label = nullptr;
     bool begun = false, ended = false;
-    bool lock = false;  // a coroutine's wait for a lock, not for communication
+    kind what = kind::comm_wait_begin;  // which begin: comm_, coro_lock_ or sync_wait_begin
   };
-  std::map<std::uint64_t, comm_wait> comm_waits;
+  std::map<std::uint64_t, wait_record> async_waits;
 
   // A fork that was not recorded (deeper than the fork-depth limit) whose branch a thief took
   // left a fork_edge: the branch starts after the part of the forking segment that ran before
@@ -343,21 +343,23 @@ std::size_t write_trace(const std::string& given_path) {
           w.instant("loop lag", tid, e.time_ns, "ns", e.b);
           break;
         case kind::comm_wait_begin:
-        case kind::coro_lock_wait_begin: {
-          comm_wait& c = comm_waits[e.a];
+        case kind::coro_lock_wait_begin:
+        case kind::sync_wait_begin: {
+          wait_record& c = async_waits[e.a];
           c.tid = tid;
           c.begin = e.time_ns;
           c.label = e.label;
           c.begun = true;
-          c.lock = e.k == kind::coro_lock_wait_begin;
+          c.what = e.k;
           break;
         }
         case kind::segment_switch:
         case kind::segment_next:
           break;  // copy() expanded them
         case kind::comm_wait_end:
-        case kind::coro_lock_wait_end: {
-          comm_wait& c = comm_waits[e.a];
+        case kind::coro_lock_wait_end:
+        case kind::sync_wait_end: {
+          wait_record& c = async_waits[e.a];
           c.end_tid = tid;
           c.end = e.time_ns;
           c.ended = true;
@@ -398,10 +400,15 @@ std::size_t write_trace(const std::string& given_path) {
     ++edge_id;
   }
   // A wait still open (or whose begin fell outside a ring) is left out, as an open segment is.
-  for (const auto& [id, c] : comm_waits) {
+  for (const auto& [id, c] : async_waits) {
     if (!c.begun || !c.ended || c.end < c.begin) continue;
-    const char* name = c.label != nullptr ? c.label : c.lock ? "lock wait" : "communication";
-    const char* cat = c.lock ? "lock" : "comm";
+    const bool lock = c.what == kind::coro_lock_wait_begin;
+    const bool sync = c.what == kind::sync_wait_begin;
+    const char* name = c.label != nullptr ? c.label
+                       : lock             ? "lock wait"
+                       : sync             ? "sync wait"
+                                          : "communication";
+    const char* cat = lock ? "lock" : sync ? "sync" : "comm";
     w.async_wait('b', cat, id, c.tid, c.begin, name);
     w.async_wait('e', cat, id, c.end_tid, c.end, name);
   }

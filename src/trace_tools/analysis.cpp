@@ -119,7 +119,13 @@ void usage(const trace_file& t, analysis& a) {
       u->busy_ns = add(u->busy_ns, length(s));
     }
   }
-  std::unordered_map<std::uint32_t, lock_usage> locks;
+  std::unordered_map<std::uint32_t, wait_usage> locks, syncs;
+  auto count = [](wait_usage& w, std::uint32_t label, std::int64_t d) {
+    w.label = label;
+    ++w.waits;
+    w.wait_ns = add(w.wait_ns, d);
+    w.max_wait_ns = std::max(w.max_wait_ns, d);
+  };
   for (const trace_slice& s : t.slices) {
     const std::int64_t d = length(s.begin_ns, s.end_ns);
     thread_usage* u = lane(s.lane);
@@ -138,11 +144,7 @@ void usage(const trace_file& t, analysis& a) {
         ++a.lock_waits;
         a.lock_wait_ns = add(a.lock_wait_ns, d);
         if (u != nullptr) u->lock_wait_ns = add(u->lock_wait_ns, d);
-        lock_usage& l = locks[s.label];
-        l.label = s.label;
-        ++l.waits;
-        l.wait_ns = add(l.wait_ns, d);
-        l.max_wait_ns = std::max(l.max_wait_ns, d);
+        count(locks[s.label], s.label, d);
         break;
       }
       case trace_slice::kind::comm_wait:
@@ -150,12 +152,20 @@ void usage(const trace_file& t, analysis& a) {
         a.comm_wait_ns = add(a.comm_wait_ns, d);
         if (u != nullptr) u->comm_wait_ns = add(u->comm_wait_ns, d);
         break;
+      case trace_slice::kind::sync_wait:
+        ++a.sync_waits;
+        a.sync_wait_ns = add(a.sync_wait_ns, d);
+        if (u != nullptr) u->sync_wait_ns = add(u->sync_wait_ns, d);
+        count(syncs[s.label], s.label, d);
+        break;
     }
   }
-  for (auto& [label, l] : locks) a.locks.push_back(l);
-  std::sort(a.locks.begin(), a.locks.end(), [](const lock_usage& x, const lock_usage& y) {
-    return x.wait_ns != y.wait_ns ? x.wait_ns > y.wait_ns : x.label < y.label;
-  });
+  for (auto [by_label, out] : {std::pair{&locks, &a.locks}, std::pair{&syncs, &a.syncs}}) {
+    for (auto& [label, w] : *by_label) out->push_back(w);
+    std::sort(out->begin(), out->end(), [](const wait_usage& x, const wait_usage& y) {
+      return x.wait_ns != y.wait_ns ? x.wait_ns > y.wait_ns : x.label < y.label;
+    });
+  }
   for (thread_usage& u : a.threads)
     u.utilization =
         a.wall_ns > 0 ? static_cast<double>(u.busy_ns) / static_cast<double>(a.wall_ns) : 0.0;
@@ -292,6 +302,7 @@ std::string describe(const analysis& a, const trace_file& t) {
     if (u.lock_wait_ns > 0) text += ", waiting for locks " + format_duration(u.lock_wait_ns);
     if (u.comm_wait_ns > 0)
       text += ", waiting for communication " + format_duration(u.comm_wait_ns);
+    if (u.sync_wait_ns > 0) text += ", waiting for signals " + format_duration(u.sync_wait_ns);
     out += text + "\n";
   }
   line("steals", std::to_string(a.steals));
@@ -299,11 +310,20 @@ std::string describe(const analysis& a, const trace_file& t) {
   if (a.io_waits > 0)
     line("I/O waits", std::to_string(a.io_waits) + " (" + format_duration(a.io_wait_ns) + ")");
   line("lock waits", std::to_string(a.lock_waits) + " (" + format_duration(a.lock_wait_ns) + ")");
-  for (std::size_t i = 0; i < a.locks.size() && i < 5; ++i) {
-    const lock_usage& l = a.locks[i];
-    const std::string name = l.label < t.labels.size() ? detail::printable(t.labels[l.label]) : "?";
-    out += "  " + name + ": " + std::to_string(l.waits) + " waits, " + format_duration(l.wait_ns) +
-           " in all, longest " + format_duration(l.max_wait_ns) + "\n";
+  auto top_five = [&](const std::vector<wait_usage>& waits) {
+    for (std::size_t i = 0; i < waits.size() && i < 5; ++i) {
+      const wait_usage& l = waits[i];
+      const std::string name =
+          l.label < t.labels.size() ? detail::printable(t.labels[l.label]) : "?";
+      out += "  " + name + ": " + std::to_string(l.waits) + " waits, " +
+             format_duration(l.wait_ns) + " in all, longest " + format_duration(l.max_wait_ns) +
+             "\n";
+    }
+  };
+  top_five(a.locks);
+  if (a.sync_waits > 0) {
+    line("sync waits", std::to_string(a.sync_waits) + " (" + format_duration(a.sync_wait_ns) + ")");
+    top_five(a.syncs);
   }
   if (a.comm_waits > 0) {
     std::string text = std::to_string(a.comm_waits) + " (" + format_duration(a.comm_wait_ns);

@@ -54,6 +54,7 @@ svg#timeline{width:100%;height:auto;border:1px solid #ccc;cursor:grab;user-selec
 .idle{fill:#bbb;opacity:0.6}
 .lock{fill:#d33;opacity:0.7}
 .comm{fill:#36c;opacity:0.5}
+.sync{fill:#e90;opacity:0.5}
 rect{vector-effect:non-scaling-stroke}
 .legend span{display:inline-block;margin:2px 12px 2px 0}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
@@ -168,15 +169,17 @@ std::string html_page(const trace_file& t, const analysis& a, const html_options
     if (s.lane >= t.lanes.size()) continue;
     const bool lock = s.what == trace_slice::kind::lock_wait;
     const bool comm = s.what == trace_slice::kind::comm_wait;
+    const bool sync = s.what == trace_slice::kind::sync_wait;
     const char* what = lock                                  ? "waiting for lock "
-                       : comm                                ? "waiting for "
+                       : comm || sync                        ? "waiting for "
                        : s.what == trace_slice::kind::parked ? "parked"
                                                              : "waiting for I/O";
     std::string title = what;
-    if ((lock || comm) && s.label < labels) title += escape_markup(t.labels[s.label]);
+    if ((lock || comm || sync) && s.label < labels) title += escape_markup(t.labels[s.label]);
     out += "<rect class=\"" +
            std::string(lock   ? "lock"
                        : comm ? "comm"
+                       : sync ? "sync"
                               : "idle") +
            "\" " + bar(s.lane, s.begin_ns, s.end_ns, 4) + "><title>" + title + ", " +
            format_duration(length(s.begin_ns, s.end_ns)) + "</title></rect>\n";
@@ -203,6 +206,7 @@ std::string html_page(const trace_file& t, const analysis& a, const html_options
       "<span><i style=\"background:#d33\"></i>waiting for a lock</span>";
   if (a.comm_waits > 0)
     out += "<span><i style=\"background:#36c\"></i>waiting for communication</span>";
+  if (a.sync_waits > 0) out += "<span><i style=\"background:#e90\"></i>waiting for a signal</span>";
   out += "</div>\n";
   out += "<h2>Analysis</h2>\n<pre>" + escape_markup(describe(a, t), true) + "</pre>\n";
   out += script;

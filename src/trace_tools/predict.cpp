@@ -53,14 +53,15 @@ std::int64_t measured_burden(const trace_file& t, const std::vector<std::size_t>
   return *mid;
 }
 
-// When each lane waited for communication, and also for I/O (a loop blocked in epoll or
-// io_uring) when `io` is set, as disjoint stretches in time order.
+// When each lane waited for communication or a signal, and also for I/O (a loop blocked in
+// epoll or io_uring) when `io` is set, as disjoint stretches in time order.
 class lane_waits {
  public:
   lane_waits(const trace_file& t, bool io) : by_lane_(t.lanes.size()) {
     for (const trace_slice& s : t.slices) {
-      const bool wait =
-          s.what == trace_slice::kind::comm_wait || (io && s.what == trace_slice::kind::io_wait);
+      const bool wait = s.what == trace_slice::kind::comm_wait ||
+                        s.what == trace_slice::kind::sync_wait ||
+                        (io && s.what == trace_slice::kind::io_wait);
       if (wait && s.lane < by_lane_.size() && s.end_ns > s.begin_ns)
         by_lane_[s.lane].push_back({s.begin_ns, s.end_ns});
     }
@@ -106,12 +107,12 @@ std::size_t edge_index(const detail::segment_graph& g, std::size_t from, std::si
 }
 
 // The latency each edge keeps in the replay, aligned with g.preds. A segment that started after
-// its thread waited for I/O or communication was waiting for what ended that wait; so was one
-// whose predecessor's thread waited for communication in between (such a wait sits where it
-// began, and the coroutine may resume on another thread). On the edge from its last predecessor,
-// the time from that one's end to the end of the last such wait stays, whatever the schedule.
-// (A loop that blocks after its segment ended is only idle: no latency of a segment elsewhere.)
-// A timer that names the segment its sleeper slept after gives the latency of that edge
+// its thread waited for I/O, communication or a signal was waiting for what ended that wait; so
+// was one whose predecessor's thread waited for communication or a signal in between (such a
+// wait sits where it began, and the coroutine may resume on another thread). On the edge from its
+// last predecessor, the time from that one's end to the end of the last such wait stays, whatever
+// the schedule. (A loop that blocks after its segment ended is only idle: no latency of a segment
+// elsewhere.) A timer that names the segment its sleeper slept after gives the latency of that edge
 // exactly: from the segment's end to the deadline, even when the loop was busy, not waiting,
 // when it came, and even when another predecessor ended later in the recording.
 std::vector<std::int64_t> edge_latencies(const trace_file& t, const detail::segment_graph& g,

@@ -35,10 +35,10 @@ constexpr std::size_t color_count = std::size(colors);
 constexpr std::string_view reset = "\x1b[0m";
 
 // What a column can show besides labels (keys past the labels').
-enum idle_key : std::uint32_t { parked_key, io_key, lock_key, comm_key, idle_keys };
-constexpr std::string_view idle_glyphs[] = {"·", "~", "x", "≈"};
+enum idle_key : std::uint32_t { parked_key, io_key, lock_key, comm_key, sync_key, idle_keys };
+constexpr std::string_view idle_glyphs[] = {"·", "~", "x", "≈", "-"};
 constexpr std::string_view idle_names[] = {"parked", "waiting for I/O", "waiting for a lock",
-                                           "waiting for communication"};
+                                           "waiting for communication", "waiting for a signal"};
 
 using detail::add;
 using detail::length;
@@ -223,6 +223,7 @@ std::string draw_timeline(const trace_file& t, const timeline_options& options) 
     const idle_key k = s.what == trace_slice::kind::parked      ? parked_key
                        : s.what == trace_slice::kind::io_wait   ? io_key
                        : s.what == trace_slice::kind::comm_wait ? comm_key
+                       : s.what == trace_slice::kind::sync_wait ? sync_key
                                                                 : lock_key;
     idle_seen[k] = true;
     g.add(s.lane, labels + k, s.begin_ns, s.end_ns, false);

@@ -81,17 +81,21 @@ class builder {
         t_.slices.push_back({what, lane, label(name), begin, begin + dur});
       }
       last_ = std::max(last_, begin + dur);
-    } else if ((phase == "b" || phase == "e") && (cat == "comm" || cat == "lock")) {
-      // A wait for communication, or a coroutine's for a lock: begin and end may sit on
-      // different threads of the process.
+    } else if ((phase == "b" || phase == "e") &&
+               (cat == "comm" || cat == "lock" || cat == "sync")) {
+      // A wait for communication, a coroutine's for a lock, or one for another strand's
+      // signal: begin and end may sit on different threads of the process.
       const std::int64_t pid = pid_of(e);
       const std::uint64_t id = arg_id(e, "wait");
       const std::int64_t at_ns = time_of(e, "ts");
-      const bool lock = cat == "lock";
-      comm_wait& c = (lock ? lock_ : comm_)[{pid, id}];
+      const bool lock = cat == "lock", sync = cat == "sync";
+      comm_wait& c = (lock ? lock_ : sync ? sync_ : comm_)[{pid, id}];
       if (phase == "b") {
         c.lane = lane_of(e);
-        c.label = label(name.empty() ? (lock ? "lock wait" : "communication") : name);
+        c.label = label(name.empty() ? (lock   ? "lock wait"
+                                        : sync ? "sync wait"
+                                               : "communication")
+                                     : name);
         c.begin = at_ns;
         c.begun = true;
       } else {
@@ -151,7 +155,8 @@ class builder {
     t_.duration_ns = std::max(static_cast<std::int64_t>(duration), last_);
     for (const auto& [waits, what, word] :
          {std::tuple{&comm_, trace_slice::kind::comm_wait, "comm"},
-          std::tuple{&lock_, trace_slice::kind::lock_wait, "lock"}}) {
+          std::tuple{&lock_, trace_slice::kind::lock_wait, "lock"},
+          std::tuple{&sync_, trace_slice::kind::sync_wait, "sync"}}) {
       for (const auto& [key, c] : *waits) {
         if (!c.begun || !c.ended) continue;  // a half of a wait: not written by brigade, ignored
         if (c.end < c.begin)
@@ -294,6 +299,7 @@ class builder {
   };
   std::map<std::pair<std::int64_t, std::uint64_t>, comm_wait> comm_;  // by pid and wait id
   std::map<std::pair<std::int64_t, std::uint64_t>, comm_wait> lock_;  // coroutines' lock waits
+  std::map<std::pair<std::int64_t, std::uint64_t>, comm_wait> sync_;  // waits for a signal
   std::int64_t last_ = 0;
   std::size_t index_ = 0;
   std::size_t at_ = 0;

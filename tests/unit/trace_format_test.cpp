@@ -9,6 +9,7 @@
 #include <brigade/trace_tools/trace_file.hpp>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -38,6 +39,11 @@ void two_coroutines_take(brigade::event_loop& loop, brigade::async_mutex& m,
   };
   auto waiter = [&]() -> brigade::task<void> { auto g = co_await m.lock(); };
   loop.run_until(brigade::when_all(holder(), waiter()));
+}
+
+// A file for one test's trace, its own even when other processes run the same test at once.
+std::string scratch_file(const std::string& name) {
+  return ::testing::TempDir() + name + "." + std::to_string(::getpid()) + ".json";
 }
 
 void spin_for(std::chrono::microseconds d) {
@@ -239,7 +245,7 @@ void expect_no_problems(const checker& c) {
 }
 
 TEST(trace_format, every_recorded_event_follows_the_trace_event_format) {
-  const std::string path = "/tmp/brigade_trace_format.json";
+  const std::string path = scratch_file("brigade_trace_format");
   brigade::pool p(2);
   brigade::mutex m("the lock");
   brigade::trace::start();
@@ -277,6 +283,17 @@ TEST(trace_format, every_recorded_event_follows_the_trace_event_format) {
     two_coroutines_take(loop, pantry, std::chrono::milliseconds(2));
   }
   {
+    // A coroutine's wait for a channel's value: an async slice of category "sync".
+    brigade::channel<int> ch;
+    brigade::event_loop loop;
+    auto receiver = [&]() -> brigade::task<void> { co_await ch.receive(); };
+    auto sender = [&]() -> brigade::task<void> {
+      co_await brigade::sleep_for(std::chrono::milliseconds(1));
+      ch.try_send(1);
+    };
+    loop.run_until(brigade::when_all(receiver(), sender()));
+  }
+  {
     // A wait for communication (as brigade::mpi records one) that ends on another thread.
     namespace hooks = brigade::detail::tracing;
     const std::uint64_t wait = hooks::new_segment_id();
@@ -303,7 +320,7 @@ TEST(trace_format, every_recorded_event_follows_the_trace_event_format) {
 // Two coroutines on one loop want one async_mutex; the second waits while the first sleeps 5 ms
 // holding it. The trace has that wait, named after the lock, as analyse() counts lock waits.
 TEST(trace_format, a_coroutine_waiting_for_an_async_mutex_is_a_lock_wait) {
-  const std::string path = ::testing::TempDir() + "async_lock_trace.json";
+  const std::string path = scratch_file("async_lock_trace");
   brigade::trace::start();
   {
     brigade::async_mutex m("the pantry");
@@ -331,7 +348,7 @@ TEST(trace_format, a_thread_that_ran_a_loop_is_named_as_before_in_a_later_record
     brigade::event_loop loop;
     loop.run_until([]() -> brigade::task<void> { co_return; }());
   }
-  const std::string path = ::testing::TempDir() + "after_a_loop.json";
+  const std::string path = scratch_file("after_a_loop");
   brigade::trace::start();
   spin_for(std::chrono::milliseconds(1));
   brigade::trace::stop(path);

@@ -135,6 +135,15 @@ TEST(trace_predict, a_wait_for_communication_on_the_predecessors_thread_stays) {
   EXPECT_EQ(tr::predict(b.t, {1}).at[0].predicted_ns, 70);
 }
 
+// A coroutine that waited on a channel (a sync wait where it suspended) resumed elsewhere: the
+// wait for the value stays, as a wait for a message does.
+TEST(trace_predict, a_wait_for_a_signal_stays) {
+  using kind = tr::trace_slice::kind;
+  builder b;
+  b.seg(1, 0, 0, 10).seg(2, 1, 60, 70, 1, 1).wait(kind::sync_wait, 0, 10, 60).edge(1, 2);
+  EXPECT_EQ(tr::predict(b.t, {1}).at[0].predicted_ns, 70);
+}
+
 TEST(trace_predict, a_divisible_piece_splits_over_the_workers) {
   builder b;
   b.seg(1, 0, 0, 10).seg(2, 1, 10, 90, 8).seg(3, 0, 90, 100);  // 8 iterations of 10

@@ -49,8 +49,8 @@ std::string predictions_table(const trace::predictions& p, const trace::analysis
   out += trace::format_duration(p.burden_ns) + " per move):\n";
   if (p.waits_ns > 0 && !what_if)
     out += "  keeps " + trace::format_duration(p.waits_ns) +
-           " of recorded waits for I/O and communication, as latency that no worker shortens;\n"
-           "  the Brent bounds count the computation only\n";
+           " of recorded waits for I/O, communication and signals, as latency that no\n"
+           "  worker shortens; the Brent bounds count the computation only\n";
   out += what_if ? "  workers  predicted    speedup (over 1 worker without the what-ifs)\n"
                  : "  workers  predicted    speedup   Brent bounds\n";
   const double t1 = static_cast<double>(a.work_ns);
@@ -83,6 +83,7 @@ nlohmann::json to_json(const trace::trace_file& t, const trace::analysis& a) {
                      {"parked_seconds", static_cast<double>(u.parked_ns) * 1e-9},
                      {"io_wait_seconds", static_cast<double>(u.io_wait_ns) * 1e-9},
                      {"lock_wait_seconds", static_cast<double>(u.lock_wait_ns) * 1e-9},
+                     {"sync_wait_seconds", static_cast<double>(u.sync_wait_ns) * 1e-9},
                      {"utilization", u.utilization}});
   }
   return {{"wall_seconds", static_cast<double>(a.wall_ns) * 1e-9},
@@ -115,6 +116,19 @@ void add_comm_waits(nlohmann::json& j, const trace::analysis& a) {
   j["comm_wait_seconds"] = static_cast<double>(a.comm_wait_ns) * 1e-9;
   j["comm_wait_fraction"] =
       a.wall_ns > 0 ? static_cast<double>(a.comm_wait_ns) / static_cast<double>(a.wall_ns) : 0.0;
+}
+
+// The waits for signals of a, in all and by what was awaited (written when there are some).
+void add_sync_waits(nlohmann::json& j, const trace::trace_file& t, const trace::analysis& a) {
+  j["sync_waits"] = a.sync_waits;
+  j["sync_wait_seconds"] = static_cast<double>(a.sync_wait_ns) * 1e-9;
+  nlohmann::json by = nlohmann::json::array();
+  for (const trace::wait_usage& w : a.syncs)
+    by.push_back({{"what", w.label < t.labels.size() ? t.labels[w.label] : "?"},
+                  {"waits", w.waits},
+                  {"seconds", static_cast<double>(w.wait_ns) * 1e-9},
+                  {"longest_seconds", static_cast<double>(w.max_wait_ns) * 1e-9}});
+  j["sync_waited_for"] = std::move(by);
 }
 
 // One file of several: its rank, its trace and that trace's analysis.
@@ -282,6 +296,7 @@ int run_trace(const trace_settings& s) {
   if (s.json) {
     nlohmann::json j = to_json(t, a);
     if (a.comm_waits > 0) add_comm_waits(j, a);
+    if (a.sync_waits > 0) add_sync_waits(j, t, a);
     auto keyed = [](const trace::predictions& p) {
       nlohmann::json by = nlohmann::json::object();
       for (const trace::prediction& q : p.at) by[std::to_string(q.workers)] = q.seconds();

@@ -217,6 +217,7 @@ class channel {
       return c_.send_or_queue(v_, w_, &s_);
     }
     void await_resume() {
+      w_.trace.end();
       cancel_.reset();  // waits for a canceller running on another thread
       if (s_.cancelled) throw operation_cancelled();
       if (w_.closed) throw channel_closed();
@@ -262,6 +263,7 @@ class channel {
       return c_.receive_or_queue(out_, w_, &s_);
     }
     std::optional<T> await_resume() {
+      w_.trace.end();
       cancel_.reset();
       if (s_.cancelled) throw operation_cancelled();
       return std::move(out_);
@@ -405,6 +407,7 @@ class channel {
       }
       if (!send_locked(v, wake)) {
         w.slot = &v;
+        w.trace.begin("channel send");
         senders_.push_back(w);
         return true;
       }
@@ -425,6 +428,7 @@ class channel {
       }
       if (!receive_locked(out, wake)) {
         w.slot = &out;
+        w.trace.begin("channel receive");
         receivers_.push_back(w);
         return true;
       }

@@ -66,6 +66,7 @@ class latch {
       return l_.enqueue(w_);
     }
     void await_resume() {
+      w_.trace.end();
       cancel_.disarm();
       if (w_.cancelled) throw operation_cancelled("brigade::latch: wait cancelled");
     }

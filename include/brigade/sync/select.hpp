@@ -150,7 +150,10 @@ std::optional<select_result<T...>> select_impl(
     };
     ((k == I ? (visit(chs, std::get<I>(outs), ws[I]), 0) : 0), ...);
   }
+  // The wait, for the trace: it ends when select returns.
+  sync_wait_trace trace;
   if (!took) {  // wait for the channel that claims us (it may have already)
+    trace.begin("select");
     if (deadline == nullptr) {
       p.wait();
     } else if (!p.wait_until(*deadline) && group.claim(select_group::timed_out)) {

@@ -85,6 +85,7 @@ class semaphore {
       return s_.enqueue(w_);
     }
     void await_resume() {
+      w_.trace.end();
       cancel_.disarm();
       if (w_.cancelled) throw operation_cancelled("brigade::semaphore::acquire: cancelled");
     }

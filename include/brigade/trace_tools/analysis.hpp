@@ -30,17 +30,20 @@ struct thread_usage {
   std::int64_t io_wait_ns = 0;
   std::int64_t lock_wait_ns = 0;
   std::int64_t comm_wait_ns = 0;  // waits for communication that began on this thread
+  std::int64_t sync_wait_ns = 0;  // waits for a signal (semaphore, channel...) begun here
   double utilization = 0;         // busy_ns / wall_ns, 0 when the wall time is 0
 };
 
-/// Time spent waiting for one lock (by its name), over all threads.
+/// Time spent waiting for one thing (a lock by its name; a signal by what it is: "semaphore",
+/// "channel receive"), over all threads.
 /// Thread safety: a plain value.
-struct lock_usage {
-  std::uint32_t label = 0;  // the lock's name: index into trace_file::labels
+struct wait_usage {
+  std::uint32_t label = 0;  // the lock's name, or what was awaited: index into trace_file::labels
   std::size_t waits = 0;
   std::int64_t wait_ns = 0;
   std::int64_t max_wait_ns = 0;
 };
+using lock_usage = wait_usage;  // its name before it also counted signals
 
 /// The analysis of one trace. All times in nanoseconds.
 ///
@@ -66,12 +69,18 @@ struct analysis {
   std::int64_t io_wait_ns = 0;
   std::size_t lock_waits = 0;
   std::int64_t lock_wait_ns = 0;
-  std::vector<lock_usage> locks;  // the most waited-for first
+  std::vector<wait_usage> locks;  // the most waited-for first
   /// Waits for communication (brigade::mpi: a blocked thread or a suspended coroutine), and
   /// their lengths summed: concurrent waits of several coroutines each count, so the sum can
   /// exceed the wall time.
   std::size_t comm_waits = 0;
   std::int64_t comm_wait_ns = 0;
+  /// Waits for another strand's signal (brigade::sync: a semaphore's permit, a latch, a
+  /// barrier's phase, a channel's value or room, a select), summed as comm waits are, and by
+  /// what was awaited, the most waited-for first.
+  std::size_t sync_waits = 0;
+  std::int64_t sync_wait_ns = 0;
+  std::vector<wait_usage> syncs;
   std::size_t loop_lags = 0;
   std::int64_t max_loop_lag_ns = 0;
   std::size_t timers = 0;

@@ -12,8 +12,10 @@
 // slow down when run together (memory bandwidth, a shared lock) is predicted too fast.
 //
 // Waits are latency, not work. Where the recording shows a thread waiting for I/O (a loop
-// blocked in epoll or io_uring: a timer, a socket) or for communication between a segment's
-// last predecessor and the segment, on either one's thread, the segment was waiting for what
+// blocked in epoll or io_uring: a timer, a socket), for communication or for another strand's
+// signal (a semaphore, latch, barrier, channel or select: nothing in the recording says which
+// segment gave it) between a segment's last predecessor and the segment, on either one's
+// thread, the segment was waiting for what
 // ended the last such wait: it becomes ready that long after the predecessor ends, whatever P
 // is, and the wait holds no worker (a coroutine that waits frees its thread). A timer is exact:
 // the trace names the segment its sleeper ran before it slept, so the deadline stays even when

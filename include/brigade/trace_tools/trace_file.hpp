@@ -56,15 +56,16 @@ struct trace_edge {
 };
 
 /// A stretch of time a thread spent not computing. A comm_wait (waiting for communication, e.g.
-/// an MPI receive), and a coroutine's lock_wait (async_mutex), sit on the lane where the wait
-/// began; a coroutine's wait may end on another thread, and the thread may run other segments
-/// meanwhile.
+/// an MPI receive), a coroutine's lock_wait (async_mutex) and a sync_wait (waiting for another
+/// strand's signal: a semaphore, latch, barrier, channel or select) sit on the lane where the
+/// wait began; a coroutine's wait may end on another thread, and the thread may run other
+/// segments meanwhile.
 struct trace_slice {
-  enum class kind : std::uint8_t { parked, io_wait, lock_wait, comm_wait };
+  enum class kind : std::uint8_t { parked, io_wait, lock_wait, comm_wait, sync_wait };
   kind what = kind::parked;
   std::uint32_t lane = 0;
-  std::uint32_t label = 0;  // the lock's name (lock_wait), what is awaited (comm_wait); index
-                            // into trace_file::labels
+  std::uint32_t label = 0;  // the lock's name (lock_wait), what is awaited (comm_wait,
+                            // sync_wait); index into trace_file::labels
   std::int64_t begin_ns = 0;
   std::int64_t end_ns = 0;
 };

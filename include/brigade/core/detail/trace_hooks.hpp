@@ -53,6 +53,12 @@ enum class kind : std::uint16_t {
   // label is interned or static (the lock's name).
   coro_lock_wait_begin,  // a: wait id (unique in the process), label: the lock's name
   coro_lock_wait_end,    // a: wait id
+  // A thread blocks on, or a coroutine suspends for, another strand's signal: a semaphore's
+  // permit, a latch, a barrier's phase, a channel's value or room, a select (brigade::sync).
+  // As comm waits: begin and end may be on different threads; ids from new_segment_id(); the
+  // label is static ("semaphore", "channel receive").
+  sync_wait_begin,  // a: wait id (unique in the process), label: what is awaited
+  sync_wait_end,    // a: wait id
 };
 
 /// Whether recording is on. Relaxed: turning tracing on or off races benignly with threads

@@ -196,6 +196,7 @@ class select_awaiter {
         }
         if (!won) {
           if (has_after()) start_timer();
+          core_.self.trace.begin("select");  // before the first waiter is queued
           for (std::size_t k = 0; k < n; ++k)
             for_branch(k, [&](auto& b, auto idx) { return enqueue<decltype(idx)::value>(b); });
         }
@@ -207,6 +208,7 @@ class select_awaiter {
   }
 
   result_type await_resume() {
+    core_.self.trace.end();
     cancel_.reset();  // waits for a stop callback running on another thread
     for (std::size_t k = 0; k < n; ++k)
       for_branch(k, [&](auto& b, auto idx) { return dequeue<decltype(idx)::value>(b); });

@@ -5,6 +5,7 @@
 
 #include <brigade/core/detail/atomic.hpp>
 #include <brigade/core/detail/resume_context.hpp>
+#include <brigade/core/detail/trace_hooks.hpp>
 #include <brigade/pool/detail/job.hpp>
 
 #include <chrono>
@@ -52,6 +53,37 @@ class parker {
 /// the co_await form to use instead.
 void check_may_block(const char* what, const char* instead);
 
+/// The trace's record of one wait for another strand's signal (a permit, a latch, a barrier's
+/// phase, a channel's value or room, a select): a sync_wait slice from where the waiting party
+/// queued to where it runs again. Off (not recording), begin() is one relaxed load. The waiting
+/// party begins it under the primitive's lock, just before it queues (once queued, a coroutine
+/// may be woken and resume on another thread at once); it ends where that party runs again
+/// (await_resume), or at the latest when it is destroyed (a thread's waiter, when the blocking
+/// call returns). A wait that never queued records nothing.
+class sync_wait_trace {
+ public:
+  sync_wait_trace() noexcept = default;
+  sync_wait_trace(const sync_wait_trace&) = delete;
+  sync_wait_trace& operator=(const sync_wait_trace&) = delete;
+  ~sync_wait_trace() { end(); }
+
+  /// Starts the slice, labelled `what` (a string that outlives the recording), when recording.
+  void begin(const char* what) noexcept {
+    if (tracing::on()) [[unlikely]]
+      begin_recorded(what);
+  }
+  /// Ends the slice, if one was begun (idempotent).
+  void end() noexcept {
+    if (id_ != 0) [[unlikely]]
+      end_recorded();
+  }
+
+ private:
+  void begin_recorded(const char* what) noexcept;
+  void end_recorded() noexcept;
+  std::uint64_t id_ = 0;  // the wait's id while its slice is open (0: none)
+};
+
 /// The waiters one select() registers on several channels share a group: the first channel
 /// to claim it delivers; the others skip its waiters.
 struct select_group {
@@ -84,6 +116,7 @@ struct waiter {
   // hand-off: too late, ignored).
   bool cancelled = false;
   bool cancel_requested = false;
+  sync_wait_trace trace;  // tracing: begun by primitives that report their waits
 
   /// Whether this waiter may be completed: always, unless another channel of its select()
   /// won (then it must be skipped).
