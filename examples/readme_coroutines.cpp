@@ -62,7 +62,7 @@ brigade::task<void> cook(brigade::channel<int>& orders, int& served) {
 }
 
 brigade::task<std::string> dinner() {
-  brigade::channel<int> orders(8);
+  brigade::channel<int> orders(8, "orders");  // a name labels its waits in a trace
   int served = 0;
   brigade::scope cooks;
   cooks.spawn(cook(orders, served));

@@ -8,7 +8,7 @@
 
 namespace brigade {
 
-latch::latch(std::ptrdiff_t count) : count_(count) {
+latch::latch(std::ptrdiff_t count, const char* name) : count_(count), name_(name) {
   if (count < 0)
     throw std::invalid_argument("brigade::latch: negative count " + std::to_string(count));
 }
@@ -48,7 +48,7 @@ bool latch::enqueue(detail::waiter& w) const noexcept {
     w.cancelled = true;
     return false;
   }
-  w.trace.begin("latch");
+  w.trace.begin("latch", name_);
   waiters_.push_back(w);
   return true;
 }
@@ -73,7 +73,7 @@ void latch::wait() const {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  if (enqueue(w)) p.wait("brigade::latch", nullptr, this);
+  if (enqueue(w)) p.wait("brigade::latch", name_, this);
 }
 
 bool latch::wait_until(std::chrono::steady_clock::time_point deadline) const {
@@ -101,8 +101,8 @@ void latch::arrive_and_wait(std::ptrdiff_t n) {
   wait();
 }
 
-barrier::barrier(std::ptrdiff_t expected, std::function<void()> completion)
-    : expected_(expected), completion_(std::move(completion)) {
+barrier::barrier(std::ptrdiff_t expected, std::function<void()> completion, const char* name)
+    : expected_(expected), completion_(std::move(completion)), name_(name) {
   if (expected < 0)
     throw std::invalid_argument("brigade::barrier: negative count " + std::to_string(expected));
 }
@@ -135,10 +135,10 @@ std::uint64_t barrier::arrive_and_wait() {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  w.trace.begin("barrier");
+  w.trace.begin("barrier", name_);
   waiters_.push_back(w);
   lock.unlock();
-  p.wait("brigade::barrier", nullptr, this);
+  p.wait("brigade::barrier", name_, this);
   return phase;
 }
 
@@ -157,7 +157,7 @@ bool barrier::arrive_and_wait_impl(std::chrono::steady_clock::time_point deadlin
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  w.trace.begin("barrier");
+  w.trace.begin("barrier", name_);
   waiters_.push_back(w);
   lock.unlock();
   // A waiter no longer queued was released by complete_phase (take_all) or cancelled.

@@ -18,7 +18,7 @@ namespace {
 constexpr int spin_tries = 32;
 }  // namespace
 
-semaphore::semaphore(std::ptrdiff_t initial) : count_(initial) {
+semaphore::semaphore(std::ptrdiff_t initial, const char* name) : count_(initial), name_(name) {
   if (initial < 0)
     throw std::invalid_argument("brigade::semaphore: negative initial count " +
                                 std::to_string(initial));
@@ -49,7 +49,7 @@ bool semaphore::enqueue(detail::waiter& w) noexcept {
     w.cancelled = true;
     return false;
   }
-  w.trace.begin("semaphore");
+  w.trace.begin("semaphore", name_);
   waiters_.push_back(w);
   return true;
 }
@@ -85,7 +85,7 @@ bool semaphore::acquire_until(std::chrono::steady_clock::time_point deadline,
     }
     bool notified = true;
     if (forever) {
-      p.wait("brigade::semaphore", nullptr, this);
+      p.wait("brigade::semaphore", name_, this);
     } else {
       notified = p.wait_until(deadline);
     }

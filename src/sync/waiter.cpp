@@ -53,9 +53,16 @@ void parker::notify() noexcept {
   if (state_.exchange(notified, memory_order_release) == sleeping) futex_wake(state_, 1);
 }
 
-void sync_wait_trace::begin_recorded(const char* what) noexcept {
+void sync_wait_trace::begin_recorded(const char* what, const char* name) noexcept {
+  const char* label = what;
+  if (name != nullptr) {
+    try {
+      label = tracing::intern(std::string(name) + " (" + what + ")");
+    } catch (...) {  // out of memory: the kind alone
+    }
+  }
   id_ = tracing::new_segment_id();
-  tracing::record(tracing::kind::sync_wait_begin, id_, 0, what);
+  tracing::record(tracing::kind::sync_wait_begin, id_, 0, label);
 }
 
 void sync_wait_trace::end_recorded() noexcept {

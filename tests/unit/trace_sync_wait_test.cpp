@@ -155,6 +155,34 @@ TEST(trace_sync_wait, a_thread_in_select_waits_once) {
   EXPECT_EQ(waits.begin()->second.size(), 1U);
 }
 
+// A primitive given a name labels its waits "name (kind)".
+TEST(trace_sync_wait, a_named_primitive_labels_its_waits_with_its_name) {
+  const auto waits = sync_waits_of([] {
+    brigade::channel<int> orders(brigade::channel<int>::unbounded, "orders");
+    EXPECT_STREQ(orders.name(), "orders");
+    on_one_loop(
+        [](brigade::channel<int>& c) -> brigade::task<void> { co_await c.receive(); }(orders),
+        after_5ms([&] { orders.try_send(1); }));
+    brigade::semaphore stoves(0, "stoves");
+    on_one_loop([](brigade::semaphore& s) -> brigade::task<void> { co_await s.acquire(); }(stoves),
+                after_5ms([&] { stoves.release(); }));
+    brigade::latch doors(1, "doors");
+    on_one_loop([](brigade::latch& l) -> brigade::task<void> { co_await l; }(doors),
+                after_5ms([&] { doors.count_down(); }));
+    brigade::barrier service(2, {}, "service");
+    std::thread other([&] { service.arrive_and_wait(); });
+    service.arrive_and_wait();
+    other.join();
+  });
+  for (const char* what :
+       {"orders (channel receive)", "stoves (semaphore)", "doors (latch)", "service (barrier)"}) {
+    SCOPED_TRACE(what);
+    ASSERT_EQ(waits.count(what), 1U);
+    EXPECT_EQ(waits.at(what).size(), 1U);
+  }
+  EXPECT_EQ(waits.size(), 4U);
+}
+
 // analyse() sums sync waits, per thread and by what was awaited; describe() reports them.
 TEST(trace_sync_wait, the_analysis_counts_them_by_what_was_awaited) {
   tr::trace_file t;

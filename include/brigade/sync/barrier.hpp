@@ -32,7 +32,10 @@ namespace brigade {
 /// good should then arrive_and_drop() in later phases, or the barrier waits for it.
 class barrier {
  public:
-  explicit barrier(std::ptrdiff_t expected, std::function<void()> completion = {});
+  /// A barrier for `expected` threads per phase. `name` (a string that outlives the barrier, or
+  /// null) labels its waits in a trace ("name (barrier)") and in an "all chefs are asleep" report.
+  explicit barrier(std::ptrdiff_t expected, std::function<void()> completion = {},
+                   const char* name = nullptr);
   barrier(const barrier&) = delete;
   barrier& operator=(const barrier&) = delete;
 
@@ -58,6 +61,8 @@ class barrier {
   [[nodiscard]] bool arrive_and_wait(std::stop_token stop);
   /// Arrives and leaves: later phases expect one thread less.
   void arrive_and_drop();
+  /// The name given at construction (null: none).
+  const char* name() const noexcept { return name_; }
 
  private:
   void complete_phase(std::unique_lock<std::mutex>& lock);
@@ -70,6 +75,7 @@ class barrier {
   std::uint64_t phase_ = 0;
   std::function<void()> completion_;
   detail::waiter_list waiters_;
+  const char* name_;
 };
 
 }  // namespace brigade

@@ -91,8 +91,11 @@ class channel {
   /// An unbounded channel.
   /// Errors: std::bad_alloc (the buffer, a std::deque, allocates when made).
   channel() : capacity_(unbounded) {}
-  /// A channel holding at most `capacity` values (0: rendezvous).
-  explicit channel(std::size_t capacity) : capacity_(capacity) {}
+  /// A channel holding at most `capacity` values (0: rendezvous; `unbounded`: no limit).
+  /// `name` (a string that outlives the channel, or null) labels its waits in a trace
+  /// ("name (channel receive)", "name (channel send)").
+  explicit channel(std::size_t capacity, const char* name = nullptr)
+      : capacity_(capacity), name_(name) {}
   channel(const channel&) = delete;
   channel& operator=(const channel&) = delete;
 
@@ -321,6 +324,8 @@ class channel {
     return buffer_.size();
   }
   std::size_t capacity() const noexcept { return capacity_; }
+  /// The name given at construction (null: none).
+  const char* name() const noexcept { return name_; }
 
  private:
   friend class detail::select_access<T>;
@@ -407,7 +412,7 @@ class channel {
       }
       if (!send_locked(v, wake)) {
         w.slot = &v;
-        w.trace.begin("channel send");
+        w.trace.begin("channel send", name_);
         senders_.push_back(w);
         return true;
       }
@@ -428,7 +433,7 @@ class channel {
       }
       if (!receive_locked(out, wake)) {
         w.slot = &out;
-        w.trace.begin("channel receive");
+        w.trace.begin("channel receive", name_);
         receivers_.push_back(w);
         return true;
       }
@@ -450,6 +455,7 @@ class channel {
   mutable std::mutex mu_;  // guards everything below
   std::deque<T> buffer_;
   const std::size_t capacity_;
+  const char* const name_ = nullptr;
   bool closed_ = false;
   detail::waiter_list senders_;    // slot: T* (the value to send)
   detail::waiter_list receivers_;  // slot: std::optional<T>* (where to put the value)

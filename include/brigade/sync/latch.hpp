@@ -33,7 +33,9 @@ namespace brigade {
 /// Errors: std::invalid_argument for a negative count or counting down past zero.
 class latch {
  public:
-  explicit latch(std::ptrdiff_t count);
+  /// A latch that opens after `count` count-downs. `name` (a string that outlives the latch, or
+  /// null) labels its waits in a trace ("name (latch)") and in an "all chefs are asleep" report.
+  explicit latch(std::ptrdiff_t count, const char* name = nullptr);
   latch(const latch&) = delete;
   latch& operator=(const latch&) = delete;
 
@@ -54,6 +56,8 @@ class latch {
   bool wait_until(std::chrono::steady_clock::time_point deadline) const;
   /// count_down(n), then wait().
   void arrive_and_wait(std::ptrdiff_t n = 1);
+  /// The name given at construction (null: none).
+  const char* name() const noexcept { return name_; }
 
   class awaiter {
    public:
@@ -91,6 +95,7 @@ class latch {
   detail::atomic<std::ptrdiff_t> count_;
   mutable std::mutex mu_;  // guards waiters_
   mutable detail::waiter_list waiters_;
+  const char* name_;
 };
 
 }  // namespace brigade

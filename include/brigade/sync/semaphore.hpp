@@ -45,8 +45,10 @@ namespace brigade {
 /// free at the call, or when a woken thread looks again, is taken even if stop was requested.
 class semaphore {
  public:
-  /// A semaphore with `initial` permits. Errors: std::invalid_argument if initial < 0.
-  explicit semaphore(std::ptrdiff_t initial);
+  /// A semaphore with `initial` permits. `name` (a string that outlives the semaphore, or null)
+  /// labels its waits in a trace ("name (semaphore)") and in an "all chefs are asleep" report.
+  /// Errors: std::invalid_argument if initial < 0.
+  explicit semaphore(std::ptrdiff_t initial, const char* name = nullptr);
   semaphore(const semaphore&) = delete;
   semaphore& operator=(const semaphore&) = delete;
 
@@ -73,6 +75,8 @@ class semaphore {
 
   /// Permits available now (a snapshot).
   std::ptrdiff_t available() const noexcept;
+  /// The name given at construction (null: none).
+  const char* name() const noexcept { return name_; }
 
   class acquire_awaiter {
    public:
@@ -117,6 +121,7 @@ class semaphore {
   detail::atomic<bool> queued_{false};
   mutable std::mutex mu_;  // guards waiters_ and queued_'s writes
   detail::waiter_list waiters_;
+  const char* name_;
 };
 
 }  // namespace brigade

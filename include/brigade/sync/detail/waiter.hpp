@@ -67,10 +67,11 @@ class sync_wait_trace {
   sync_wait_trace& operator=(const sync_wait_trace&) = delete;
   ~sync_wait_trace() { end(); }
 
-  /// Starts the slice, labelled `what` (a string that outlives the recording), when recording.
-  void begin(const char* what) noexcept {
+  /// Starts the slice when recording, labelled `what` (a string that outlives the recording),
+  /// or "name (what)" for a primitive with a name.
+  void begin(const char* what, const char* name = nullptr) noexcept {
     if (tracing::on()) [[unlikely]]
-      begin_recorded(what);
+      begin_recorded(what, name);
   }
   /// Ends the slice, if one was begun (idempotent).
   void end() noexcept {
@@ -79,7 +80,7 @@ class sync_wait_trace {
   }
 
  private:
-  void begin_recorded(const char* what) noexcept;
+  void begin_recorded(const char* what, const char* name) noexcept;
   void end_recorded() noexcept;
   std::uint64_t id_ = 0;  // the wait's id while its slice is open (0: none)
 };
