@@ -48,7 +48,7 @@ bool latch::enqueue(detail::waiter& w) const noexcept {
     w.cancelled = true;
     return false;
   }
-  w.trace.begin("latch", name_);
+  w.trace_begin("latch", name_);
   waiters_.push_back(w);
   return true;
 }
@@ -135,7 +135,7 @@ std::uint64_t barrier::arrive_and_wait() {
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  w.trace.begin("barrier", name_);
+  w.trace_begin("barrier", name_);
   waiters_.push_back(w);
   lock.unlock();
   p.wait("brigade::barrier", name_, this);
@@ -157,7 +157,7 @@ bool barrier::arrive_and_wait_impl(std::chrono::steady_clock::time_point deadlin
   detail::parker p;
   detail::waiter w;
   w.thread = &p;
-  w.trace.begin("barrier", name_);
+  w.trace_begin("barrier", name_);
   waiters_.push_back(w);
   lock.unlock();
   // A waiter no longer queued was released by complete_phase (take_all) or cancelled.

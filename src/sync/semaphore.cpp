@@ -49,7 +49,7 @@ bool semaphore::enqueue(detail::waiter& w) noexcept {
     w.cancelled = true;
     return false;
   }
-  w.trace.begin("semaphore", name_);
+  w.trace_begin("semaphore", name_);
   waiters_.push_back(w);
   return true;
 }

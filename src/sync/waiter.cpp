@@ -53,7 +53,7 @@ void parker::notify() noexcept {
   if (state_.exchange(notified, memory_order_release) == sleeping) futex_wake(state_, 1);
 }
 
-void sync_wait_trace::begin_recorded(const char* what, const char* name) noexcept {
+void sync_wait_trace::begin_recorded(const char* what, const char* name, bool thread) noexcept {
   const char* label = what;
   if (name != nullptr) {
     try {
@@ -61,12 +61,15 @@ void sync_wait_trace::begin_recorded(const char* what, const char* name) noexcep
     } catch (...) {  // out of memory: the kind alone
     }
   }
+  if (thread) before_ = tracing::end_segment();  // waiting is not work
   id_ = tracing::new_segment_id();
   tracing::record(tracing::kind::sync_wait_begin, id_, 0, label);
 }
 
 void sync_wait_trace::end_recorded() noexcept {
   tracing::record(tracing::kind::sync_wait_end, std::exchange(id_, 0), 0, nullptr);
+  // A thread that was in a segment goes on in one after it and after the signal.
+  if (before_ != 0) tracing::begin_segment(nullptr, std::exchange(before_, 0), signal_);
 }
 
 void queued_cancel::fn::operator()() const noexcept {
@@ -124,13 +127,14 @@ void check_may_block(const char* what, const char* instead) {
                          "; from a coroutine use " + instead + ", or call it from a plain thread");
 }
 
-void waiter::wake() noexcept {
+void waiter::wake_after(std::uint64_t signal) noexcept {
   if (thread != nullptr) {
+    trace.signalled(signal);  // before notify: the thread reads it once woken
     thread->notify();
     return;
   }
   if (context != nullptr) {
-    context->resume_later(coro);
+    context->resume_later(coro, signal);
     return;
   }
   if (worker* w = current_worker()) {
@@ -185,9 +189,15 @@ waiter* waiter_list::take_all() noexcept {
 }
 
 void wake_chain(waiter* first) noexcept {
+  std::uint64_t signal = 0;  // one signal point for all of them, taken when first wanted
+  bool taken = false;
   while (first != nullptr) {
     waiter* next = first->next;  // read before waking: the waiter may be gone after
-    first->wake();
+    if (!taken && first->trace.wants_signal() && tracing::on()) {
+      signal = tracing::signal_point();
+      taken = true;
+    }
+    first->wake_after(signal);
     first = next;
   }
 }

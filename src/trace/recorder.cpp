@@ -219,6 +219,12 @@ std::uint64_t begin_segment(const char* label, std::uint64_t after1,
   return id;
 }
 
+std::uint64_t signal_point() noexcept {
+  const std::uint64_t ended = this_thread.segment;
+  if (ended != 0) begin_segment(nullptr, ended);
+  return ended;
+}
+
 std::uint64_t fork_point(const char** label) noexcept {
   if (this_thread.segment == 0) begin_segment(nullptr);
   *label = this_thread.label;

@@ -25,17 +25,23 @@ namespace {
 namespace tr = brigade::trace;
 using namespace std::chrono_literals;
 
-// The sync waits recorded while `scenario` ran, by label.
-std::map<std::string, std::vector<tr::trace_slice>> sync_waits_of(
-    const std::function<void()>& scenario) {
+// The trace of `scenario`.
+tr::trace_file recording_of(const std::function<void()>& scenario) {
   // A file of this process's own: ctest runs tests side by side, each in a process.
   const std::string path =
       ::testing::TempDir() + "sync_waits." + std::to_string(::getpid()) + ".json";
   tr::start();
   scenario();
   tr::stop(path);
-  const tr::trace_file t = tr::read_trace_file(path);
+  tr::trace_file t = tr::read_trace_file(path);
   std::remove(path.c_str());
+  return t;
+}
+
+// The sync waits recorded while `scenario` ran, by label.
+std::map<std::string, std::vector<tr::trace_slice>> sync_waits_of(
+    const std::function<void()>& scenario) {
+  const tr::trace_file t = recording_of(scenario);
   std::map<std::string, std::vector<tr::trace_slice>> by_label;
   for (const tr::trace_slice& s : t.slices)
     if (s.what == tr::trace_slice::kind::sync_wait) by_label[t.labels.at(s.label)].push_back(s);
@@ -181,6 +187,104 @@ TEST(trace_sync_wait, a_named_primitive_labels_its_waits_with_its_name) {
     EXPECT_EQ(waits.at(what).size(), 1U);
   }
   EXPECT_EQ(waits.size(), 4U);
+}
+
+const tr::trace_segment* segment_with_id(const tr::trace_file& t, std::uint64_t id) {
+  for (const tr::trace_segment& s : t.segments)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+// The edges that lead from another thread into `lane` at or after `at` (the hand-offs of a signal
+// to a waiter there), as (from, to) segments.
+std::vector<std::pair<const tr::trace_segment*, const tr::trace_segment*>> edges_into(
+    const tr::trace_file& t, std::uint32_t lane, std::int64_t at) {
+  std::vector<std::pair<const tr::trace_segment*, const tr::trace_segment*>> found;
+  for (const tr::trace_edge& e : t.edges) {
+    const tr::trace_segment* from = segment_with_id(t, e.from);
+    const tr::trace_segment* to = segment_with_id(t, e.to);
+    if (from != nullptr && to != nullptr && from->lane != lane && to->lane == lane &&
+        to->begin_ns >= at)
+      found.emplace_back(from, to);
+  }
+  return found;
+}
+
+// Of two threads meeting at a rendezvous, the one that waited goes on in a segment after the
+// other's: the hand-off is an edge of the DAG, and the wait is not work (no segment spans it).
+TEST(trace_sync_wait, a_signal_to_a_waiting_thread_is_an_edge) {
+  const tr::trace_file t = recording_of([] {
+    brigade::channel<int> meet(0);
+    // Each thread ends with a segment of its own, so that the one after the wait is closed
+    // (a segment still open when the recording stops is not written).
+    std::thread other([&] {
+      tr::named("take", [&] { EXPECT_EQ(meet.blocking_receive(), 5); })();
+      tr::named("taken", [] {})();
+    });
+    std::this_thread::sleep_for(2ms);
+    tr::named("give", [&] { meet.blocking_send(5); })();
+    tr::named("given", [] {})();
+    other.join();
+  });
+  std::vector<tr::trace_slice> waits;
+  for (const tr::trace_slice& s : t.slices)
+    if (s.what == tr::trace_slice::kind::sync_wait) waits.push_back(s);
+  ASSERT_EQ(waits.size(), 1U);
+  const tr::trace_slice& w = waits.front();
+  for (const tr::trace_segment& s : t.segments) {
+    if (s.lane == w.lane) {
+      EXPECT_TRUE(s.end_ns <= w.begin_ns || s.begin_ns >= w.end_ns)
+          << "segment " << s.id << " spans the wait";
+    }
+  }
+  const auto handoffs = edges_into(t, w.lane, w.end_ns);
+  ASSERT_EQ(handoffs.size(), 1U);
+  const auto [from, to] = handoffs.front();
+  EXPECT_LE(from->end_ns, w.end_ns);  // the signal was given before the waiter went on
+  // The waiter went on as the strand it was: after its own segment before the wait too.
+  bool after_own = false;
+  for (const tr::trace_edge& e : t.edges) {
+    const tr::trace_segment* before = segment_with_id(t, e.from);
+    after_own |= e.to == to->id && before != nullptr && before->lane == w.lane &&
+                 before->end_ns <= w.begin_ns;
+  }
+  EXPECT_TRUE(after_own);
+}
+
+// A coroutine on a loop woken by another thread's send (directly, or through a select) goes on
+// in a step after the sender's segment.
+TEST(trace_sync_wait, a_signal_to_a_waiting_coroutine_is_an_edge) {
+  for (const bool via_select : {false, true}) {
+    SCOPED_TRACE(via_select ? "select" : "receive");
+    const tr::trace_file t = recording_of([&] {
+      brigade::channel<int> ch, other;
+      brigade::event_loop loop;
+      auto receiver = [&]() -> brigade::task<void> {
+        if (via_select)
+          co_await brigade::select(other.receive(), ch.receive());
+        else
+          co_await ch.receive();
+      };
+      auto sender = [&]() -> brigade::task<void> {  // runs once the receiver waits
+        std::thread([&] { tr::named("give", [&] { EXPECT_TRUE(ch.try_send(7)); })(); }).join();
+        co_return;
+      };
+      loop.run_until(brigade::when_all(receiver(), sender()));
+    });
+    std::uint32_t loop_lane = 0;
+    std::int64_t waited_until = -1;
+    for (const tr::trace_slice& s : t.slices) {
+      if (s.what != tr::trace_slice::kind::sync_wait) continue;
+      EXPECT_EQ(waited_until, -1) << "one wait";
+      loop_lane = s.lane;
+      waited_until = s.end_ns;
+    }
+    ASSERT_GE(waited_until, 0);
+    const auto handoffs = edges_into(t, loop_lane, 0);
+    ASSERT_EQ(handoffs.size(), 1U);
+    EXPECT_EQ(t.labels.at(handoffs.front().first->label), "give");
+    EXPECT_GE(handoffs.front().second->end_ns, waited_until);  // the step that resumed it
+  }
 }
 
 // analyse() sums sync waits, per thread and by what was awaited; describe() reports them.

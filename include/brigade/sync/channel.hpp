@@ -412,7 +412,7 @@ class channel {
       }
       if (!send_locked(v, wake)) {
         w.slot = &v;
-        w.trace.begin("channel send", name_);
+        w.trace_begin("channel send", name_);
         senders_.push_back(w);
         return true;
       }
@@ -433,7 +433,7 @@ class channel {
       }
       if (!receive_locked(out, wake)) {
         w.slot = &out;
-        w.trace.begin("channel receive", name_);
+        w.trace_begin("channel receive", name_);
         receivers_.push_back(w);
         return true;
       }

@@ -132,10 +132,12 @@ std::optional<select_result<T...>> select_impl(
   parker p;
   std::array<waiter, n> ws;
   std::tuple<std::optional<T>...> outs;
+  const bool traced = tracing::on();
   for (std::size_t k = 0; k < n; ++k) {
     ws[k].thread = &p;
     ws[k].group = &group;
     ws[k].index = static_cast<int>(k);
+    if (traced) ws[k].trace.expect_signal();  // the select's one slice is `trace` below
   }
   const std::size_t start = select_start(n);
   bool took = false;
@@ -153,7 +155,7 @@ std::optional<select_result<T...>> select_impl(
   // The wait, for the trace: it ends when select returns.
   sync_wait_trace trace;
   if (!took) {  // wait for the channel that claims us (it may have already)
-    trace.begin("select");
+    trace.begin("select", nullptr, true);
     if (deadline == nullptr) {
       p.wait();
     } else if (!p.wait_until(*deadline) && group.claim(select_group::timed_out)) {
@@ -166,6 +168,7 @@ std::optional<select_result<T...>> select_impl(
   // Leave the other channels' queues (the winner already took its waiter out).
   (select_access<T>::unregister(chs, ws[I]), ...);
   const int winner = group.winner.load(memory_order_acquire);  // pairs with claim()
+  if (winner >= 0) trace.signalled(ws[static_cast<std::size_t>(winner)].trace.signal());
   std::optional<select_result<T...>> r;
   ((winner == static_cast<int>(I)
         ? (r.emplace(

@@ -137,6 +137,11 @@ void begin_stolen_branch(std::uint64_t parent) noexcept;
 void begin_segment_as(std::uint64_t id, const char* label) noexcept;
 /// Closes the calling thread's open segment, if any; returns its id (0 if none was open).
 std::uint64_t end_segment() noexcept;
+/// Where the calling thread gives a signal that another strand waits for (a sync primitive wakes
+/// a waiter): ends its open segment there and begins the continuation after it, so that the
+/// waiter's next segment can follow the part that ran before the signal. Returns the ended
+/// segment (0 when none was open: nothing recorded).
+std::uint64_t signal_point() noexcept;
 
 /// Events per thread buffer for recordings started from now on (BRIGADE_TRACE_EVENTS).
 void set_buffer_capacity(std::size_t events) noexcept;

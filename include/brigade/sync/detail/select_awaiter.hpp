@@ -196,7 +196,7 @@ class select_awaiter {
         }
         if (!won) {
           if (has_after()) start_timer();
-          core_.self.trace.begin("select");  // before the first waiter is queued
+          core_.self.trace_begin("select", nullptr);  // before the first waiter is queued
           for (std::size_t k = 0; k < n; ++k)
             for_branch(k, [&](auto& b, auto idx) { return enqueue<decltype(idx)::value>(b); });
         }
@@ -285,6 +285,8 @@ class select_awaiter {
       waiter& w = select_access<typename Branch::value_type>::waiter_of(b);
       w.coro = notifier_.handle();
       w.context = core_.self.context;
+      // The notifier's step continues the select: it follows the winning channel's signal.
+      if (core_.self.trace.wants_signal()) w.trace.expect_signal();
       w.group = &core_.group;
       w.index = static_cast<int>(I);
       select_access<typename Branch::value_type>::enqueue(b);

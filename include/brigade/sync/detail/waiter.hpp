@@ -60,6 +60,11 @@ void check_may_block(const char* what, const char* instead);
 /// may be woken and resume on another thread at once); it ends where that party runs again
 /// (await_resume), or at the latest when it is destroyed (a thread's waiter, when the blocking
 /// call returns). A wait that never queued records nothing.
+///
+/// A thread's wait is not work: begin() ends the thread's segment, and end() begins the next one
+/// after it and after the segment that gave the signal (signalled(), by the waker before it
+/// wakes the thread), so the trace's DAG has the hand-off as an edge. A coroutine's segments are
+/// its resume context's business: the waker passes the signal to resume_later instead.
 class sync_wait_trace {
  public:
   sync_wait_trace() noexcept = default;
@@ -68,11 +73,20 @@ class sync_wait_trace {
   ~sync_wait_trace() { end(); }
 
   /// Starts the slice when recording, labelled `what` (a string that outlives the recording),
-  /// or "name (what)" for a primitive with a name.
-  void begin(const char* what, const char* name = nullptr) noexcept {
+  /// or "name (what)" for a primitive with a name. `thread`: a blocked thread waits (not a
+  /// suspended coroutine).
+  void begin(const char* what, const char* name = nullptr, bool thread = false) noexcept {
     if (tracing::on()) [[unlikely]]
-      begin_recorded(what, name);
+      begin_recorded(what, name, thread);
   }
+  /// Whether the waker should mark where it gave the signal: this wait is recorded, or its owner
+  /// expects one for a wait recorded elsewhere (a thread's select: one slice, many waiters).
+  /// Read by the waker after it took the waiter off the primitive's queue, under its lock.
+  bool wants_signal() const noexcept { return id_ != 0 || expected_; }
+  void expect_signal() noexcept { expected_ = true; }
+  /// The segment that gave the signal this wait ends with (the waker calls it, before waking).
+  void signalled(std::uint64_t segment) noexcept { signal_ = segment; }
+  std::uint64_t signal() const noexcept { return signal_; }
   /// Ends the slice, if one was begun (idempotent).
   void end() noexcept {
     if (id_ != 0) [[unlikely]]
@@ -80,9 +94,12 @@ class sync_wait_trace {
   }
 
  private:
-  void begin_recorded(const char* what, const char* name) noexcept;
+  void begin_recorded(const char* what, const char* name, bool thread) noexcept;
   void end_recorded() noexcept;
-  std::uint64_t id_ = 0;  // the wait's id while its slice is open (0: none)
+  std::uint64_t id_ = 0;      // the wait's id while its slice is open (0: none)
+  std::uint64_t before_ = 0;  // a thread's segment that ended where it began waiting (0: none)
+  std::uint64_t signal_ = 0;  // the waker's segment before the signal (0: none or not traced)
+  bool expected_ = false;     // expect_signal() was called
 };
 
 /// The waiters one select() registers on several channels share a group: the first channel
@@ -119,6 +136,11 @@ struct waiter {
   bool cancel_requested = false;
   sync_wait_trace trace;  // tracing: begun by primitives that report their waits
 
+  /// Tracing: the wait begins (see sync_wait_trace::begin); call it just before queueing.
+  void trace_begin(const char* what, const char* name) noexcept {
+    trace.begin(what, name, thread != nullptr);
+  }
+
   /// Whether this waiter may be completed: always, unless another channel of its select()
   /// won (then it must be skipped).
   bool claim() noexcept { return group == nullptr || group->claim(index); }
@@ -135,8 +157,14 @@ struct waiter {
     context = current_resume_context();
   }
   /// Wakes the waiter. Call it after releasing the primitive's lock: a coroutine may resume
-  /// inline. The waiter may be gone as soon as this returns.
-  void wake() noexcept;
+  /// inline. The waiter may be gone as soon as this returns. When its wait is recorded, the
+  /// waking thread's segment ends here and the waiter's next one follows it
+  /// (tracing::signal_point).
+  void wake() noexcept {
+    wake_after(tracing::on() && trace.wants_signal() ? tracing::signal_point() : 0);
+  }
+  /// wake(), with the signal's segment already taken (one for a whole chain of waiters).
+  void wake_after(std::uint64_t signal) noexcept;
 };
 
 /// A FIFO of waiters. Not thread-safe: guarded by the owning primitive's lock.
