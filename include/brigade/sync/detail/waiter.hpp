@@ -81,7 +81,8 @@ class sync_wait_trace {
   }
   /// Whether the waker should mark where it gave the signal: this wait is recorded, or its owner
   /// expects one for a wait recorded elsewhere (a thread's select: one slice, many waiters).
-  /// Read by the waker after it took the waiter off the primitive's queue, under its lock.
+  /// Read by the waker before it wakes the waiter it took off the primitive's queue (the lock
+  /// it took it under orders this after the waiter's begin).
   bool wants_signal() const noexcept { return id_ != 0 || expected_; }
   void expect_signal() noexcept { expected_ = true; }
   /// The segment that gave the signal this wait ends with (the waker calls it, before waking).
