@@ -145,7 +145,8 @@ template <class F, class G>
 /// from one segment to the next is one begin_segment (one event) when g is not stolen: three
 /// events per fork.
 template <class F, class G>
-std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
+[[gnu::noinline, gnu::cold]] std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f,
+                                                                                    G& g) {
   fork_job<G> forked(g, w);
   // From untraced code, the fork gets a point (a segment) of its own.
   forked.trace_parent = tracing::fork_point(&forked.trace_label);
@@ -174,7 +175,8 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_traced(worker& w, F& f, G& g) {
 /// a thief takes g. Then the thief's segment starts after the part of the forking segment that
 /// ran before it took g (a fork_edge), and the continuation after both, as in join_on_traced.
 template <class F, class G>
-std::pair<value_of_t<F>, value_of_t<G>> join_on_collapsed(worker& w, F& f, G& g) {
+[[gnu::noinline, gnu::cold]] std::pair<value_of_t<F>, value_of_t<G>> join_on_collapsed(worker& w,
+                                                                                       F& f, G& g) {
   fork_job<G> forked(g, w);
   forked.trace_parent = tracing::this_thread.segment;
   forked.trace_label = tracing::this_thread.label;
@@ -194,7 +196,9 @@ std::pair<value_of_t<F>, value_of_t<G>> join_on_collapsed(worker& w, F& f, G& g)
   return {std::move(a), std::move(b)};
 }
 
-/// join on a known worker of the pool that runs it.
+/// join on a known worker of the pool that runs it. The recording forms above are out of line
+/// (noinline, cold): inlined here, their frame and saved registers were set up by every fork,
+/// traced or not (0.4 of 6 ns per fork, bench/RESULTS.md).
 template <class F, class G>
 std::pair<value_of_t<F>, value_of_t<G>> join_on(worker& w, F& f, G& g) {
   if (tracing::on()) {
