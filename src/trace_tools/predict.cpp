@@ -286,7 +286,8 @@ predictions predict(const trace_file& t, const std::vector<unsigned>& workers,
   const std::vector<std::int64_t> duration = durations(t, options);
   const detail::segment_graph g = detail::build_segment_graph(t);
   const std::vector<std::size_t> last = recorded_last(t, g);
-  // The latency of each edge, aligned with g.preds (waits for I/O, communication and timers).
+  // The latency of each edge, aligned with g.preds (waits for I/O, communication, signals and
+  // timers).
   const std::vector<std::int64_t> latency = edge_latencies(t, g, last);
   predictions out;
   out.burden_ns = options.burden_ns >= 0 ? options.burden_ns : measured_burden(t, last);

@@ -13,9 +13,9 @@
 //
 // Waits are latency, not work. Where the recording shows a thread waiting for I/O (a loop
 // blocked in epoll or io_uring: a timer, a socket), for communication or for another strand's
-// signal (a semaphore, latch, barrier, channel or select: nothing in the recording says which
-// segment gave it) between a segment's last predecessor and the segment, on either one's
-// thread, the segment was waiting for what
+// signal (a semaphore, latch, barrier, channel or select; where the recording has the hand-off
+// as an edge, only the wake-up after it is left) between a segment's last predecessor and the
+// segment, on either one's thread, the segment was waiting for what
 // ended the last such wait: it becomes ready that long after the predecessor ends, whatever P
 // is, and the wait holds no worker (a coroutine that waits frees its thread). A timer is exact:
 // the trace names the segment its sleeper ran before it slept, so the deadline stays even when
